@@ -1,0 +1,4 @@
+import type { CheckType } from './check-type.js';
+
+/** Every check type, in one list; the config's `checks` entries are validated against these. */
+export const checkTypes: readonly CheckType[] = [];

@@ -1,0 +1,107 @@
+import { parseArgs } from 'node:util';
+import { ConfigError } from './errors.js';
+import { DEFAULT_CONFIG_PATH, loadConfig } from './config/load.js';
+import { logger } from './observability/logger.js';
+import { run, StartupError, type Role } from './main.js';
+import { cliCommands, type CliCommand } from './cli/commands.js';
+
+const HELP = `alertworks — Alertmanager-driven automation for self-hosted Prometheus stacks
+
+Usage:
+  alertworks [serve|work|all] [--config FILE] [--insecure-no-auth]
+      serve   HTTP receiver only (POST /hooks/alertmanager, /healthz, /readyz, /metrics)
+      work    workers and schedulers only
+      all     both (default)
+  alertworks check-config [FILE]     validate a config file; exit 0 (valid) or 1 (the problems)
+${cliCommands.map((c) => `  alertworks ${c.usage.padEnd(30)} ${c.summary}`).join('\n')}
+  alertworks --help
+
+Config: --config FILE, else $ALERTWORKS_CONFIG, else ${DEFAULT_CONFIG_PATH}.
+Environment: REDIS_URL, WEBHOOK_TOKEN, PORT, HOST, SLACK_BOT_TOKEN, SLACK_API_URL, SLACK_CHANNEL,
+  HCLOUD_TOKEN, HCLOUD_ENDPOINT, GITHUB_TOKEN, GITHUB_API_URL, PUSHGATEWAY_URL, DRY_RUN, LOG_LEVEL,
+  OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SERVICE_NAME, OTEL_SDK_DISABLED (see README.md).
+`;
+
+const ROLES = new Set<Role>(['serve', 'work', 'all']);
+
+export async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: false,
+    options: {
+      config: { type: 'string', short: 'c' },
+      'insecure-no-auth': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+      json: { type: 'boolean' },
+    },
+  });
+  const [command = 'all', ...rest] = positionals;
+  if (values.help || command === 'help') {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const configPath = (values.config as string | undefined) ?? process.env.ALERTWORKS_CONFIG ?? DEFAULT_CONFIG_PATH;
+
+  try {
+    if (command === 'check-config') {
+      const file = rest[0] ?? configPath;
+      const config = loadConfig(file);
+      process.stdout.write(`${file}: OK (${config.routes.length} routes, ${config.checks.length} checks)\n`);
+      return 0;
+    }
+    const sub = findCommand(command, rest);
+    if (sub) return await sub.command.run({ args: sub.args, configPath, json: values.json === true });
+
+    if (!ROLES.has(command as Role)) {
+      process.stderr.write(`alertworks: unknown command "${command}"\n\n${HELP}`);
+      return 2;
+    }
+    const config = loadConfig(configPath);
+    const service = await run({ role: command as Role, config, insecureNoAuth: values['insecure-no-auth'] === true });
+    await waitForSignal();
+    await service.stop();
+    return 0;
+  } catch (err) {
+    if (err instanceof ConfigError || err instanceof StartupError) {
+      process.stderr.write(`alertworks: ${err.message}\n`);
+      return 1;
+    }
+    logger.fatal({ err }, 'alertworks failed');
+    return 1;
+  }
+}
+
+function findCommand(command: string, rest: string[]): { command: CliCommand; args: string[] } | undefined {
+  for (const c of cliCommands) {
+    const words = c.name.split(' ');
+    const given = [command, ...rest];
+    if (words.every((w, i) => given[i] === w)) return { command: c, args: given.slice(words.length) };
+  }
+  return undefined;
+}
+
+function waitForSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      logger.info({ signal }, 'signal received');
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+      resolve();
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+    // Give pino a tick to flush, then leave even if a library keeps a handle open.
+    setTimeout(() => process.exit(code), 200).unref();
+  },
+  (err) => {
+    process.stderr.write(`alertworks: ${String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,16 @@
+export interface CliContext {
+  args: string[];
+  configPath: string;
+  json: boolean;
+}
+
+/** A CLI sub-command beyond the roles and check-config; one file each, listed here. */
+export interface CliCommand {
+  /** Words that select it, e.g. "check run". */
+  name: string;
+  usage: string;
+  summary: string;
+  run(ctx: CliContext): Promise<number>;
+}
+
+export const cliCommands: CliCommand[] = [];

@@ -1,0 +1,92 @@
+import { z } from 'zod';
+import { durationMs } from './duration.js';
+
+const MiB = 1024 * 1024;
+
+/** A label matcher value: equality, or `=~` followed by an anchored regular expression. */
+const matcherValue = z.string().superRefine((value, ctx) => {
+  if (!value.startsWith('=~')) return;
+  try {
+    new RegExp(`^(?:${value.slice(2)})$`);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: `invalid regular expression: ${(err as Error).message}` });
+  }
+});
+
+export const routeSchema = z.strictObject({
+  /** Alert labels to match; all must match. */
+  match: z.record(z.string(), matcherValue).refine((m) => Object.keys(m).length > 0, 'needs at least one label'),
+  /** Which alert states this route takes. @defaultValue firing */
+  status: z.enum(['firing', 'resolved', 'any']).default('firing'),
+  action: z.string().min(1),
+});
+export type RouteConfig = z.infer<typeof routeSchema>;
+
+const basicUser = z.strictObject({ username: z.string().min(1), password: z.string().min(8, 'must be at least 8 characters') });
+
+export const serverSchema = z.strictObject({
+  port: z.coerce.number().int().min(0).max(65535).default(8080),
+  host: z.string().default('0.0.0.0'),
+  /** Larger webhook bodies get 413. @defaultValue 5 MiB */
+  bodyLimitBytes: z.number().int().positive().default(5 * MiB),
+  auth: z
+    .strictObject({
+      /** Several tokens may be valid at once, for rotation. Empty strings are ignored. */
+      bearerTokens: z.array(z.string()).default([]).transform((t) => t.filter((x) => x.length > 0)),
+      basic: z.array(basicUser).default([]),
+    })
+    .refine((a) => a.bearerTokens.every((t) => t.length >= 16), { message: 'bearer tokens must be at least 16 characters', path: ['bearerTokens'] })
+    .prefault({}),
+  /** Max time the receiver waits for Redis before answering 503. @defaultValue 1500ms */
+  enqueueTimeout: durationMs.default(1500),
+});
+
+export const jobsSchema = z.strictObject({
+  /** Attempts for a job that fails with a transient error. @defaultValue 10 */
+  attempts: z.number().int().min(1).max(100).default(10),
+  /** First backoff delay; doubles each attempt, with jitter. @defaultValue 2s */
+  backoff: durationMs.default(2000),
+  /** Jobs run at once per worker process and queue. @defaultValue 8 */
+  concurrency: z.number().int().min(1).max(1000).default(8),
+  /** How long finished jobs are kept: re-sends of the same alert inside it are duplicates. @defaultValue 7d */
+  dedupWindow: durationMs.default(7 * 86_400_000),
+  /** On SIGTERM, how long active jobs may take to finish. @defaultValue 30s */
+  shutdownTimeout: durationMs.default(30_000),
+});
+
+export const coreSchema = z.strictObject({
+  server: serverSchema.prefault({}),
+  redis: z
+    .strictObject({
+      url: z.string().default('redis://127.0.0.1:6379'),
+      /** Key prefix; the braces make it a Cluster hash tag so all keys share a slot. */
+      prefix: z.string().default('{alertworks}'),
+    })
+    .prefault({}),
+  slack: z
+    .strictObject({
+      channel: z.string().default('#ops'),
+      token: z.string().optional(),
+      apiUrl: z.string().url().optional(),
+    })
+    .prefault({}),
+  github: z.strictObject({ token: z.string().optional(), apiUrl: z.string().url().optional() }).prefault({}),
+  hetzner: z.strictObject({ token: z.string().optional(), endpoint: z.string().url().optional() }).prefault({}),
+  /** Decide and report, change nothing outside. */
+  dryRun: z.boolean().default(false),
+  jobs: jobsSchema.prefault({}),
+  /** First match wins; unmatched alerts are counted and acknowledged. Absent: the actions' default routes. */
+  routes: z.array(routeSchema).optional(),
+});
+
+export type CoreConfig = z.infer<typeof coreSchema>;
+
+export interface AppConfig extends CoreConfig {
+  routes: RouteConfig[];
+  /** Each action's own section, parsed by its schema, by action settings key. */
+  sections: Readonly<Record<string, unknown>>;
+  /** Checks, parsed by their type's schema. */
+  checks: readonly (Record<string, unknown> & { name: string; type: string; intervalMs: number })[];
+  /** Where the config came from, for messages. */
+  source: string;
+}

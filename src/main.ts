@@ -1,0 +1,107 @@
+import { serve, type ServerType } from '@hono/node-server';
+import type { AppConfig } from './config/schema.js';
+import { logger as rootLogger, type Logger } from './observability/logger.js';
+import { registerSecret, registerSecretsFromEnv } from './observability/redact.js';
+import { createRedis, describeRedisUrl, waitForRedis } from './redis.js';
+import { QueueSet } from './queue/queues.js';
+import { createApp } from './server/app.js';
+import { isAuthConfigured } from './server/auth.js';
+import { startWorkers, type RunningWorkers } from './worker/run-workers.js';
+import { actions } from '../workers/registry.js';
+import { createNotifier } from './notify/create-notifier.js';
+import { IncidentThreads } from './notify/threads.js';
+
+export type Role = 'serve' | 'work' | 'all';
+
+export interface RunOptions {
+  role: Role;
+  config: AppConfig;
+  insecureNoAuth?: boolean;
+  env?: NodeJS.ProcessEnv;
+  logger?: Logger;
+}
+
+export interface RunningService {
+  /** Bound HTTP port (serve/all), for tests that listen on port 0. */
+  port?: number;
+  stop(): Promise<void>;
+}
+
+export class StartupError extends Error {
+  override name = 'StartupError';
+}
+
+/** Queue names the receiver writes to and the workers read from. */
+export function queueNames(): string[] {
+  return actions.map((a) => a.name);
+}
+
+export async function run(options: RunOptions): Promise<RunningService> {
+  const { role, config } = options;
+  const env = options.env ?? process.env;
+  const logger = options.logger ?? rootLogger;
+  registerSecretsFromEnv(env);
+  for (const t of config.server.auth.bearerTokens) registerSecret(t);
+  for (const u of config.server.auth.basic) registerSecret(u.password);
+  registerSecret(config.slack.token);
+  registerSecret(config.github.token);
+  registerSecret(config.hetzner.token);
+
+  const serving = role === 'serve' || role === 'all';
+  const working = role === 'work' || role === 'all';
+  if (serving && !isAuthConfigured(config.server.auth) && !options.insecureNoAuth) {
+    throw new StartupError(
+      'refusing to start the receiver without auth: set WEBHOOK_TOKEN (or server.auth in the config), or pass --insecure-no-auth for a loopback-only test',
+    );
+  }
+
+  const redis = createRedis(config.redis.url, 'producer');
+  try {
+    await waitForRedis(redis, 10_000);
+  } catch {
+    logger.warn({ redis: describeRedisUrl(config.redis.url) }, 'Redis not reachable yet; starting anyway, /readyz says 503 until it is');
+  }
+  const queues = new QueueSet(redis, config, queueNames());
+
+  let server: ServerType | undefined;
+  let port: number | undefined;
+  if (serving) {
+    const app = createApp({ config, queues, redis, logger, insecureNoAuth: options.insecureNoAuth });
+    await new Promise<void>((resolve) => {
+      server = serve({ fetch: app.fetch, port: config.server.port, hostname: config.server.host }, (info) => {
+        port = info.port;
+        resolve();
+      });
+    });
+    logger.info({ port, host: config.server.host, role }, 'receiver listening');
+  }
+
+  let workers: RunningWorkers | undefined;
+  let stateRedis: ReturnType<typeof createRedis> | undefined;
+  if (working) {
+    stateRedis = createRedis(config.redis.url, 'worker');
+    const notifier = createNotifier(config, logger);
+    const threads = new IncidentThreads(stateRedis, notifier, config.redis.prefix);
+    workers = await startWorkers(config, actions, { config, redis: stateRedis, notifier, threads, logger, env }, logger);
+    logger.info({ queues: queueNames(), notifier: notifier.kind, dryRun: config.dryRun }, 'workers started');
+  }
+
+  let stopping: Promise<void> | undefined;
+  return {
+    port,
+    stop() {
+      stopping ??= (async () => {
+        logger.info('shutting down: no new requests, letting active jobs finish');
+        if (server) {
+          await new Promise<void>((resolve) => server!.close(() => resolve()));
+          (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+        }
+        await workers?.close(config.jobs.shutdownTimeout);
+        await queues.close();
+        await Promise.allSettled([redis.quit(), stateRedis?.quit()]);
+        logger.info('stopped');
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,91 @@
+import { ErrorCode, LogLevel, WebClient, type WebAPICallError } from '@slack/web-api';
+import { PermanentError, RetryLaterError, TransientError } from '../errors.js';
+import { notificationsTotal } from '../observability/metrics.js';
+import { scrub, scrubDeep } from '../observability/redact.js';
+import { withClientSpan } from '../observability/tracing.js';
+import type { ChatMessage, ChatNotifier, ChatRef } from './notifier.js';
+
+/** Slack platform errors a retry can fix; every other `error` is permanent (bad token, channel...). */
+const TRANSIENT_PLATFORM_ERRORS = new Set(['internal_error', 'fatal_error', 'service_unavailable', 'request_timeout', 'ratelimited', 'team_added_to_org']);
+
+export interface SlackNotifierOptions {
+  token: string;
+  channel: string;
+  /** Base URL of the Web API. @defaultValue https://slack.com/api/ */
+  apiUrl?: string;
+  /** Per-call timeout. @defaultValue 10000 */
+  timeoutMs?: number;
+}
+
+/**
+ * Posts through the Slack Web API. The client's own retries and rate-limit waits are off:
+ * a 429 becomes RetryLaterError so the job is delayed for Retry-After instead of a worker
+ * sleeping, and every other failure is classified once, here.
+ */
+export class SlackNotifier implements ChatNotifier {
+  readonly kind = 'slack';
+  private readonly client: WebClient;
+  private readonly channel: string;
+
+  constructor(options: SlackNotifierOptions) {
+    this.channel = options.channel;
+    this.client = new WebClient(options.token, {
+      slackApiUrl: options.apiUrl ?? 'https://slack.com/api/',
+      retryConfig: { retries: 0 },
+      rejectRateLimitedCalls: true,
+      timeout: options.timeoutMs ?? 10_000,
+      logLevel: LogLevel.ERROR,
+    });
+  }
+
+  async post(message: ChatMessage, threadTs?: string): Promise<ChatRef> {
+    const clean = scrubMessage(message);
+    const res = await this.call('chat.postMessage', () =>
+      this.client.chat.postMessage({ channel: this.channel, text: clean.text, blocks: clean.blocks as never, unfurl_links: false, ...(threadTs ? { thread_ts: threadTs } : {}) }),
+    );
+    return { channel: res.channel ?? this.channel, ts: res.ts ?? '' };
+  }
+
+  async update(ref: ChatRef, message: ChatMessage): Promise<void> {
+    const clean = scrubMessage(message);
+    await this.call('chat.update', () => this.client.chat.update({ channel: ref.channel, ts: ref.ts, text: clean.text, blocks: clean.blocks as never }));
+  }
+
+  private async call<T>(method: string, fn: () => Promise<T>): Promise<T> {
+    return withClientSpan(`slack.${method}`, { 'rpc.system': 'slack', 'rpc.method': method, 'server.address': 'slack' }, async () => {
+      try {
+        const result = await fn();
+        notificationsTotal.inc({ notifier: this.kind, outcome: 'sent' });
+        return result;
+      } catch (err) {
+        const classified = classifySlackError(err as WebAPICallError, method);
+        notificationsTotal.inc({ notifier: this.kind, outcome: classified instanceof RetryLaterError ? 'rate_limited' : 'failed' });
+        throw classified;
+      }
+    });
+  }
+}
+
+export function classifySlackError(err: WebAPICallError, method: string): Error {
+  switch (err.code) {
+    case ErrorCode.RateLimitedError:
+      return new RetryLaterError(`Slack ${method} rate limited; retry after ${err.retryAfter}s`, 'slack_rate_limited', err.retryAfter * 1000, { cause: err });
+    case ErrorCode.PlatformError: {
+      const code = String(err.data?.error ?? 'unknown');
+      const msg = `Slack ${method} failed: ${code}`;
+      return TRANSIENT_PLATFORM_ERRORS.has(code) ? new TransientError(msg, `slack_${code}`) : new PermanentError(msg, `slack_${code}`);
+    }
+    case ErrorCode.HTTPError:
+      return err.statusCode >= 500 || err.statusCode === 408
+        ? new TransientError(`Slack ${method} HTTP ${err.statusCode}`, 'slack_http_5xx')
+        : new PermanentError(`Slack ${method} HTTP ${err.statusCode}`, 'slack_http_4xx');
+    case ErrorCode.RequestError:
+      return new TransientError(`Slack ${method} request failed: ${scrub(err.message)}`, 'slack_unreachable');
+    default:
+      return new TransientError(`Slack ${method} failed: ${scrub((err as Error).message ?? String(err))}`, 'slack_other');
+  }
+}
+
+function scrubMessage(message: ChatMessage): ChatMessage {
+  return { text: scrub(message.text), ...(message.blocks ? { blocks: scrubDeep(message.blocks) as Record<string, unknown>[] } : {}) };
+}

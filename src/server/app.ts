@@ -1,0 +1,111 @@
+import { randomUUID } from 'node:crypto';
+import { Hono, type MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { routePath } from 'hono/route';
+import type { Redis } from 'ioredis';
+import { SpanKind } from '@opentelemetry/api';
+import type { AppConfig } from '../config/schema.js';
+import { withLogContext } from '../observability/context.js';
+import type { Logger } from '../observability/logger.js';
+import { httpDuration, httpRequests, registry } from '../observability/metrics.js';
+import { withSpan } from '../observability/tracing.js';
+import { withTimeout } from '../redis.js';
+import { compileRoutes } from '../queue/routing.js';
+import { enqueueAlerts } from '../queue/enqueue.js';
+import type { QueueSet } from '../queue/queues.js';
+import { alertsReceived } from '../observability/metrics.js';
+import { parsePayload } from './alertmanager-payload.js';
+import { requireAuth } from './auth.js';
+
+export interface AppDeps {
+  config: AppConfig;
+  queues: QueueSet;
+  redis: Redis;
+  logger: Logger;
+  insecureNoAuth?: boolean;
+  /** Extra routes mounted by other parts (queue dashboard, status page). */
+  extend?: (app: Hono, auth: MiddlewareHandler) => void;
+}
+
+/** The HTTP surface: webhook receiver, health, readiness and metrics. */
+export function createApp(deps: AppDeps): Hono {
+  const { config, queues, redis, logger } = deps;
+  const app = new Hono();
+  const routes = compileRoutes(config.routes);
+  const auth = requireAuth(config.server.auth, deps.insecureNoAuth);
+
+  app.use('*', async (c, next) => {
+    const requestId = c.req.header('x-request-id')?.slice(0, 64) || randomUUID();
+    c.header('X-Request-Id', requestId);
+    const started = process.hrtime.bigint();
+    await withLogContext({ request_id: requestId }, () => next());
+    const route = routePath(c) || 'unmatched';
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    httpRequests.inc({ method: c.req.method, route, status: String(c.res.status) });
+    httpDuration.observe({ method: c.req.method, route }, seconds);
+  });
+
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+
+  app.get('/readyz', async (c) => {
+    try {
+      await withTimeout(redis.ping(), 1000, 'redis ping');
+      return c.json({ status: 'ready' });
+    } catch (err) {
+      return c.json({ status: 'not ready', reason: `redis: ${(err as Error).message}` }, 503);
+    }
+  });
+
+  app.get('/metrics', async (c) => {
+    // Queue depth is read at scrape time; a Redis outage must not make the scrape hang.
+    await withTimeout(queues.counts(), 1000, 'queue counts').catch(() => undefined);
+    return c.text(await registry.metrics(), 200, { 'Content-Type': registry.contentType });
+  });
+
+  app.post(
+    '/hooks/alertmanager',
+    auth,
+    bodyLimit({
+      maxSize: config.server.bodyLimitBytes,
+      onError: (c) => {
+        alertsReceived.inc({ alertname: '', status: '', outcome: 'rejected' });
+        return c.json({ error: `body larger than ${config.server.bodyLimitBytes} bytes` }, 413);
+      },
+    }),
+    async (c) =>
+      withSpan('hooks.alertmanager', { 'http.request.method': 'POST', 'http.route': '/hooks/alertmanager' }, async (span) => {
+        let body: unknown;
+        try {
+          body = JSON.parse(await c.req.text());
+        } catch {
+          alertsReceived.inc({ alertname: '', status: '', outcome: 'rejected' });
+          return c.json({ error: 'body is not valid JSON' }, 400);
+        }
+        const parsed = parsePayload(body);
+        if (!parsed.ok) {
+          alertsReceived.inc({ alertname: '', status: '', outcome: 'rejected' });
+          return c.json({ error: `not an Alertmanager v4 payload: ${parsed.reason}` }, 400);
+        }
+        span.setAttribute('alertworks.alerts', parsed.payload.alerts.length);
+        try {
+          const outcome = await withTimeout(enqueueAlerts(parsed.payload, routes, queues), config.server.enqueueTimeout, 'storing jobs');
+          logger.info({ ...outcome, receiver: parsed.payload.receiver, groupKey: parsed.payload.groupKey }, 'webhook accepted');
+          return c.json(outcome, 200);
+        } catch (err) {
+          // 503, never 429: Alertmanager retries 5xx and transport errors, so nothing is lost.
+          logger.warn({ err }, 'could not store jobs; answering 503 so Alertmanager retries');
+          c.header('Retry-After', '5');
+          return c.json({ error: 'cannot store jobs right now (queue store unavailable); retry later' }, 503);
+        }
+      }, SpanKind.SERVER),
+  );
+
+  deps.extend?.(app, auth);
+
+  app.notFound((c) => c.json({ error: 'not found' }, 404));
+  app.onError((err, c) => {
+    logger.error({ err }, 'unhandled error in request');
+    return c.json({ error: 'internal error' }, 500);
+  });
+  return app;
+}

@@ -1,0 +1,66 @@
+import type { Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { z } from 'zod';
+import type { AppConfig, RouteConfig } from '../src/config/schema.js';
+import type { Logger } from '../src/observability/logger.js';
+import type { ChatNotifier } from '../src/notify/notifier.js';
+import type { IncidentThreads } from '../src/notify/threads.js';
+import type { Alert } from '../src/server/alertmanager-payload.js';
+
+/** What the receiver stores for one routed alert occurrence. */
+export interface AlertJobData {
+  alert: Alert;
+  /** Alertmanager receiver name and external URL, for links in messages. */
+  receiver: string;
+  externalURL?: string;
+  /** fingerprint + startsAt + status, hashed: the idempotency key of this occurrence. */
+  dedupKey: string;
+  receivedAt: number;
+  /** W3C trace context of the webhook request, so the job's spans join its trace. */
+  traceparent?: string;
+  tracestate?: string;
+}
+
+export type AlertJob = Job<AlertJobData, ActionResult, string>;
+
+/** What a job ends with; `outcome` becomes the `outcome` label of alertworks_jobs_total. */
+export interface ActionResult {
+  outcome: string;
+  [detail: string]: unknown;
+}
+
+/** Everything an action may use, built once per worker process. */
+export interface ActionRuntime<Settings> {
+  config: AppConfig;
+  /** This action's own config section, parsed with its schema (defaults applied). */
+  settings: Settings;
+  redis: Redis;
+  notifier: ChatNotifier;
+  threads: IncidentThreads;
+  logger: Logger;
+  env: NodeJS.ProcessEnv;
+}
+
+export type ActionProcessor = (job: AlertJob) => Promise<ActionResult>;
+
+/**
+ * One unit of alert-driven work. Adding an action is one file exporting one of these and
+ * one line in workers/registry.ts; its config section and default routes come with it.
+ */
+export interface Action<Settings = unknown> {
+  /** Route target and BullMQ queue name (kebab-case). */
+  readonly name: string;
+  readonly description: string;
+  /** A top-level config section owned by this action, e.g. `volumeResize`. */
+  readonly settings?: { readonly key: string; readonly schema: z.ZodType<Settings> };
+  /** Routes used when the config has no `routes` of its own. */
+  readonly defaultRoutes?: readonly Omit<RouteConfig, 'action'>[];
+  /** Jobs run at once per worker process. @defaultValue config.jobs.concurrency */
+  readonly concurrency?: number;
+  create(runtime: ActionRuntime<Settings>): ActionProcessor | Promise<ActionProcessor>;
+}
+
+/** Keeps the Settings type while erasing it for the registry array. */
+export function defineAction<Settings>(action: Action<Settings>): Action<Settings> {
+  return action;
+}

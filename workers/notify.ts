@@ -1,0 +1,31 @@
+import { alertMessage } from '../src/notify/alert-message.js';
+import { defineAction } from './action.js';
+
+/**
+ * Posts an alert to Slack: the firing alert opens a thread (one per alert fingerprint), the
+ * resolved alert replies in it and turns the first message green.
+ */
+export const notifyAction = defineAction({
+  name: 'notify',
+  description: 'Post the alert to the chat channel, one thread per incident.',
+  create({ threads, redis, config }) {
+    const prefix = config.redis.prefix;
+    return async (job) => {
+      const { alert, externalURL, dedupKey } = job.data;
+      const incident = `alert:${alert.fingerprint}`;
+      const resolvedMarker = `${prefix}:notify:resolved:${alert.fingerprint}:${alert.startsAt}`;
+      const message = alertMessage(alert, externalURL);
+
+      if (alert.status === 'firing') {
+        // A retried firing job that lost the race to its own resolution must not reopen it.
+        if ((await redis.exists(resolvedMarker)) === 1) return { outcome: 'stale' };
+        const ref = await threads.say(incident, message, { step: dedupKey });
+        return { outcome: 'notified', thread: ref?.ts };
+      }
+      const ref = await threads.say(incident, message, { step: dedupKey, updateRoot: message });
+      await redis.set(resolvedMarker, '1', 'EX', 86_400);
+      await threads.close(incident);
+      return { outcome: 'notified', thread: ref?.ts };
+    };
+  },
+});

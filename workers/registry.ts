@@ -1,0 +1,5 @@
+import type { Action } from './action.js';
+import { notifyAction } from './notify.js';
+
+/** Every alert-driven action, in one list: its name is both a route target and a queue. */
+export const actions: readonly Action<any>[] = [notifyAction];
