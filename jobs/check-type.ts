@@ -1,10 +1,54 @@
+import type { Redis } from 'ioredis';
 import type { z } from 'zod';
+import type { AppConfig } from '../src/config/schema.js';
+import type { Logger } from '../src/observability/logger.js';
+import type { IncidentThreads } from '../src/notify/threads.js';
 
 /** Fields every check has, whatever its type (see DESIGN.md `checks:`). */
 export interface CheckBase {
   name: string;
   type: string;
+  /** How often it runs. */
   intervalMs: number;
+  /** Per-attempt time budget. */
+  timeoutMs: number;
+  /** Consecutive failures before DOWN. */
+  failureThreshold: number;
+  /** Consecutive successes before UP again. */
+  successThreshold: number;
+}
+
+/** Why a probe failed: a fixed set, used as a metric label (`alertworks_check_failures_total{reason}`). */
+export type FailureReason = 'dns' | 'connect' | 'tls' | 'timeout' | 'http_status' | 'assertion' | 'other';
+
+export type Phase = 'dns' | 'connect' | 'tls' | 'processing' | 'transfer';
+
+/** The outcome of one probe run. */
+export interface ProbeResult {
+  success: boolean;
+  /** Wall time of the whole probe. */
+  durationSeconds: number;
+  /** Per-phase timings that could be measured (blackbox exporter's phase names). */
+  phases: Partial<Record<Phase, number>>;
+  statusCode?: number;
+  failureReason?: FailureReason;
+  /** Human-readable, scrubbed of secrets. */
+  error?: string;
+  /** Type-specific facts (e.g. certificates of a TLS check) for onResult and the status page. */
+  details?: Record<string, unknown>;
+}
+
+export interface ProbeContext {
+  signal: AbortSignal;
+  logger: Logger;
+}
+
+/** What a type-specific result hook may use (e.g. TLS expiry levels). */
+export interface CheckResultContext {
+  config: AppConfig;
+  redis: Redis;
+  threads: IncidentThreads;
+  logger: Logger;
 }
 
 /**
@@ -13,5 +57,9 @@ export interface CheckBase {
  */
 export interface CheckType<C extends CheckBase = CheckBase> {
   readonly type: string;
+  /** Parses one `checks:` entry of this type, applying its defaults. */
   readonly schema: z.ZodType<C>;
+  probe(check: C, ctx: ProbeContext): Promise<ProbeResult>;
+  /** Optional extra evaluation after each result (notifications beyond up/down). */
+  onResult?(check: C, result: ProbeResult, ctx: CheckResultContext): Promise<void>;
 }
