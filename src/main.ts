@@ -10,6 +10,7 @@ import { startWorkers, type RunningWorkers } from './worker/run-workers.js';
 import { actions } from '../workers/registry.js';
 import { createNotifier } from './notify/create-notifier.js';
 import { IncidentThreads } from './notify/threads.js';
+import { startCheckScheduler, type RunningCheckScheduler } from '../jobs/scheduler.js';
 
 export type Role = 'serve' | 'work' | 'all';
 
@@ -78,12 +79,15 @@ export async function run(options: RunOptions): Promise<RunningService> {
 
   let workers: RunningWorkers | undefined;
   let stateRedis: ReturnType<typeof createRedis> | undefined;
+  let checks: RunningCheckScheduler | undefined;
   if (working) {
     stateRedis = createRedis(config.redis.url, 'worker');
     const notifier = createNotifier(config, logger);
     const threads = new IncidentThreads(stateRedis, notifier, config.redis.prefix);
     workers = await startWorkers(config, actions, { config, redis: stateRedis, notifier, threads, logger, env }, logger);
     logger.info({ queues: queueNames(), notifier: notifier.kind, dryRun: config.dryRun }, 'workers started');
+    // Always started: with no checks configured it still removes schedules of checks that left the config.
+    checks = await startCheckScheduler({ config, redis: stateRedis, threads, logger });
   }
 
   let stopping: Promise<void> | undefined;
@@ -96,6 +100,7 @@ export async function run(options: RunOptions): Promise<RunningService> {
           await new Promise<void>((resolve) => server!.close(() => resolve()));
           (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
         }
+        await checks?.close();
         await workers?.close(config.jobs.shutdownTimeout);
         await queues.close();
         await Promise.allSettled([redis.quit(), stateRedis?.quit()]);

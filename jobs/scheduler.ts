@@ -1,0 +1,125 @@
+import { Queue, Worker, type Job } from 'bullmq';
+import { Histogram } from 'prom-client';
+import { createRedis } from '../src/redis.js';
+import { registry } from '../src/observability/metrics.js';
+import { withLogContext } from '../src/observability/context.js';
+import type { AppConfig } from '../src/config/schema.js';
+import { executeCheck, findCheck, type CheckRunDeps } from './check-runner.js';
+import { forgetCheckMetrics } from './check-metrics.js';
+
+export const CHECKS_QUEUE = 'checks';
+const SCHEDULER_PREFIX = 'check:';
+
+export interface CheckJobData {
+  check: string;
+}
+
+const scheduleDelay = new Histogram({
+  name: 'alertworks_check_schedule_delay_seconds',
+  help: 'Time from a check run\'s scheduled moment to the start of its probe (scheduler drift).',
+  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  registers: [registry],
+});
+
+export function schedulerId(name: string): string {
+  return `${SCHEDULER_PREFIX}${name}`;
+}
+
+/**
+ * Makes the queue's job schedulers match the config: one per check (upsert is keyed by the
+ * check name, so any number of replicas leave exactly one), none for checks that left it.
+ */
+export async function syncCheckSchedules(queue: Queue<CheckJobData>, config: AppConfig): Promise<{ upserted: string[]; removed: string[] }> {
+  const keep = config.checkRunner.keepJobs;
+  const upserted: string[] = [];
+  for (const check of config.checks) {
+    await queue.upsertJobScheduler(
+      schedulerId(check.name),
+      { every: check.intervalMs },
+      // One attempt plus one retry: a retry re-probes but records nothing twice (runAt dedup) and finishes notifying.
+      { name: 'check', data: { check: check.name }, opts: { attempts: 2, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: keep, removeOnFail: keep } },
+    );
+    upserted.push(check.name);
+  }
+  const wanted = new Set(config.checks.map((c) => schedulerId(c.name)));
+  const removed: string[] = [];
+  for (const s of await queue.getJobSchedulers(0, -1)) {
+    const id = s.key;
+    if (id.startsWith(SCHEDULER_PREFIX) && !wanted.has(id)) {
+      await queue.removeJobScheduler(id);
+      forgetCheckMetrics(id.slice(SCHEDULER_PREFIX.length));
+      removed.push(id.slice(SCHEDULER_PREFIX.length));
+    }
+  }
+  return { upserted, removed };
+}
+
+/** The moment a scheduler meant this run for (its id is `repeat:<scheduler>:<millis>`). */
+export function scheduledAt(job: Job<CheckJobData>): number {
+  return job.opts.prevMillis ?? job.timestamp + (job.opts.delay ?? 0);
+}
+
+export interface CheckSchedulerOptions extends CheckRunDeps {
+  /** Observes each run's start (the drift benchmark uses it). */
+  onRunStart?(info: { check: string; scheduledAt: number; startedAt: number }): void;
+  /** Upsert/remove schedules at start. @defaultValue true */
+  sync?: boolean;
+}
+
+export interface RunningCheckScheduler {
+  queue: Queue<CheckJobData>;
+  worker: Worker<CheckJobData>;
+  close(): Promise<void>;
+}
+
+/**
+ * Runs the configured checks: BullMQ Job Schedulers on the `checks` queue create one job per
+ * check per interval; a worker with `checkRunner.concurrency` slots probes them. A job is made
+ * when the previous one of its scheduler starts, so a slow check delays no schedule; only a
+ * full worker (all slots busy) delays a start.
+ */
+export async function startCheckScheduler(options: CheckSchedulerOptions): Promise<RunningCheckScheduler> {
+  const { config, logger } = options;
+  const queueConnection = createRedis(config.redis.url, 'worker');
+  const workerConnection = createRedis(config.redis.url, 'worker');
+  const queue = new Queue<CheckJobData>(CHECKS_QUEUE, { connection: queueConnection, prefix: config.redis.prefix });
+  queue.on('error', (err) => logger.warn({ err }, 'checks queue error'));
+  if (options.sync ?? true) {
+    const { removed } = await syncCheckSchedules(queue, config);
+    logger.info({ checks: config.checks.length, removed }, 'check schedules in place');
+  }
+
+  const worker = new Worker<CheckJobData>(
+    CHECKS_QUEUE,
+    async (job) => {
+      const startedAt = Date.now();
+      const runAt = scheduledAt(job);
+      scheduleDelay.observe(Math.max(0, startedAt - runAt) / 1000);
+      options.onRunStart?.({ check: job.data.check, scheduledAt: runAt, startedAt });
+      const found = findCheck(config, job.data.check);
+      if (!found) {
+        // Scheduled by a replica with another config; the one that removed it has the final word.
+        logger.info({ check: job.data.check }, 'check not in this config; skipped');
+        return { outcome: 'unknown_check' };
+      }
+      return withLogContext({ check: found.check.name, job_id: job.id }, async () => {
+        const { result, transition } = await executeCheck(found.check, found.type, runAt, options);
+        return { outcome: result.success ? 'success' : 'failure', reason: result.failureReason, transition };
+      });
+    },
+    { connection: workerConnection, prefix: config.redis.prefix, concurrency: config.checkRunner.concurrency, lockDuration: 60_000, stalledInterval: 30_000 },
+  );
+  worker.on('error', (err) => logger.warn({ err }, 'checks worker error'));
+  worker.on('failed', (job, err) => logger.warn({ check: job?.data.check, err }, 'check job failed'));
+
+  return {
+    queue,
+    worker,
+    async close() {
+      await worker.close();
+      await queue.close();
+      await Promise.allSettled([queueConnection.quit(), workerConnection.quit()]);
+    },
+  };
+}
+
