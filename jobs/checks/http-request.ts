@@ -120,7 +120,7 @@ async function exchange(url: URL, method: string, body: string | undefined, req:
         : {}),
     };
     const fail = (err: unknown) => {
-      const reason = classifyError(err, stage === 'exchange' && tFirstByte === undefined ? 'exchange' : stage, req.signal.aborted);
+      const reason = classifyError(err, stage, req.signal.aborted);
       const text = req.signal.aborted ? `no answer within the timeout (${stage === 'exchange' ? 'waiting for the response' : `during ${stage}`})` : describeError(err);
       reject(new ProbeFailure(reason, text, phases));
     };
@@ -140,7 +140,8 @@ async function exchange(url: URL, method: string, body: string | undefined, req:
       });
     });
     request.on('socket', (socket) => {
-      socket.once('lookup', () => {
+      socket.once('lookup', (err: Error | null) => {
+        if (err) return;
         tDns = performance.now();
         add(phases, 'dns', tDns - t0);
         stage = 'connect';
