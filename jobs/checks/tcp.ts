@@ -45,7 +45,9 @@ export const tcpCheck: CheckType<TcpCheck> = {
     const { host, port } = splitTarget(check.target);
     let stage: ConnectionStage = 'dns';
     const sockets: net.Socket[] = [];
-    const onAbort = () => sockets.forEach((s) => s.destroy());
+    // Destroy only the outermost socket: a TLSSocket owns its raw socket, and destroying both crashes Node 20.
+    const destroy = () => sockets.at(-1)?.destroy();
+    const onAbort = destroy;
     signal.addEventListener('abort', onAbort);
     try {
       let t = performance.now();
@@ -56,6 +58,7 @@ export const tcpCheck: CheckType<TcpCheck> = {
       t = performance.now();
       const socket = net.connect({ host: address, port });
       sockets.push(socket);
+      socket.on('error', () => undefined); // failures are taken from the once-listeners below; later ones must not crash
       await raceAbort(new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject)), signal);
       phases.connect = (performance.now() - t) / 1000;
       if (check.tls) {
@@ -68,6 +71,7 @@ export const tcpCheck: CheckType<TcpCheck> = {
           ca: check.tls.ca,
         });
         sockets.push(secure);
+        secure.on('error', () => undefined);
         await raceAbort(new Promise<void>((resolve, reject) => secure.once('secureConnect', resolve).once('error', reject)), signal);
         phases.tls = (performance.now() - t) / 1000;
       }
@@ -78,7 +82,7 @@ export const tcpCheck: CheckType<TcpCheck> = {
       return { success: false, durationSeconds: (performance.now() - started) / 1000, phases, failureReason: failure.reason, error: failure.message };
     } finally {
       signal.removeEventListener('abort', onAbort);
-      sockets.forEach((s) => s.destroy());
+      destroy();
     }
   },
 };
