@@ -13,7 +13,7 @@ export interface RecordedRequest {
   body: string;
 }
 
-export type Handler = (req: RecordedRequest, res: ServerResponse) => void | Promise<void>;
+export type Handler = (req: RecordedRequest, res: ServerResponse) => unknown;
 
 /** An HTTP(S) server whose answer the test sets (`target.handler = ...`); records every request. */
 export class ScriptedServer {
