@@ -16,7 +16,7 @@ import { LogNotifier } from '../src/notify/log-notifier.js';
 import { logger } from '../src/observability/logger.js';
 import { createRedis } from '../src/redis.js';
 import { findCheck, probeOnce } from '../jobs/check-runner.js';
-import { startCheckScheduler } from '../jobs/scheduler.js';
+import { spreadOffset, startCheckScheduler } from '../jobs/scheduler.js';
 import { RedisServer } from '../test/support/redis-server.js';
 
 const { values } = parseArgs({
@@ -90,12 +90,13 @@ async function runPhases(redisServer: RedisServer, targetPort: number) {
   const config = parseConfig(`redis: { url: "${redisServer.url}", prefix: "{bench}" }\ncheckRunner: { concurrency: ${concurrency}, keepJobs: 10 }\nchecks:\n${checks}\n`, 'bench.yaml', {});
   process.stdout.write(`${N} http checks every ${intervalMs / 1000}s for ${durationMs / 1000}s per phase (worker concurrency ${concurrency}); target in a child process\n`);
 
-  // A: setInterval per check, aligned to interval multiples like BullMQ's `every`, unbounded concurrency.
+  // A: setInterval per check at the same spread offsets as the scheduler uses, unbounded concurrency.
   const baseline = await measure('setInterval baseline', admin, async (record) => {
     const timers: NodeJS.Timeout[] = [];
-    const first = Math.ceil(Date.now() / intervalMs) * intervalMs;
     for (let i = 0; i < N; i++) {
       const found = findCheck(config, `c${i}`)!;
+      const slot = Math.floor(Date.now() / intervalMs) * intervalMs + spreadOffset(found.check.name, intervalMs);
+      const first = slot > Date.now() ? slot : slot + intervalMs;
       let k = 0;
       const tick = () => {
         record(Date.now() - (first + k++ * intervalMs));

@@ -26,6 +26,17 @@ export function schedulerId(name: string): string {
 }
 
 /**
+ * Where in its interval a check runs: a stable hash of its name, like Prometheus spreads scrape
+ * targets. Without it every check of one interval would fire at the same instant (they are all
+ * upserted at start) and queue behind each other; with it the same load arrives evenly.
+ */
+export function spreadOffset(name: string, intervalMs: number): number {
+  let h = 0x811c9dc5; // FNV-1a
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193) >>> 0;
+  return h % intervalMs;
+}
+
+/**
  * Makes the queue's job schedulers match the config: one per check (upsert is keyed by the
  * check name, so any number of replicas leave exactly one), none for checks that left it.
  */
@@ -35,7 +46,7 @@ export async function syncCheckSchedules(queue: Queue<CheckJobData>, config: App
   for (const check of config.checks) {
     await queue.upsertJobScheduler(
       schedulerId(check.name),
-      { every: check.intervalMs },
+      { every: check.intervalMs, offset: spreadOffset(check.name, check.intervalMs) },
       // One attempt plus one retry: a retry re-probes but records nothing twice (runAt dedup) and finishes notifying.
       { name: 'check', data: { check: check.name }, opts: { attempts: 2, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: keep, removeOnFail: keep } },
     );
@@ -54,9 +65,10 @@ export async function syncCheckSchedules(queue: Queue<CheckJobData>, config: App
   return { upserted, removed };
 }
 
-/** The moment a scheduler meant this run for (its id is `repeat:<scheduler>:<millis>`). */
+/** The moment a scheduler meant this run for: its job id is `repeat:<scheduler>:<millis>`. */
 export function scheduledAt(job: Job<CheckJobData>): number {
-  return job.opts.prevMillis ?? job.timestamp + (job.opts.delay ?? 0);
+  const fromId = /:(\d+)$/.exec(job.id ?? '');
+  return fromId ? Number(fromId[1]) : job.timestamp + (job.opts.delay ?? 0);
 }
 
 export interface CheckSchedulerOptions extends CheckRunDeps {
@@ -74,7 +86,8 @@ export interface RunningCheckScheduler {
 
 /**
  * Runs the configured checks: BullMQ Job Schedulers on the `checks` queue create one job per
- * check per interval; a worker with `checkRunner.concurrency` slots probes them. A job is made
+ * check per interval, each at its own offset in the interval (spreadOffset); a worker with
+ * `checkRunner.concurrency` slots probes them. A job is made
  * when the previous one of its scheduler starts, so a slow check delays no schedule; only a
  * full worker (all slots busy) delays a start.
  */

@@ -5,6 +5,7 @@ import type { AppConfig } from '../../src/config/schema.js';
 import { IncidentThreads } from '../../src/notify/threads.js';
 import { SlackNotifier } from '../../src/notify/slack-notifier.js';
 import { logger } from '../../src/observability/logger.js';
+import { registry } from '../../src/observability/metrics.js';
 import { createRedis } from '../../src/redis.js';
 import { executeCheck, findCheck } from '../../jobs/check-runner.js';
 import { readCheckState, readCheckStates } from '../../jobs/check-state.js';
@@ -98,6 +99,21 @@ describe('thresholds and transitions', () => {
     expect(slack.threads()).toHaveLength(1);
     expect(slack.threads()[0]!.replies).toHaveLength(1);
     expect(await readCheckState(w.redis, prefix, 'web')).toMatchObject({ state: 'up', consecutiveFailures: 0, incident: 1, announced: 'up' });
+  });
+
+  it('exports blackbox-style probe metrics and check state metrics', async () => {
+    w = startWorker(checksYaml());
+    target.respond(500, 'boom');
+    await w.run('web');
+    await w.run('web');
+    const text = await registry.metrics();
+    expect(text).toContain('probe_success{check="web"} 0');
+    expect(text).toContain('probe_http_status_code{check="web"} 500');
+    expect(text).toMatch(/probe_http_duration_seconds\{check="web",phase="connect"\} [\d.e-]+/);
+    expect(text).toMatch(/probe_duration_seconds\{check="web"\} [\d.e-]+/);
+    expect(text).toContain('alertworks_check_up{check="web"} 0');
+    expect(text).toContain('alertworks_check_consecutive_failures{check="web"} 2');
+    expect(text).toMatch(/alertworks_check_failures_total\{check="web",reason="http_status"\} \d+/);
   });
 
   it('a single failure gives no message', async () => {
