@@ -58,5 +58,5 @@ export function connectivityLostMessage(canary: string, failing: number, total: 
 }
 
 export function connectivityBackMessage(canary: string, lostSince: number, now: number): ChatMessage {
-  return text(`:satellite_antenna: Connectivity is back (canary *${canary}* passes) after ${formatDuration(now - lostSince)}; checks still down are reported individually.`);
+  return text(`:satellite_antenna: Connectivity is back after ${formatDuration(now - lostSince)} (canary *${canary}* or most checks pass again); checks still down are reported individually.`);
 }

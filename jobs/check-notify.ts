@@ -123,11 +123,8 @@ async function globalHold(now: number, deps: AnnounceDeps): Promise<number> {
     }
     return 1;
   }
-  if (!failing.includes(canary)) {
-    const since = await redis.getdel(connectivityLostKey(prefix));
-    if (since) await threads.say(`checks:connectivity:${since}`, connectivityBackMessage(canary, Number(since), now), { step: 'back' });
-    return held;
-  }
-  // Canary failing but most checks fine: its own problem; keep holding if a loss is in progress.
-  return held | ((await redis.exists(connectivityLostKey(prefix))) ? 1 : 0);
+  // Back when the canary passes or most checks pass again (a canary broken on its own must not hold alerts forever).
+  const since = await redis.getdel(connectivityLostKey(prefix));
+  if (since) await threads.say(`checks:connectivity:${since}`, connectivityBackMessage(canary, Number(since), now), { step: 'back' });
+  return held;
 }
