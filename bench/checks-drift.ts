@@ -4,7 +4,7 @@
  * baseline — and (B) through alertworks' BullMQ Job Schedulers, worker and Redis state machine.
  * Drift = probe start - scheduled moment. Prints p50/p99 drift, CPU per check run, and B/A ratios.
  *
- *   npm run bench:checks -- [--checks 200] [--interval 10s] [--duration 40s] [--concurrency 50]
+ *   npm run bench:checks -- [--checks 200] [--interval 10s] [--duration 40s] [--concurrency 50] [--redis-hz 10]
  */
 import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
@@ -25,6 +25,8 @@ const { values } = parseArgs({
     interval: { type: 'string', default: '10s' },
     duration: { type: 'string', default: '40s' },
     concurrency: { type: 'string', default: '50' },
+    /** Redis `hz`: how often Redis wakes up to time out blocked clients, which bounds how early BullMQ sees a delayed job due. */
+    'redis-hz': { type: 'string' },
   },
 });
 const N = Number(values.checks);
@@ -86,9 +88,11 @@ async function main() {
 
 async function runPhases(redisServer: RedisServer, targetPort: number) {
   const admin = new Redis(redisServer.url);
+  if (values['redis-hz']) await admin.config('SET', 'hz', values['redis-hz']);
+  const hz = ((await admin.config('GET', 'hz')) as string[])[1];
   const checks = Array.from({ length: N }, (_, i) => `  - { name: c${i}, type: http, url: "http://127.0.0.1:${targetPort}/health", interval: ${intervalMs}ms, timeout: ${Math.min(5000, intervalMs)}ms }`).join('\n');
   const config = parseConfig(`redis: { url: "${redisServer.url}", prefix: "{bench}" }\ncheckRunner: { concurrency: ${concurrency}, keepJobs: 10 }\nchecks:\n${checks}\n`, 'bench.yaml', {});
-  process.stdout.write(`${N} http checks every ${intervalMs / 1000}s for ${durationMs / 1000}s per phase (worker concurrency ${concurrency}); target in a child process\n`);
+  process.stdout.write(`${N} http checks every ${intervalMs / 1000}s for ${durationMs / 1000}s per phase (worker concurrency ${concurrency}, Redis hz ${hz}); target in a child process\n`);
 
   // A: setInterval per check at the same spread offsets as the scheduler uses, unbounded concurrency.
   const baseline = await measure('setInterval baseline', admin, async (record) => {
