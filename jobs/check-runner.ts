@@ -7,7 +7,7 @@ import { withClientSpan } from '../src/observability/tracing.js';
 import type { CheckBase, CheckType, ProbeResult } from './check-type.js';
 import { announce } from './check-notify.js';
 import { observeProbe, observeState } from './check-metrics.js';
-import { readCheckState, recordResult, type Transition } from './check-state.js';
+import { recordResult, type Transition } from './check-state.js';
 import { findCheckType } from './registry.js';
 
 export interface CheckRunDeps {
@@ -44,7 +44,7 @@ export async function executeCheck(check: CheckBase, type: CheckType, runAt: num
   const result = await probeOnce(check, type, deps.logger, signal);
   observeProbe(check, result);
   const now = clock();
-  const { transition, state } = await recordResult(deps.redis, deps.config.redis.prefix, {
+  const { transition, state, consecutiveFailures } = await recordResult(deps.redis, deps.config.redis.prefix, {
     name: check.name,
     runAt,
     now,
@@ -52,8 +52,7 @@ export async function executeCheck(check: CheckBase, type: CheckType, runAt: num
     successThreshold: check.successThreshold,
     result,
   });
-  const s = await readCheckState(deps.redis, deps.config.redis.prefix, check.name);
-  observeState(check.name, state, s.consecutiveFailures);
+  observeState(check.name, state, consecutiveFailures);
   const log = { check: check.name, success: result.success, reason: result.failureReason, error: result.error, transition, state, durationSeconds: result.durationSeconds };
   if (transition === 'down' || transition === 'up') deps.logger.warn(log, `check ${transition.toUpperCase()}`);
   else deps.logger.debug(log, 'check result');

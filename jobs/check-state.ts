@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { AppConfig } from '../src/config/schema.js';
 import type { FailureReason, Phase, ProbeResult } from './check-type.js';
 
 export type CheckStateName = 'up' | 'down' | 'unknown';
@@ -55,7 +56,7 @@ local success = ARGV[4] == '1'
 local failureThreshold, successThreshold = tonumber(ARGV[5]), tonumber(ARGV[6])
 local last = tonumber(redis.call('HGET', key, 'lastRunAt') or '-1')
 local state = redis.call('HGET', key, 'state') or 'unknown'
-if runAt <= last then return {'duplicate', state} end
+if runAt <= last then return {'duplicate', state, tonumber(redis.call('HGET', key, 'consecutiveFailures') or '0')} end
 local fails = tonumber(redis.call('HGET', key, 'consecutiveFailures') or '0')
 local succ = tonumber(redis.call('HGET', key, 'consecutiveSuccesses') or '0')
 local transition = 'none'
@@ -84,7 +85,7 @@ else
   end
 end
 redis.call('HSET', key, 'state', state, 'consecutiveFailures', fails, 'consecutiveSuccesses', succ)
-return {transition, state}
+return {transition, state, fails}
 `;
 
 export interface RecordInput {
@@ -96,7 +97,7 @@ export interface RecordInput {
   result: ProbeResult;
 }
 
-export async function recordResult(redis: Redis, prefix: string, input: RecordInput): Promise<{ transition: Transition; state: CheckStateName }> {
+export async function recordResult(redis: Redis, prefix: string, input: RecordInput): Promise<{ transition: Transition; state: CheckStateName; consecutiveFailures: number }> {
   const r = input.result;
   const reply = (await redis.eval(
     RECORD,
@@ -114,8 +115,8 @@ export async function recordResult(redis: Redis, prefix: string, input: RecordIn
     r.statusCode === undefined ? '' : String(r.statusCode),
     r.durationSeconds.toFixed(6),
     JSON.stringify(r.phases),
-  )) as [Transition, CheckStateName];
-  return { transition: reply[0], state: reply[1] };
+  )) as [Transition, CheckStateName, number];
+  return { transition: reply[0], state: reply[1], consecutiveFailures: reply[2] };
 }
 
 const num = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v));
@@ -161,4 +162,9 @@ export async function readCheckStates(redis: Redis, prefix: string, names: reado
     if (err) throw err;
     return parseState(name, (h ?? {}) as Record<string, string>);
   });
+}
+
+/** Every configured check's state, in config order. */
+export function readConfiguredCheckStates(redis: Redis, config: Pick<AppConfig, 'redis' | 'checks'>): Promise<CheckState[]> {
+  return readCheckStates(redis, config.redis.prefix, config.checks.map((c) => c.name));
 }
