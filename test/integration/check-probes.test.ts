@@ -3,16 +3,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckType, ProbeResult } from '../../jobs/check-type.js';
 import { httpCheck } from '../../jobs/checks/http.js';
 import { tcpCheck } from '../../jobs/checks/tcp.js';
+import { dnsCheck } from '../../jobs/checks/dns.js';
 import { sesCheck } from '../../jobs/checks/presets/ses.js';
 import { s3Check } from '../../jobs/checks/presets/s3.js';
 import { openaiCheck } from '../../jobs/checks/presets/openai.js';
 import { anthropicCheck } from '../../jobs/checks/presets/anthropic.js';
 import { logger } from '../../src/observability/logger.js';
 import { freePort } from '../support/ports.js';
+import { FakeDns } from '../support/fake-dns.js';
 import { ScriptedServer, selfSignedCert, silentServer, type RecordedRequest } from '../support/check-targets.js';
 
 function probe(type: CheckType<any>, raw: Record<string, unknown>): Promise<ProbeResult> {
@@ -194,5 +198,61 @@ describe('presets against local stand-ins of the real APIs', () => {
     expect(req.url).toBe('/v1/models');
     expect(req.headers['x-api-key']).toBe('sk-ant-test-key-000000000000');
     expect(req.headers['anthropic-version']).toBe('2023-06-01');
+  });
+});
+
+describe('dns check against a local DNS server', () => {
+  let dns: FakeDns;
+  beforeAll(async () => {
+    dns = await new FakeDns({
+      'api.example.test': { A: ['192.0.2.10', '192.0.2.11'] },
+      'example.test': { MX: [[10, 'mx1.example.test'], [20, 'mx2.example.test']], TXT: ['v=spf1 -all'] },
+    }).start();
+  });
+  afterAll(() => dns.stop());
+
+  it.each([
+    ['A present', { query: 'api.example.test', expect: { values: ['192.0.2.10'] } }, { success: true }],
+    ['A exactly', { query: 'api.example.test', expect: { exactly: ['192.0.2.11', '192.0.2.10'] } }, { success: true }],
+    ['A missing value', { query: 'api.example.test', expect: { values: ['192.0.2.99'] } }, { success: false, failureReason: 'assertion' }],
+    ['MX', { query: 'example.test', recordType: 'MX', expect: { values: ['10 mx1.example.test'] } }, { success: true }],
+    ['TXT', { query: 'example.test', recordType: 'TXT', expect: { values: ['v=spf1 -all'] } }, { success: true }],
+    ['NXDOMAIN', { query: 'nothing.example.test' }, { success: false, failureReason: 'dns' }],
+    ['no records of the type', { query: 'api.example.test', recordType: 'MX' }, { success: false, failureReason: 'dns' }],
+  ])('%s', async (_name, raw, expected) => {
+    const r = await probe(dnsCheck, { servers: [dns.server], timeout: '2s', ...raw });
+    expect(r).toMatchObject(expected);
+    expect(r.phases.dns).toBeGreaterThan(0);
+  });
+
+  it('timeout: a DNS server that never answers', async () => {
+    dns.silent = true;
+    try {
+      expect(await probe(dnsCheck, { query: 'api.example.test', servers: [dns.server], timeout: '500ms', interval: '1s' })).toMatchObject({ success: false, failureReason: 'timeout' });
+    } finally {
+      dns.silent = false;
+    }
+  });
+});
+
+describe('address family preference', () => {
+  it('ipv6 preferred: falls back to IPv4 when the name has no IPv6 address, fails (dns) without fallback', async () => {
+    plain.respond(200, 'ok');
+    expect(await probe(httpCheck, { url: `http://localhost:${plain.port}/`, ipFamily: 'ipv6' })).toMatchObject({ success: true });
+    const strict = await probe(httpCheck, { url: `http://localhost:${plain.port}/`, ipFamily: 'ipv6', ipFallback: false });
+    expect(strict).toMatchObject({ success: false, failureReason: 'dns', error: 'ENODATA: localhost has no ipv6 address' });
+  });
+
+  it('an IPv6 literal URL reaches a server on ::1', async () => {
+    const v6 = createServer((_q, s) => s.end('v6'));
+    await new Promise<void>((resolve) => v6.listen(0, '::1', resolve));
+    try {
+      const port = (v6.address() as AddressInfo).port;
+      expect(await probe(httpCheck, { url: `http://[::1]:${port}/`, expect: { bodyRegex: '^v6$' } })).toMatchObject({ success: true });
+      expect(await probe(tcpCheck, { target: `[::1]:${port}` })).toMatchObject({ success: true });
+    } finally {
+      v6.closeAllConnections();
+      await new Promise((r) => v6.close(r));
+    }
   });
 });
