@@ -213,6 +213,39 @@ describe('restarts', () => {
   });
 });
 
+describe('notification failures and crashes', () => {
+  it('Slack failing at DOWN: the retried job (same scheduled run) posts it once', async () => {
+    const w = startWorker(checksYaml());
+    target.respond(500, '');
+    await w.run('web');
+    slack.injectFaults({ kind: 'http', status: 500 });
+    await expect(w.run('web')).rejects.toThrow();
+    expect(texts()).toEqual([]);
+    const found = findCheck(w.config, 'web')!;
+    const threads = new IncidentThreads(w.redis, new SlackNotifier({ token: slack.token, channel: '#ops', apiUrl: slack.apiUrl }), prefix);
+    const retry = await executeCheck(found.check, found.type, w.now, { config: w.config, redis: w.redis, threads, logger, clock: () => w.now });
+    expect(retry.transition).toBe('duplicate');
+    expect(texts()).toHaveLength(1);
+    expect(texts()[0]).toMatch(/\*web\* is DOWN/);
+    await w.run('web');
+    expect(texts()).toHaveLength(1);
+    await w.stop();
+  });
+
+  it('a crash after posting but before recording it repeats nothing (the thread step remembers)', async () => {
+    const w = startWorker(checksYaml());
+    target.respond(500, '');
+    await w.run('web');
+    await w.run('web');
+    expect(texts()).toHaveLength(1);
+    await w.redis.hdel(`${prefix}:check:web`, 'announced', 'announcedIncident'); // as if the process died right after posting
+    await w.run('web');
+    expect(texts()).toHaveLength(1);
+    expect(await readCheckState(w.redis, prefix, 'web')).toMatchObject({ announced: 'down', announcedIncident: 1 });
+    await w.stop();
+  });
+});
+
 describe('maintenance windows', () => {
   it('per check: runs and records, holds notifications, says entering and leaving once, reports a still-down check at the end', async () => {
     const start = new Date(t0 + 60_000).toISOString(), end = new Date(t0 + 5 * 60_000).toISOString();
