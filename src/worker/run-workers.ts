@@ -12,6 +12,8 @@ import type { Action, ActionProcessor, ActionRuntime, AlertJob } from '../../wor
 import { closeRedis, createRedis, withTimeout } from '../redis.js';
 
 export interface JobObserver {
+  /** Called when a job starts running (active-jobs gauge). */
+  onJobStarted?(info: { queue: string; action: string }): void;
   /** Called after every job, whatever its outcome (Pushgateway reporting hooks in here). */
   onJobFinished?(info: { queue: string; action: string; outcome: string; durationSeconds: number }): void;
 }
@@ -87,6 +89,7 @@ async function runJob(action: Action<any>, processor: ActionProcessor, job: Aler
   const started = process.hrtime.bigint();
   const labels = { queue: job.queueName, action: action.name };
   let outcome = 'failed';
+  observer.onJobStarted?.(labels);
   try {
     const result = await processor(job);
     outcome = result.outcome;
