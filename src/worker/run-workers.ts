@@ -1,6 +1,6 @@
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { context, propagation, SpanKind } from '@opentelemetry/api';
+import { context, propagation, SpanKind, type Span } from '@opentelemetry/api';
 import type { AppConfig } from '../config/schema.js';
 import { AlertworksError, RetryLaterError, errorCode } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
@@ -75,9 +75,17 @@ export function wrapProcessor(action: Action<any>, processor: ActionProcessor, l
     return context.with(parent, () =>
       withLogContext({ job_id: job.id, queue: job.queueName, action: action.name }, () =>
         withSpan(
-          `${action.name.replace(/-/g, '_')}.process`,
-          { 'messaging.system': 'bullmq', 'messaging.destination.name': job.queueName, 'messaging.message.id': job.id ?? '', 'messaging.operation.type': 'process' },
-          () => runJob(action, processor, job, token, logger, observer),
+          // `job.<action>`: one consumer span per attempt, child of the webhook request that queued it.
+          `job.${action.name}`,
+          {
+            'messaging.system': 'bullmq',
+            'messaging.destination.name': job.queueName,
+            'messaging.message.id': job.id ?? '',
+            'messaging.operation.type': 'process',
+            'messaging.operation.name': 'process',
+            'alertworks.job.attempt': job.attemptsMade + 1,
+          },
+          (span) => runJob(action, processor, job, token, logger, observer, span),
           SpanKind.CONSUMER,
         ),
       ),
@@ -85,11 +93,11 @@ export function wrapProcessor(action: Action<any>, processor: ActionProcessor, l
   };
 }
 
-async function runJob(action: Action<any>, processor: ActionProcessor, job: AlertJob, token: string | undefined, logger: Logger, observer: JobObserver) {
+async function runJob(action: Action<any>, processor: ActionProcessor, job: AlertJob, token: string | undefined, logger: Logger, observer: JobObserver, span?: Span) {
   const started = process.hrtime.bigint();
   const labels = { queue: job.queueName, action: action.name };
   let outcome = 'failed';
-  observer.onJobStarted?.(labels);
+  notify(logger, () => observer.onJobStarted?.(labels));
   try {
     const result = await processor(job);
     outcome = result.outcome;
@@ -118,7 +126,17 @@ async function runJob(action: Action<any>, processor: ActionProcessor, job: Aler
     const durationSeconds = Number(process.hrtime.bigint() - started) / 1e9;
     jobsTotal.inc({ ...labels, outcome });
     jobDuration.observe(labels, durationSeconds);
-    observer.onJobFinished?.({ ...labels, outcome, durationSeconds });
+    span?.setAttribute('alertworks.job.outcome', outcome);
+    notify(logger, () => observer.onJobFinished?.({ ...labels, outcome, durationSeconds }));
+  }
+}
+
+/** Observers report on jobs; a bug in one must never fail the job it reports on. */
+function notify(logger: Logger, call: () => void): void {
+  try {
+    call();
+  } catch (err) {
+    logger.warn({ err }, 'job observer failed');
   }
 }
 
