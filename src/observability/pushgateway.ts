@@ -167,9 +167,12 @@ export class PushReporter {
 
   /** Starts pushing: configures the target and the schedule (queue sizes every interval). */
   start(options: PushReporterOptions): void {
+    // Restartable (tests run the service in-process more than once).
+    if (this.ticker) clearInterval(this.ticker);
     this.options = PushReporter.withDefaults(options);
     this.stopped = false;
     if (!this.options.url) return;
+    this.options.logger?.info({ pushgateway: scrub(this.options.url), instance: this.options.instance, intervalMs: this.options.intervalMs }, 'pushing metrics to the Pushgateway');
     this.ticker = setInterval(() => void this.tick(), this.options.intervalMs);
     this.ticker.unref();
     void this.tick();
