@@ -69,6 +69,15 @@ export function fingerprintOf(cert: X509Certificate): string {
   return cert.fingerprint256.replace(/:/g, '').toLowerCase();
 }
 
+/** Self-signed: issuer = subject and its own key verifies it (a leaf without keyCertSign too). */
+function isSelfSigned(cert: X509Certificate): boolean {
+  try {
+    return cert.issuer === cert.subject && cert.verify(cert.publicKey);
+  } catch {
+    return false;
+  }
+}
+
 function signedBy(cert: X509Certificate, issuer: X509Certificate): boolean {
   try {
     return cert.checkIssued(issuer) && cert.verify(issuer.publicKey);
@@ -108,7 +117,7 @@ export function describeCertificate(cert: X509Certificate, now: number, anchors?
     notAfterSeconds: Math.floor(notAfter / 1000),
     daysLeft: Math.round(((notAfter - now) / DAY_MS) * 100) / 100,
     fingerprint: fingerprintOf(cert),
-    selfSigned: signedBy(cert, cert),
+    selfSigned: isSelfSigned(cert),
     trustAnchor: anchors?.contains(cert) ?? false,
   };
 }
@@ -149,7 +158,7 @@ export function verifyChainOffline(chain: readonly X509Certificate[], anchors: T
   }
   const last = chain[chain.length - 1] as X509Certificate;
   if (anchors.contains(last) || anchors.issuerOf(last)) return undefined;
-  if (signedBy(last, last)) return chain.length === 1 ? 'DEPTH_ZERO_SELF_SIGNED_CERT' : 'SELF_SIGNED_CERT_IN_CHAIN';
+  if (isSelfSigned(last)) return chain.length === 1 ? 'DEPTH_ZERO_SELF_SIGNED_CERT' : 'SELF_SIGNED_CERT_IN_CHAIN';
   return 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY';
 }
 
