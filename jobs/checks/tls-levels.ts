@@ -24,8 +24,8 @@ export function expiryLevel(daysLeft: number, t: ExpiryThresholds): ExpiryLevel 
   return 'ok';
 }
 
-/** What we remember per watched certificate (check + name), in Redis. */
-export interface CertificateState {
+/** What was announced about one fingerprint. */
+export interface FingerprintState {
   fingerprint: string;
   /** The highest level already announced for this fingerprint. */
   notified: ExpiryLevel;
@@ -33,8 +33,28 @@ export interface CertificateState {
   reason?: TlsReason;
 }
 
+/** What we remember per watched certificate (check + name), in Redis. */
+export interface CertificateState extends FingerprintState {
+  /** notAfter of the current fingerprint (ISO): a renewal is a certificate that lives longer. */
+  notAfter?: string;
+  /**
+   * The last few fingerprints seen before this one. A load balancer whose backends serve
+   * different certificates alternates between them: a fingerprint seen before keeps what was
+   * already announced about it and is no renewal.
+   */
+  history?: FingerprintState[];
+}
+
+/** The certificate a run found for one watched name. */
+export interface ObservedCertificate {
+  fingerprint: string;
+  notAfter: string;
+  level: ExpiryLevel;
+  reason?: TlsReason;
+}
+
 export interface LevelPlan {
-  /** The fingerprint changed and someone had been warned about the old one: say "renewed". */
+  /** A new certificate that outlives the old one, and someone had been warned about the old one. */
   announceRenewal: boolean;
   /** A level not yet announced for this fingerprint. */
   announce?: ExpiryLevel;
@@ -43,25 +63,42 @@ export interface LevelPlan {
   next: CertificateState;
 }
 
+const HISTORY = 4;
+
 /**
  * The once-per-level rule: announce a level the first time this fingerprint reaches it (a jump
  * from ok to critical announces critical only); a new fingerprint starts from ok again. A
  * renewal nobody was warned about is recorded silently (ACME renews 30 days ahead, before
  * any warning: that is the normal case, not news).
  */
-export function planLevels(previous: CertificateState | undefined, fingerprint: string, level: ExpiryLevel, reason?: TlsReason): LevelPlan {
-  const renewed = previous !== undefined && previous.fingerprint !== fingerprint;
-  const same = previous && !renewed ? previous : undefined;
-  const base: ExpiryLevel = same ? same.notified : 'ok';
+export function planLevels(previous: CertificateState | undefined, current: ObservedCertificate): LevelPlan {
+  const { fingerprint, level, reason } = current;
+  const changed = previous !== undefined && previous.fingerprint !== fingerprint;
+  const seenBefore = changed ? previous.history?.find((h) => h.fingerprint === fingerprint) : undefined;
+  const known: FingerprintState | undefined = changed ? seenBefore : previous;
+  const base: ExpiryLevel = known?.notified ?? 'ok';
   const announce = rank(level) > rank(base) ? level : undefined;
   // "expired" is said by the level message; other problems once each per fingerprint.
-  const announceReason = reason && reason !== 'expired' && reason !== same?.reason ? reason : undefined;
-  const knownReason = announceReason ?? same?.reason;
+  const announceReason = reason && reason !== 'expired' && reason !== known?.reason ? reason : undefined;
+  const knownReason = announceReason ?? known?.reason;
+  const outlives = changed && (previous.notAfter === undefined || Date.parse(current.notAfter) > Date.parse(previous.notAfter));
+  const history = changed
+    ? [
+        { fingerprint: previous.fingerprint, notified: previous.notified, ...(previous.reason ? { reason: previous.reason } : {}) },
+        ...(previous.history ?? []).filter((h) => h.fingerprint !== fingerprint && h.fingerprint !== previous.fingerprint),
+      ].slice(0, HISTORY)
+    : previous?.history;
   return {
-    announceRenewal: renewed && (previous.notified !== 'ok' || previous.reason !== undefined),
+    announceRenewal: changed && outlives && !seenBefore && (previous.notified !== 'ok' || previous.reason !== undefined),
     ...(announce ? { announce } : {}),
     ...(announceReason ? { announceReason } : {}),
-    next: { fingerprint, notified: announce ?? base, ...(knownReason ? { reason: knownReason } : {}) },
+    next: {
+      fingerprint,
+      notified: announce ?? base,
+      ...(knownReason ? { reason: knownReason } : {}),
+      notAfter: current.notAfter,
+      ...(history && history.length > 0 ? { history } : {}),
+    },
   };
 }
 
@@ -150,13 +187,12 @@ export async function notifyLevels(ctx: LevelContext, cert: WatchedCertificate):
   const key = stateKey(ctx.prefix, cert.check, cert.name);
   const raw = await ctx.redis.get(key);
   const previous = raw ? (JSON.parse(raw) as CertificateState) : undefined;
-  const plan = planLevels(previous, cert.fingerprint, cert.level, cert.reason);
+  const plan = planLevels(previous, cert);
 
   if (plan.announceRenewal && previous) {
     const oldIncident = incidentKey(cert.check, cert.name, previous.fingerprint);
     const message = renewedMessage(cert, previous.fingerprint);
     await ctx.threads.say(oldIncident, message, { step: `renewed:${cert.fingerprint}`, updateRoot: message });
-    await ctx.threads.close(oldIncident);
     ctx.logger.info({ check: cert.check, certificate: cert.name, fingerprint: shortFingerprint(cert.fingerprint) }, 'tls certificate renewed');
   } else if (previous && previous.fingerprint !== cert.fingerprint) {
     ctx.logger.info({ check: cert.check, certificate: cert.name, fingerprint: shortFingerprint(cert.fingerprint) }, 'tls certificate changed before any warning');
@@ -171,5 +207,7 @@ export async function notifyLevels(ctx: LevelContext, cert: WatchedCertificate):
   if (!previous || JSON.stringify(previous) !== JSON.stringify(plan.next)) {
     await ctx.redis.set(key, JSON.stringify(plan.next), 'EX', 400 * 86_400);
   }
+  // Closed only once the new state is stored: a run that dies before that repeats nothing.
+  if (plan.announceRenewal && previous) await ctx.threads.close(incidentKey(cert.check, cert.name, previous.fingerprint));
   return plan;
 }

@@ -11,7 +11,7 @@ import { createLogger } from '../../src/observability/logger.js';
 import { registry } from '../../src/observability/metrics.js';
 import { tlsCheck, type TlsCheck, type TlsDetails } from '../../jobs/checks/tls.js';
 import { listTrackedCertificates } from '../../jobs/checks/tls-inventory.js';
-import { TestPki, TlsTestServer } from '../support/certs.js';
+import { TestPki, TlsTestServer, generateCert } from '../support/certs.js';
 import { RedisServer } from '../support/redis-server.js';
 
 /** Records what would go to Slack: root posts, thread replies and root updates. */
@@ -84,6 +84,7 @@ describe('tls check against live TLS servers (real Redis)', () => {
     { name: 'leaf-10d', make: () => pki.leaf({ commonName: 'ten.test', notAfterDays: 10 }), host: 'ten.test', success: true, level: 'warning', reason: undefined, says: /WARNING: ten\.test .*expires in (9|10) days/ },
     { name: 'leaf-30d', make: () => pki.leaf({ commonName: 'thirty.test', notAfterDays: 30 }), host: 'thirty.test', success: true, level: 'ok', reason: undefined, says: undefined },
     { name: 'leaf-expired', make: () => pki.leaf({ commonName: 'old.test', notBeforeDays: -90, notAfterDays: -2 }), host: 'old.test', success: false, level: 'expired', reason: 'expired', says: /EXPIRED: old\.test .*expired on/ },
+    { name: 'not-yet-valid', make: () => pki.leaf({ commonName: 'future.test', notBeforeDays: 2, notAfterDays: 60 }), host: 'future.test', success: false, level: 'ok', reason: 'not_yet_valid', says: /future\.test .*is not valid yet \(not_yet_valid/ },
     { name: 'self-signed', make: () => pki.selfSigned({ commonName: 'self.test', notAfterDays: 60 }), host: 'self.test', success: false, level: 'ok', reason: 'self_signed', says: /self\.test .*is self-signed \(self_signed/ },
     { name: 'wrong-host', make: () => pki.leaf({ commonName: 'other.test', notAfterDays: 60 }), host: 'api.test', success: false, level: 'ok', reason: 'hostname_mismatch', says: /api\.test .*does not cover the name .*hostname_mismatch/ },
   ] as const;
@@ -133,6 +134,18 @@ describe('tls check against live TLS servers (real Redis)', () => {
     expect(metrics).toContain(`probe_ssl_last_chain_expiry_timestamp_seconds{check="chain"} ${chain[0]!.notAfterSeconds}`);
     expect(metrics).toContain(`alertworks_tls_cert_not_after_seconds{check="chain",cn="chain.test",fingerprint="${chain[0]!.fingerprint.slice(0, 12)}"} ${chain[0]!.notAfterSeconds}`);
     expect(metrics).toMatch(new RegExp(`alertworks_tls_cert_days_left\\{check="chain",cn="chain.test",fingerprint="${chain[0]!.fingerprint.slice(0, 12)}"\\} (44\\.9\\d|45)\\n`));
+  });
+
+  it('an intermediate that expires before the leaf: earliest expiry is the intermediate, the level follows the leaf', async () => {
+    const shortIntermediate = generateCert({ commonName: 'short intermediate', isCa: true, issuer: pki.ca, notBeforeDays: -30, notAfterDays: 20 });
+    const leaf = generateCert({ commonName: 'inter.test', issuer: shortIntermediate, keys: pki.leafKeys, notAfterDays: 60 });
+    const server = await serve({ chainPem: leaf.certPem + shortIntermediate.certPem, keyPem: leaf.keyPem });
+    const { result, details } = await runCheck(checkFor('inter', server, 'inter.test'));
+    expect(result.success).toBe(true);
+    const [leafInfo, interInfo] = details.certificates[0]!.chain;
+    expect(details.leafExpirySeconds).toBe(leafInfo!.notAfterSeconds);
+    expect(details.earliestExpirySeconds).toBe(interInfo!.notAfterSeconds);
+    expect(details.level).toBe('ok');
   });
 
   it('without the caFile the same chain is untrusted', async () => {
