@@ -157,7 +157,10 @@ export const tlsVerifyAction = defineAction({
       const target = resolveVerifyTarget(name, settings, config);
       if (!target) {
         logger.warn({ certificate: name }, 'tls-verify refused: name is not in the tlsVerify allowlist');
-        await threads.say(incident, { text: `:no_entry: ${alertname} for ${name}: not checked, the name is not in the tlsVerify allowlist (config \`tlsVerify.names\`).` }, { step: dedupKey });
+        const why = name.startsWith('*.')
+          ? 'a wildcard certificate needs a tlsVerify rule with a target and a concrete serverName'
+          : 'the name is not in the tlsVerify allowlist (config `tlsVerify.names`)';
+        await threads.say(incident, { text: `:no_entry: ${alertname} for ${name}: not checked, ${why}.` }, { step: dedupKey });
         return { outcome: 'refused', certificate: name };
       }
 

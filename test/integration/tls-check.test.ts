@@ -156,6 +156,13 @@ describe('tls check against live TLS servers (real Redis)', () => {
     expect(details.tlsReason).toBe('untrusted_chain');
     expect(details.verifyError).toBe('UNABLE_TO_GET_ISSUER_CERT_LOCALLY');
     expect(await registry.metrics()).not.toContain('probe_ssl_last_chain_expiry_timestamp_seconds{check="noca"}');
+
+    // verify: false -> the broken chain is still reported, but only dates and names judge the check.
+    const lenient = tlsCheck.schema.parse({ name: 'noca-lenient', type: 'tls', target: server.target, serverName: 'noca.test', verify: false });
+    const second = await runCheck(lenient);
+    expect(second.result.success).toBe(true);
+    expect(second.details).toMatchObject({ chainVerified: false, verifyError: 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY' });
+    expect(second.details.tlsReason).toBeUndefined();
   });
 
   it('a renewed certificate swapped onto the server -> exactly one "renewed" message, levels reset', async () => {
