@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `npm start`: installs what is missing, starts a private Redis on loopback when REDIS_URL
-# is not set, builds, and runs alertworks (role `all` unless given: npm start -- serve).
+# is not set, and runs alertworks (role `all` unless given: npm start -- serve).
 # With no WEBHOOK_TOKEN, it generates one for this run and prints it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
