@@ -9,4 +9,11 @@ bash scripts/ensure-deps.sh redis-server prometheus prometheus-alertmanager prom
 echo "== typecheck"
 npx tsc -p tsconfig.json --noEmit
 echo "== tests"
-npx vitest run "$@"
+mkdir -p .tmp
+status=0
+npx vitest run --reporter=default --reporter=json --outputFile.json=.tmp/vitest-report.json "$@" || status=$?
+# One plain closing line that any CI reader understands.
+if [ -f .tmp/vitest-report.json ]; then
+  node -e 'const r=require("./.tmp/vitest-report.json"); console.log(`vitest: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + (r.numTodoTests||0)} skipped`)'
+fi
+exit $status
