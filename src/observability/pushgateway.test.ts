@@ -148,6 +148,18 @@ describe('PushReporter', () => {
     expect(body).toContain('probe_http_duration_seconds{check="api-health",phase="connect"} 0.1');
   });
 
+  it('records tls expiry figures from a tls check result', async () => {
+    reporter = new PushReporter();
+    reporter.start({ url: gateway.url, instance: 'tls', intervalMs: 60_000, minPushIntervalMs: 10 });
+    reporter.recordProbe({ name: 'api-cert', type: 'tls' }, { success: true, durationSeconds: 0.2, phases: { tls: 0.1 }, details: { earliestExpirySeconds: 1_900_000_000, lastChainExpirySeconds: 1_950_000_000 } });
+    await expect.poll(() => gateway.pushes.some((p) => p.body.includes('api-cert'))).toBe(true);
+    const body = gateway.pushes.find((p) => p.body.includes('api-cert'))!.body;
+    expect(body).toContain('probe_ssl_earliest_cert_expiry{check="api-cert"} 1900000000');
+    expect(body).toContain('probe_ssl_last_chain_expiry_timestamp_seconds{check="api-cert"} 1950000000');
+    expect(body).toContain('probe_success{check="api-cert",type="tls"} 1');
+    expect(body).not.toContain('probe_http_status_code{check="api-cert"}');
+  });
+
   it('without a URL it records but never pushes', async () => {
     reporter = new PushReporter();
     reporter.start({ instance: 'off' });

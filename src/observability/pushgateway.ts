@@ -126,12 +126,16 @@ export class ProbeMetrics {
   readonly duration: Gauge<'check' | 'type'>;
   readonly statusCode: Gauge<'check'>;
   readonly phaseDuration: Gauge<'check' | 'phase'>;
+  readonly sslEarliestExpiry: Gauge<'check'>;
+  readonly sslLastChainExpiry: Gauge<'check'>;
 
   constructor(registry: Registry) {
     this.success = new Gauge({ name: 'probe_success', help: 'Whether the last probe succeeded (1) or failed (0).', labelNames: ['check', 'type'], registers: [registry] });
     this.duration = new Gauge({ name: 'probe_duration_seconds', help: 'How long the last probe took.', labelNames: ['check', 'type'], registers: [registry] });
     this.statusCode = new Gauge({ name: 'probe_http_status_code', help: 'HTTP status code of the last probe (0 if none).', labelNames: ['check'], registers: [registry] });
     this.phaseDuration = new Gauge({ name: 'probe_http_duration_seconds', help: 'Duration of each phase of the last HTTP probe.', labelNames: ['check', 'phase'], registers: [registry] });
+    this.sslEarliestExpiry = new Gauge({ name: 'probe_ssl_earliest_cert_expiry', help: 'Earliest notAfter (Unix seconds) among the certificates of the last tls probe.', labelNames: ['check'], registers: [registry] });
+    this.sslLastChainExpiry = new Gauge({ name: 'probe_ssl_last_chain_expiry_timestamp_seconds', help: 'Earliest notAfter (Unix seconds) of the verified chain of the last tls probe.', labelNames: ['check'], registers: [registry] });
   }
 }
 
@@ -215,6 +219,10 @@ export class PushReporter {
       probes.statusCode.set({ check: name }, result.statusCode ?? 0);
       for (const [phase, seconds] of Object.entries(result.phases)) if (seconds !== undefined) probes.phaseDuration.set({ check: name, phase }, seconds);
     }
+    // tls checks (jobs/checks/tls.ts) put their expiry figures in details.
+    const { earliestExpirySeconds, lastChainExpirySeconds } = result.details ?? {};
+    if (typeof earliestExpirySeconds === 'number') probes.sslEarliestExpiry.set({ check: name }, earliestExpirySeconds);
+    if (typeof lastChainExpirySeconds === 'number') probes.sslLastChainExpiry.set({ check: name }, lastChainExpirySeconds);
     this.markDirty(queue);
   }
 
