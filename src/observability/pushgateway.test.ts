@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { groupingPath, PushReporter, pushFailures } from './pushgateway.js';
+import { parseConfig } from '../config/load.js';
 
 /** A stand-in Pushgateway that records each push (method, path, body) and answers as told. */
 class RecordingGateway {
@@ -39,6 +40,30 @@ async function failures(job: string): Promise<number> {
   const values = (await pushFailures.get()).values.filter((v) => v.labels.job === job);
   return values.reduce((sum, v) => sum + v.value, 0);
 }
+
+describe('pushgateway config', () => {
+  it('defaults: off, 30s schedule, 5s timeout, 1s coalescing', () => {
+    expect(parseConfig('{}', 'c.yaml', {}).pushgateway).toEqual({ url: undefined, interval: 30_000, timeout: 5_000, minPushInterval: 1_000 });
+  });
+
+  it.each([
+    ['PUSHGATEWAY_URL wins over the file', 'pushgateway: { url: "http://file:9091" }', { PUSHGATEWAY_URL: 'http://env:9091' }, 'http://env:9091'],
+    ['an empty url means off', 'pushgateway: { url: "" }', {}, undefined],
+    ['an empty PUSHGATEWAY_URL leaves the file value', 'pushgateway: { url: "http://file:9091" }', { PUSHGATEWAY_URL: '' }, 'http://file:9091'],
+  ])('%s', (_name, yaml, env, url) => {
+    expect(parseConfig(yaml, 'c.yaml', env).pushgateway.url).toBe(url);
+  });
+
+  it.each([
+    ['pushgateway: { url: "pushgateway:9091" }', {}, 'pushgateway.url: must be an http:// or https:// URL'],
+    ['{}', { PUSHGATEWAY_URL: 'nope' }, 'pushgateway.url: must be an http:// or https:// URL, e.g. http://pushgateway:9091 (set by PUSHGATEWAY_URL)'],
+    ['pushgateway: { interval: 10ms }', {}, 'pushgateway.interval: must be at least 1s'],
+    ['pushgateway: { timeout: 5x }', {}, 'pushgateway.timeout: "5x" is not a duration'],
+    ['pushgateway: { job: x }', {}, 'pushgateway: Unrecognized key: "job"'],
+  ])('%s %j -> %s', (yaml, env, expected) => {
+    expect(() => parseConfig(yaml, 'c.yaml', env)).toThrow(expected);
+  });
+});
 
 describe('groupingPath', () => {
   it.each([
