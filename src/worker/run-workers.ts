@@ -7,7 +7,7 @@ import type { Logger } from '../observability/logger.js';
 import { withLogContext } from '../observability/context.js';
 import { jobDuration, jobsTotal } from '../observability/metrics.js';
 import { scrub } from '../observability/redact.js';
-import { withSpan } from '../observability/tracing.js';
+import { recordError, tracer } from '../observability/tracing.js';
 import type { Action, ActionProcessor, ActionRuntime, AlertJob } from '../../workers/action.js';
 import { closeRedis, createRedis, withTimeout } from '../redis.js';
 
@@ -74,19 +74,21 @@ export function wrapProcessor(action: Action<any>, processor: ActionProcessor, l
     const parent = propagation.extract(context.active(), { traceparent: job.data.traceparent, tracestate: job.data.tracestate });
     return context.with(parent, () =>
       withLogContext({ job_id: job.id, queue: job.queueName, action: action.name }, () =>
-        withSpan(
+        tracer.startActiveSpan(
           // `job.<action>`: one consumer span per attempt, child of the webhook request that queued it.
           `job.${action.name}`,
           {
-            'messaging.system': 'bullmq',
-            'messaging.destination.name': job.queueName,
-            'messaging.message.id': job.id ?? '',
-            'messaging.operation.type': 'process',
-            'messaging.operation.name': 'process',
-            'alertworks.job.attempt': job.attemptsMade + 1,
+            kind: SpanKind.CONSUMER,
+            attributes: {
+              'messaging.system': 'bullmq',
+              'messaging.destination.name': job.queueName,
+              'messaging.message.id': job.id ?? '',
+              'messaging.operation.type': 'process',
+              'messaging.operation.name': 'process',
+              'alertworks.job.attempt': job.attemptsMade + 1,
+            },
           },
-          (span) => runJob(action, processor, job, token, logger, observer, span),
-          SpanKind.CONSUMER,
+          (span) => runJob(action, processor, job, token, logger, observer, span).finally(() => span.end()),
         ),
       ),
     );
@@ -105,6 +107,8 @@ async function runJob(action: Action<any>, processor: ActionProcessor, job: Aler
     return result;
   } catch (err) {
     const code = errorCode(err);
+    // The original error, with its stable code as error.type (not the BullMQ wrapper thrown below).
+    if (span) recordError(span, err);
     if (err instanceof RetryLaterError) {
       outcome = 'delayed';
       logger.info({ code, delayMs: err.delayMs }, 'job delayed: remote side asked to retry later');

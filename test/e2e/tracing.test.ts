@@ -101,6 +101,7 @@ describe('traces: webhook -> job -> Slack call, exported over OTLP/HTTP by the r
     expect(failed.events.some((e) => e.name === 'exception')).toBe(true);
     const jobSpan = receiver.spans.find((s) => s.spanId === failed.parentSpanId);
     expect(jobSpan?.status.code).toBe(2);
+    expect(jobSpan?.attributes['error.type']).toBe('slack_channel_not_found');
     expect(jobSpan?.attributes['alertworks.job.outcome']).toBe('failed');
   });
 
