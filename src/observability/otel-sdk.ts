@@ -4,6 +4,8 @@ import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } 
 import { detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import { readFileSync } from 'node:fs';
+import { diag, DiagLogLevel } from '@opentelemetry/api';
+import type { Logger } from './logger.js';
 
 /**
  * The OpenTelemetry SDK for the service roles. Everything else in the code only uses the
@@ -28,8 +30,13 @@ export function tracingWanted(env: NodeJS.ProcessEnv): boolean {
   return !!(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
 }
 
-export function startTracing(env: NodeJS.ProcessEnv = process.env): TracingSdk {
+export function startTracing(env: NodeJS.ProcessEnv = process.env, logger?: Logger): TracingSdk {
   if (!tracingWanted(env)) return NOOP;
+  if (logger) routeDiagnostics(logger);
+  const protocol = env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? env.OTEL_EXPORTER_OTLP_PROTOCOL;
+  if (protocol && protocol !== 'http/json') {
+    logger?.warn({ protocol }, 'tracing: only OTLP/HTTP with JSON is built in; exporting http/json (collectors accept it on the same port 4318)');
+  }
   const resource = resourceFromAttributes({
     [ATTR_SERVICE_NAME]: env.OTEL_SERVICE_NAME || 'alertworks',
     [ATTR_SERVICE_VERSION]: packageVersion(),
@@ -46,11 +53,25 @@ export function startTracing(env: NodeJS.ProcessEnv = process.env): TracingSdk {
       // Bounded: an unreachable collector must not hold up a graceful stop.
       done ??= Promise.race([
         provider.shutdown().catch(() => undefined),
-        new Promise<void>((r) => setTimeout(r, 5_000).unref()),
+        new Promise<void>((r) => setTimeout(r, 3_000).unref()),
       ]);
       return done;
     },
   };
+}
+
+/**
+ * The SDK's own warnings (an unreachable collector, a rejected export) into our log, at most one
+ * a minute: a collector that is down must not flood the log.
+ */
+function routeDiagnostics(logger: Logger): void {
+  let lastAt = 0;
+  const warn = (message: string, ...args: unknown[]) => {
+    if (Date.now() - lastAt < 60_000) return;
+    lastAt = Date.now();
+    logger.warn({ otel: [message, ...args.map((a) => (a instanceof Error ? a.message : String(a)))].join(' ').slice(0, 500) }, 'tracing: OpenTelemetry SDK problem (spans may be lost)');
+  };
+  diag.setLogger({ error: warn, warn, info: () => undefined, debug: () => undefined, verbose: () => undefined }, { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
 }
 
 /** From src/observability (tsx) or dist/src/observability (built). */

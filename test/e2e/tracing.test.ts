@@ -115,6 +115,35 @@ describe('traces: webhook -> job -> Slack call, exported over OTLP/HTTP by the r
   });
 });
 
+describe('a collector that is down', () => {
+  it('jobs still run, the SDK problem is logged, and a graceful stop is not held up', async () => {
+    const redis = await RedisServer.start();
+    const slack = await new FakeSlack().start();
+    const closed = await new OtlpReceiver().start();
+    const endpoint = closed.endpoint;
+    await closed.stop(); // nothing listens there any more
+    const service = await ServiceProcess.start({
+      config: `redis: { url: "${redis.url}" }\nroutes:\n  - { match: { alertname: "=~.+" }, action: notify }\n`,
+      env: { WEBHOOK_TOKEN: TOKEN, SLACK_BOT_TOKEN: slack.token, SLACK_API_URL: slack.apiUrl, OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_BSP_SCHEDULE_DELAY: '100' },
+    });
+    try {
+      expect((await post(service, webhook('collector-down'))).status).toBe(200);
+      await waitFor('the Slack message', () => slack.messages.length === 1, 20_000);
+      const problem = await waitFor('the SDK problem in the log', () => service.logsWith('tracing: OpenTelemetry SDK problem (spans may be lost)')[0], 15_000);
+      expect(problem).toMatchObject({ level: 'warn' });
+      expect(service.logsWith('job done')[0]).toMatchObject({ trace_id: expect.stringMatching(/^[0-9a-f]{32}$/) });
+      const t0 = Date.now();
+      expect(await service.stop()).toBe(0);
+      console.log(`graceful stop with the collector down took ${Date.now() - t0} ms`);
+      expect(Date.now() - t0).toBeLessThan(10_000);
+    } finally {
+      await service.stop();
+      await slack.stop();
+      await redis.destroy();
+    }
+  });
+});
+
 describe('OTEL_SDK_DISABLED=true', () => {
   it('exports nothing, logs carry no trace ids, jobs still run', async () => {
     const redis = await RedisServer.start();
