@@ -167,10 +167,11 @@ describe('PushReporter', () => {
     reporter.recordProbe({ name: 'api-health', type: 'http' }, { success: false, durationSeconds: 0.5, phases: { connect: 0.1, processing: 0.3 }, statusCode: 503 });
     await expect.poll(() => gateway.pushes.some((p) => p.path === '/metrics/job/alertworks_checks/instance/probe')).toBe(true);
     const body = gateway.pushes.find((p) => p.path.includes('alertworks_checks'))!.body;
-    expect(body).toContain('probe_success{check="api-health",type="http"} 0');
-    expect(body).toContain('probe_duration_seconds{check="api-health",type="http"} 0.5');
+    expect(body).toContain('probe_success{check="api-health"} 0');
+    expect(body).toContain('probe_duration_seconds{check="api-health"} 0.5');
     expect(body).toContain('probe_http_status_code{check="api-health"} 503');
     expect(body).toContain('probe_http_duration_seconds{check="api-health",phase="connect"} 0.1');
+    expect(body).toContain('probe_http_duration_seconds{check="api-health",phase="resolve"} 0');
   });
 
   it('records tls expiry figures from a tls check result', async () => {
@@ -181,8 +182,20 @@ describe('PushReporter', () => {
     const body = gateway.pushes.find((p) => p.body.includes('api-cert'))!.body;
     expect(body).toContain('probe_ssl_earliest_cert_expiry{check="api-cert"} 1900000000');
     expect(body).toContain('probe_ssl_last_chain_expiry_timestamp_seconds{check="api-cert"} 1950000000');
-    expect(body).toContain('probe_success{check="api-cert",type="tls"} 1');
+    expect(body).toContain('probe_success{check="api-cert"} 1');
     expect(body).not.toContain('probe_http_status_code{check="api-cert"}');
+  });
+
+  it('reportJob reports a job run outside startWorkers, failed when it throws', async () => {
+    reporter = new PushReporter();
+    reporter.start({ url: gateway.url, instance: 'rj', intervalMs: 60_000, minPushIntervalMs: 10 });
+    await reporter.reportJob('checks', async () => ({ outcome: 'success' }));
+    await expect(reporter.reportJob('checks', async () => Promise.reject(new Error('probe crashed')))).rejects.toThrow('probe crashed');
+    const text = await reporter.group('checks').registry.metrics();
+    expect(text).toContain('alertworks_jobs_processed_total{outcome="success"} 1');
+    expect(text).toContain('alertworks_jobs_processed_total{outcome="failed"} 1');
+    expect(text).toContain('alertworks_jobs_active 0');
+    expect(text).toContain('alertworks_job_duration_seconds_count 2');
   });
 
   it('without a URL it records but never pushes', async () => {

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { ProbeResult } from '../../jobs/check-type.js';
+import type { Phase, ProbeResult } from '../../jobs/check-type.js';
 import type { Logger } from './logger.js';
 import { labelValue, registry as mainRegistry } from './metrics.js';
 import { scrub } from './redact.js';
@@ -120,22 +120,48 @@ export class PushGroup {
   }
 }
 
-/** The blackbox exporter's probe_* names with a `check` label, so its dashboards work unchanged. */
+/** The blackbox exporter calls the dns phase "resolve". */
+const PHASE_LABEL: Record<Phase, string> = { dns: 'resolve', connect: 'connect', tls: 'tls', processing: 'processing', transfer: 'transfer' };
+/** Check types whose result is an HTTP response (the presets probe HTTP APIs). */
+const HTTP_TYPES = new Set(['http', 'ses', 's3', 'openai', 'anthropic']);
+
+/**
+ * The blackbox exporter's probe_* names with a `check` label, so its dashboards work unchanged;
+ * the same names and labels as the checks' series on /metrics.
+ */
 export class ProbeMetrics {
-  readonly success: Gauge<'check' | 'type'>;
-  readonly duration: Gauge<'check' | 'type'>;
+  readonly success: Gauge<'check'>;
+  readonly duration: Gauge<'check'>;
   readonly statusCode: Gauge<'check'>;
   readonly phaseDuration: Gauge<'check' | 'phase'>;
+  readonly dnsLookup: Gauge<'check'>;
   readonly sslEarliestExpiry: Gauge<'check'>;
   readonly sslLastChainExpiry: Gauge<'check'>;
 
   constructor(registry: Registry) {
-    this.success = new Gauge({ name: 'probe_success', help: 'Whether the last probe succeeded (1) or failed (0).', labelNames: ['check', 'type'], registers: [registry] });
-    this.duration = new Gauge({ name: 'probe_duration_seconds', help: 'How long the last probe took.', labelNames: ['check', 'type'], registers: [registry] });
-    this.statusCode = new Gauge({ name: 'probe_http_status_code', help: 'HTTP status code of the last probe (0 if none).', labelNames: ['check'], registers: [registry] });
-    this.phaseDuration = new Gauge({ name: 'probe_http_duration_seconds', help: 'Duration of each phase of the last HTTP probe.', labelNames: ['check', 'phase'], registers: [registry] });
-    this.sslEarliestExpiry = new Gauge({ name: 'probe_ssl_earliest_cert_expiry', help: 'Earliest notAfter (Unix seconds) among the certificates of the last tls probe.', labelNames: ['check'], registers: [registry] });
-    this.sslLastChainExpiry = new Gauge({ name: 'probe_ssl_last_chain_expiry_timestamp_seconds', help: 'Earliest notAfter (Unix seconds) of the verified chain of the last tls probe.', labelNames: ['check'], registers: [registry] });
+    const gauge = <L extends string>(name: string, help: string, labelNames: L[]) => new Gauge<L>({ name, help, labelNames, registers: [registry] });
+    this.success = gauge('probe_success', 'Whether the last probe of the check succeeded (1) or not (0).', ['check']);
+    this.duration = gauge('probe_duration_seconds', 'How long the last probe took to complete, in seconds.', ['check']);
+    this.statusCode = gauge('probe_http_status_code', 'HTTP status code of the last probe (0 when none was received).', ['check']);
+    this.phaseDuration = gauge('probe_http_duration_seconds', 'Duration of each phase of the last HTTP probe (resolve, connect, tls, processing, transfer).', ['check', 'phase']);
+    this.dnsLookup = gauge('probe_dns_lookup_time_seconds', 'How long the DNS lookup of the last probe took, in seconds.', ['check']);
+    this.sslEarliestExpiry = gauge('probe_ssl_earliest_cert_expiry', 'Earliest notAfter (Unix seconds) among the certificates of the last tls probe.', ['check']);
+    this.sslLastChainExpiry = gauge('probe_ssl_last_chain_expiry_timestamp_seconds', 'Earliest notAfter (Unix seconds) of the verified chain of the last tls probe.', ['check']);
+  }
+
+  record(check: { name: string; type: string }, result: ProbeResult): void {
+    const labels = { check: labelValue(check.name) };
+    this.success.set(labels, result.success ? 1 : 0);
+    this.duration.set(labels, result.durationSeconds);
+    if (result.phases.dns !== undefined) this.dnsLookup.set(labels, result.phases.dns);
+    if (HTTP_TYPES.has(check.type)) {
+      this.statusCode.set(labels, result.statusCode ?? 0);
+      for (const phase of Object.keys(PHASE_LABEL) as Phase[]) this.phaseDuration.set({ ...labels, phase: PHASE_LABEL[phase] }, result.phases[phase] ?? 0);
+    }
+    // tls checks (jobs/checks/tls.ts) put their expiry figures in details.
+    const { earliestExpirySeconds, lastChainExpirySeconds } = result.details ?? {};
+    if (typeof earliestExpirySeconds === 'number') this.sslEarliestExpiry.set(labels, earliestExpirySeconds);
+    if (typeof lastChainExpirySeconds === 'number') this.sslLastChainExpiry.set(labels, lastChainExpirySeconds);
   }
 }
 
@@ -211,19 +237,26 @@ export class PushReporter {
 
   /** Records one check's probe result in the group of the queue that ran it (default `checks`). */
   recordProbe(check: { name: string; type: string }, result: ProbeResult, queue = 'checks'): void {
-    const probes = this.group(queue).probes();
-    const name = labelValue(check.name);
-    probes.success.set({ check: name, type: check.type }, result.success ? 1 : 0);
-    probes.duration.set({ check: name, type: check.type }, result.durationSeconds);
-    if (check.type === 'http') {
-      probes.statusCode.set({ check: name }, result.statusCode ?? 0);
-      for (const [phase, seconds] of Object.entries(result.phases)) if (seconds !== undefined) probes.phaseDuration.set({ check: name, phase }, seconds);
-    }
-    // tls checks (jobs/checks/tls.ts) put their expiry figures in details.
-    const { earliestExpirySeconds, lastChainExpirySeconds } = result.details ?? {};
-    if (typeof earliestExpirySeconds === 'number') probes.sslEarliestExpiry.set({ check: name }, earliestExpirySeconds);
-    if (typeof lastChainExpirySeconds === 'number') probes.sslLastChainExpiry.set({ check: name }, lastChainExpirySeconds);
+    this.group(queue).probes().record(check, result);
     this.markDirty(queue);
+  }
+
+  /**
+   * Reports a job run by a worker that does not go through startWorkers (e.g. the checks
+   * worker): `return pushReporter.reportJob('checks', () => runCheck(...))`. Outcome `failed`
+   * when it throws.
+   */
+  async reportJob<T extends { outcome: string }>(queue: string, run: () => Promise<T>, action = queue): Promise<T> {
+    const started = performance.now();
+    let outcome = 'failed';
+    this.onJobStarted({ queue });
+    try {
+      const result = await run();
+      outcome = result.outcome;
+      return result;
+    } finally {
+      this.onJobFinished({ queue, action, outcome, durationSeconds: (performance.now() - started) / 1000 });
+    }
   }
 
   /** Schedules a push of this group: now if it was quiet for minPushInterval, else trailing. */
@@ -252,8 +285,12 @@ export class PushReporter {
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
     if (this.options.url && !this.stopped) {
-      await Promise.allSettled([...this.inFlight.values()]);
-      await this.tick();
+      // After any push still out (order), but the whole stop takes at most one push timeout.
+      const final = (async () => {
+        await Promise.allSettled([...this.inFlight.values()]);
+        await this.tick();
+      })();
+      await withDeadline(final, this.options.timeoutMs).catch(() => this.options.logger?.warn('final Pushgateway push did not finish in time'));
     }
     this.stopped = true;
   }
