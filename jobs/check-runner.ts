@@ -9,6 +9,7 @@ import { announce } from './check-notify.js';
 import { observeProbe, observeState } from './check-metrics.js';
 import { recordResult, type Transition } from './check-state.js';
 import { findCheckType } from './registry.js';
+import { pushReporter } from '../src/observability/pushgateway.js';
 
 export interface CheckRunDeps {
   config: AppConfig;
@@ -43,6 +44,7 @@ export async function executeCheck(check: CheckBase, type: CheckType, runAt: num
   const clock = deps.clock ?? Date.now;
   const result = await probeOnce(check, type, deps.logger, signal);
   observeProbe(check, result);
+  pushReporter.recordProbe(check, result);
   const now = clock();
   const { transition, state, consecutiveFailures } = await recordResult(deps.redis, deps.config.redis.prefix, {
     name: check.name,

@@ -6,6 +6,7 @@ import { withLogContext } from '../src/observability/context.js';
 import type { AppConfig } from '../src/config/schema.js';
 import { executeCheck, findCheck, type CheckRunDeps } from './check-runner.js';
 import { forgetCheckMetrics } from './check-metrics.js';
+import { pushReporter } from '../src/observability/pushgateway.js';
 
 export const CHECKS_QUEUE = 'checks';
 const SCHEDULER_PREFIX = 'check:';
@@ -115,10 +116,13 @@ export async function startCheckScheduler(options: CheckSchedulerOptions): Promi
         logger.info({ check: job.data.check }, 'check not in this config; skipped');
         return { outcome: 'unknown_check' };
       }
-      return withLogContext({ check: found.check.name, job_id: job.id }, async () => {
-        const { result, transition } = await executeCheck(found.check, found.type, runAt, options);
-        return { outcome: result.success ? 'success' : 'failure', reason: result.failureReason, transition };
-      });
+      return withLogContext({ check: found.check.name, job_id: job.id }, () =>
+        // Job figures (duration, outcome, last success) of the `checks` group on the Pushgateway.
+        pushReporter.reportJob(CHECKS_QUEUE, async () => {
+          const { result, transition } = await executeCheck(found.check, found.type, runAt, options);
+          return { outcome: result.success ? 'success' : 'failure', reason: result.failureReason, transition };
+        }),
+      );
     },
     { connection: workerConnection, prefix: config.redis.prefix, concurrency: config.checkRunner.concurrency, lockDuration: 60_000, stalledInterval: 30_000 },
   );

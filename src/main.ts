@@ -11,6 +11,7 @@ import { actions } from '../workers/registry.js';
 import { createNotifier } from './notify/create-notifier.js';
 import { IncidentThreads } from './notify/threads.js';
 import { startCheckScheduler, type RunningCheckScheduler } from '../jobs/scheduler.js';
+import { pushReporter } from './observability/pushgateway.js';
 
 export type Role = 'serve' | 'work' | 'all';
 
@@ -84,7 +85,17 @@ export async function run(options: RunOptions): Promise<RunningService> {
     stateRedis = createRedis(config.redis.url, 'worker');
     const notifier = createNotifier(config, logger);
     const threads = new IncidentThreads(stateRedis, notifier, config.redis.prefix);
-    workers = await startWorkers(config, actions, { config, redis: stateRedis, notifier, threads, logger, env }, logger);
+    const { pushgateway } = config;
+    pushReporter.start({
+      url: pushgateway.url,
+      instance: pushgateway.instance,
+      intervalMs: pushgateway.interval,
+      timeoutMs: pushgateway.timeout,
+      minPushIntervalMs: pushgateway.minPushInterval,
+      queueCounts: () => queues.counts(),
+      logger,
+    });
+    workers = await startWorkers(config, actions, { config, redis: stateRedis, notifier, threads, logger, env }, logger, pushReporter);
     logger.info({ queues: queueNames(), notifier: notifier.kind, dryRun: config.dryRun }, 'workers started');
     // Always started: with no checks configured it still removes schedules of checks that left the config.
     checks = await startCheckScheduler({ config, redis: stateRedis, threads, logger });
@@ -102,6 +113,8 @@ export async function run(options: RunOptions): Promise<RunningService> {
         }
         await checks?.close();
         await workers?.close(config.jobs.shutdownTimeout);
+        // Last push while Redis is still open, so queue sizes are fresh; bounded by its timeout.
+        if (working) await pushReporter.stop();
         // With Redis away, close/quit would wait for a reconnect: bound them, then drop.
         await withTimeout(queues.close(), 2_000, 'closing queues').catch(() => undefined);
         await Promise.allSettled([closeRedis(redis), stateRedis && closeRedis(stateRedis)]);
