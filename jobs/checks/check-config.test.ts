@@ -34,7 +34,7 @@ describe('invalid checks name the field', () => {
     ['bad body regex', '  - { name: a, type: http, url: "http://x/", expect: { bodyRegex: "(" } }', 'checks[0].expect.bodyRegex: invalid regular expression: Invalid regular expression: /(/: Unterminated group'],
     ['bad json path', '  - { name: a, type: http, url: "http://x/", expect: { json: [{ path: "status", equals: ok }] } }', 'checks[0].expect.json[0].path: invalid JSON path: must start with "$"'],
     ['json path with a filter', '  - { name: a, type: http, url: "http://x/", expect: { json: [{ path: "$.items[?(@.a)]" }] } }', 'checks[0].expect.json[0].path: invalid JSON path: unexpected "[?(@.a)]" (supported: .key, ["key"], [index])'],
-    ['unknown type', '  - { name: a, type: ftp, url: "ftp://x/" }', `checks[0].type: Invalid discriminator value. Expected 'http' | 'tcp' | 'dns' | 'ses' | 's3' | 'openai' | 'anthropic'`],
+    ['unknown type', '  - { name: a, type: ftp, url: "ftp://x/" }', `checks[0].type: Invalid discriminator value. Expected 'http' | 'tcp' | 'dns' | 'tls' | 'ses' | 's3' | 'openai' | 'anthropic'`],
     ['unknown key', '  - { name: a, type: http, url: "http://x/", retries: 3 }', 'checks[0]: Unrecognized key: "retries"'],
     ['timeout over interval', '  - { name: a, type: http, url: "http://x/", interval: 5s, timeout: 10s }', 'checks[0].timeout: must not be longer than the interval'],
     ['bad duration', '  - { name: a, type: http, url: "http://x/", interval: 5 minutes }', 'checks[0].interval: "5 minutes" is not a duration (use e.g. 30s, 5m, 1h)'],
