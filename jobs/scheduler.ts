@@ -80,6 +80,8 @@ export interface CheckSchedulerOptions extends CheckRunDeps {
 }
 
 export interface RunningCheckScheduler {
+  /** Settles once the schedules match the config (or setting them up failed, which is logged). */
+  synced: Promise<void>;
   queue: Queue<CheckJobData>;
   worker: Worker<CheckJobData>;
   close(): Promise<void>;
@@ -98,10 +100,14 @@ export async function startCheckScheduler(options: CheckSchedulerOptions): Promi
   const workerConnection = createRedis(config.redis.url, 'worker');
   const queue = new Queue<CheckJobData>(CHECKS_QUEUE, { connection: queueConnection, prefix: config.redis.prefix });
   queue.on('error', (err) => logger.warn({ err }, 'checks queue error'));
-  if (options.sync ?? true) {
-    const { removed } = await syncCheckSchedules(queue, config);
-    logger.info({ checks: config.checks.length, removed }, 'check schedules in place');
-  }
+  // Not awaited by startup: with Redis away the upserts wait for it, and the process must still start.
+  const synced =
+    options.sync === false
+      ? Promise.resolve()
+      : syncCheckSchedules(queue, config).then(
+          ({ removed }) => logger.info({ checks: config.checks.length, removed }, 'check schedules in place'),
+          (err: unknown) => logger.error({ err }, 'could not set up check schedules'),
+        );
 
   const worker = new Worker<CheckJobData>(
     CHECKS_QUEUE,
@@ -130,9 +136,11 @@ export async function startCheckScheduler(options: CheckSchedulerOptions): Promi
   worker.on('failed', (job, err) => logger.warn({ check: job?.data.check, err }, 'check job failed'));
 
   return {
+    synced,
     queue,
     worker,
     async close() {
+      await Promise.race([synced, new Promise((r) => setTimeout(r, 2_000).unref())]);
       await worker.close();
       await queue.close();
       await Promise.allSettled([queueConnection.quit(), workerConnection.quit()]);

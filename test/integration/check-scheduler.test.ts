@@ -33,8 +33,8 @@ function configWith(prefix: string, checks: string) {
 function replica(config: ReturnType<typeof configWith>, runs: { check: string; scheduledAt: number; startedAt: number }[]): Promise<RunningCheckScheduler> {
   const redis = createRedis(config.redis.url, 'worker');
   const threads = new IncidentThreads(redis, new LogNotifier(logger, '#ops'), config.redis.prefix);
-  return startCheckScheduler({ config, redis, threads, logger, onRunStart: (r) => runs.push(r) }).then((s) => ({
-    ...s,
+  return startCheckScheduler({ config, redis, threads, logger, onRunStart: (r) => runs.push(r) }).then(async (s) => ({
+    ...(await s.synced.then(() => s)),
     close: async () => {
       await s.close();
       await redis.quit();
