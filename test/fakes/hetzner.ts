@@ -35,7 +35,7 @@ export interface FakeAction {
   error: { code: string; message: string } | null;
 }
 
-export type HetznerFault = 'unavailable' | 'rate_limit' | 'locked' | 'server_error';
+export type HetznerFault = 'unavailable' | 'rate_limit' | 'locked' | 'server_error' | 'invalid_input';
 
 export interface HetznerCall {
   method: string;
@@ -199,6 +199,8 @@ export class FakeHetzner {
           return fail(503, 'unavailable', 'A service or product is currently not available');
         case 'server_error':
           return fail(500, 'server_error', 'Error within the API backend');
+        case 'invalid_input':
+          return fail(400, 'invalid_input', 'invalid input in field size', { fields: [{ name: 'size', messages: ['must be greater than the current size'] }] });
         case 'locked':
           return fail(423, 'locked', 'The item you are trying to access is locked (there is already an Action running)');
         case 'rate_limit': {
