@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeGitHub } from '../../fakes/github.js';
+import { FakeHetzner } from '../../fakes/hetzner.js';
+import { FakeSlack } from '../../fakes/slack.js';
+import { RedisServer } from '../../support/redis-server.js';
+import { waitFor } from '../../support/ports.js';
+import { fakeEnv, finishedJob, jobId, postAlerts, startInProcess, type Harness } from './harness.js';
+
+const config = (prefix: string, volumeResize: string) => `
+redis: { prefix: "${prefix}" }
+jobs: { backoff: 100ms }
+volumeResize:
+  actionPollInterval: 100ms
+${volumeResize}
+`;
+
+describe('volume-resize policies: budget, global dry-run, no token, volume not ready', () => {
+  let redis: RedisServer;
+  let hetzner: FakeHetzner;
+  let github: FakeGitHub;
+  let slack: FakeSlack;
+  const running: Harness[] = [];
+  const start = async (prefix: string, section: string, env: Record<string, string> = {}) => {
+    const h = await startInProcess(config(prefix, section), { ...fakeEnv(hetzner, github, slack), ...env }, redis.url, prefix);
+    running.push(h);
+    return h;
+  };
+  const posts = (id: number) => hetzner.resizePosts().filter((c) => c.path === `/volumes/${id}/actions/resize`);
+
+  beforeAll(async () => {
+    [redis, hetzner, github, slack] = await Promise.all([RedisServer.start(), FakeHetzner.start({ actionDurationMs: 200 }), FakeGitHub.start(), new FakeSlack().start()]);
+    for (const id of [301, 302, 303, 304, 305]) hetzner.addVolume({ id, name: `v${id}`, size: 20 });
+  });
+  afterAll(async () => {
+    for (const h of running) await h.stop();
+    await Promise.all([redis?.destroy(), hetzner?.stop(), github?.stop(), slack?.stop()]);
+  });
+
+  it('stops every resize beyond the hourly budget and says so', async () => {
+    const aw = await start('{awb}', '  hourlyBudget: 1\n  volumes: [{ id: 301 }, { id: 302 }]');
+    const a = { labels: { volume_id: '301' } };
+    const b = { labels: { volume_id: '302' } };
+    await postAlerts(aw.url, [a]);
+    expect((await finishedJob(aw.queue, a)).result).toMatchObject({ outcome: 'resized' });
+    await postAlerts(aw.url, [b]);
+    expect((await finishedJob(aw.queue, b)).result).toMatchObject({ outcome: 'budget_exhausted' });
+    expect(posts(302)).toEqual([]);
+    expect(slack.messages.some((m) => m.text.includes('Not growing volume `302` (302) (20 → 30 GB): the budget of 1 resizes per hour across all volumes is used up'))).toBe(true);
+  });
+
+  it('global DRY_RUN plans and reports, calls nothing that changes anything', async () => {
+    const aw = await start('{awd}', '  volumes: [{ id: 303 }]', { DRY_RUN: 'true' });
+    const a = { labels: { volume_id: '303' } };
+    await postAlerts(aw.url, [a]);
+    expect((await finishedJob(aw.queue, a)).result).toMatchObject({ outcome: 'dry_run', fromGb: 20, toGb: 30 });
+    expect(posts(303)).toEqual([]);
+    expect(slack.messages.some((m) => m.text.includes('*Dry run* (DRY_RUN): would grow volume `303` (303) from *20 GB* to *30 GB*'))).toBe(true);
+  });
+
+  it('without HCLOUD_TOKEN runs as dry-run and says so', async () => {
+    const aw = await start('{awn}', '  volumes: [{ id: 304 }]', { HCLOUD_TOKEN: '' });
+    const a = { labels: { volume_id: '304' } };
+    await postAlerts(aw.url, [a]);
+    expect((await finishedJob(aw.queue, a)).result).toMatchObject({ outcome: 'dry_run' });
+    expect(posts(304)).toEqual([]);
+    expect(slack.messages.some((m) => m.text.includes('*Dry run* (no HCLOUD_TOKEN)'))).toBe(true);
+  });
+
+  it('a volume that is not `available` is retried later, not planned', async () => {
+    hetzner.volumes.get(305)!.status = 'creating';
+    const aw = await start('{awr}', '  volumes: [{ id: 305 }]');
+    const a = { labels: { volume_id: '305' } };
+    await postAlerts(aw.url, [a]);
+    const job = await waitFor('job delayed', async () => {
+      const j = await aw.queue.getJob(jobId(a));
+      return j && (await j.getState()) === 'delayed' ? j : undefined;
+    });
+    expect(posts(305)).toEqual([]);
+    expect(slack.messages.some((m) => m.text.includes('`305` (305)'))).toBe(false);
+    hetzner.volumes.get(305)!.status = 'available';
+    await job.promote();
+    expect((await finishedJob(aw.queue, a)).result).toMatchObject({ outcome: 'resized', fromGb: 20, toGb: 30 });
+  });
+});
