@@ -13,7 +13,7 @@ import type { ResizeIntent } from './state.js';
  */
 export async function finishResize(d: ResizeDeps, v: VolumeJob, intent: ResizeIntent): Promise<ActionResult> {
   const names = { id: v.id, name: v.name };
-  if (intent.actionId === undefined) {
+  if (intent.actionId === undefined && !intent.sizeReached) {
     let action;
     try {
       action = await d.hetzner.resizeVolume(v.id, intent.toGb);
@@ -32,8 +32,8 @@ export async function finishResize(d: ResizeDeps, v: VolumeJob, intent: ResizeIn
     await d.state.saveIntent(intent);
   }
 
-  const action = await d.hetzner.waitForAction(intent.actionId, { timeoutMs: d.settings.actionTimeout, intervalMs: d.settings.actionPollInterval });
-  if (action.status === 'error') {
+  const action = intent.actionId === undefined ? undefined : await d.hetzner.waitForAction(intent.actionId, { timeoutMs: d.settings.actionTimeout, intervalMs: d.settings.actionPollInterval });
+  if (action?.status === 'error') {
     await d.state.clearIntent(v.id);
     if (await d.state.markDone(v.id, intent.issuedAt, 'failed')) volumeResizeTotal.inc({ volume: v.label, outcome: 'failed' });
     const reason = `action ${action.id} ended with ${action.error?.code ?? 'error'}: ${action.error?.message ?? 'no message'}`;
@@ -43,17 +43,17 @@ export async function finishResize(d: ResizeDeps, v: VolumeJob, intent: ResizeIn
 
   const volume = await d.hetzner.getVolume(v.id);
   volumeSizeGb.set({ volume: v.label }, volume.size);
-  const seconds = (Date.parse(action.finished ?? '') || Date.now()) / 1000 - intent.issuedAt / 1000;
+  const seconds = (Date.parse(action?.finished ?? '') || Date.now()) / 1000 - intent.issuedAt / 1000;
   if (await d.state.markDone(v.id, intent.issuedAt, 'resized')) {
     volumeResizeTotal.inc({ volume: v.label, outcome: 'resized' });
     volumeResizeDuration.observe(Math.max(0, seconds));
   }
-  await d.threads.say(v.incident, text.resizedMessage(names, intent.fromGb, volume.size, action.id, Math.max(0, seconds)), { step: `resized:${intent.issuedAt}` });
+  await d.threads.say(v.incident, text.resizedMessage(names, intent.fromGb, volume.size, action?.id, Math.max(0, seconds)), { step: `resized:${intent.issuedAt}` });
 
   await growFilesystem(d, v, intent, volume.size);
   await fixTerraform(d, v, intent, volume.size);
   await d.state.clearIntent(v.id);
-  return { outcome: 'resized', volume: v.id, fromGb: intent.fromGb, toGb: volume.size, actionId: action.id };
+  return { outcome: 'resized', volume: v.id, fromGb: intent.fromGb, toGb: volume.size, actionId: action?.id };
 }
 
 async function growFilesystem(d: ResizeDeps, v: VolumeJob, intent: ResizeIntent, sizeGb: number): Promise<void> {

@@ -68,8 +68,9 @@ async function resolved(d: ResizeDeps, v: VolumeJob, startsAt: string): Promise<
 async function firing(d: ResizeDeps, v: VolumeJob): Promise<ActionResult> {
   const names = { id: v.id, name: v.name };
   // A stored intent means a resize was decided and maybe issued: finish it, never plan anew.
-  const intent = await d.state.getIntent(v.id);
-  if (intent) return finishResize(d, v, await reconcile(d, intent));
+  const stored = await d.state.getIntent(v.id);
+  const intent = stored && (await reconcile(d, v, stored));
+  if (intent) return finishResize(d, v, intent);
 
   const cooldown = await d.state.cooldownLeft(v.id);
   if (cooldown > 0) {
@@ -137,9 +138,11 @@ async function firing(d: ResizeDeps, v: VolumeJob): Promise<ActionResult> {
 /**
  * An intent without an action id: the job stopped between storing it and reading the API's
  * answer (a crash, a 503, a 429). Ask the API whether the resize was made before making it.
+ * Returns undefined when the intent is void: another job stored it, gave up before its call
+ * reached Hetzner, and the volume never grew (then this job plans anew).
  */
-async function reconcile(d: ResizeDeps, intent: ResizeIntent): Promise<ResizeIntent> {
-  if (intent.actionId !== undefined) return intent;
+async function reconcile(d: ResizeDeps, v: VolumeJob, intent: ResizeIntent): Promise<ResizeIntent | undefined> {
+  if (intent.actionId !== undefined || intent.sizeReached) return intent;
   const actions = await d.hetzner.listVolumeActions(intent.volumeId);
   const ours = actions.find((a) => a.command === 'resize_volume' && Date.parse(a.started) >= intent.issuedAt - CLOCK_SKEW_MS);
   if (ours) {
@@ -148,7 +151,18 @@ async function reconcile(d: ResizeDeps, intent: ResizeIntent): Promise<ResizeInt
     await d.state.saveIntent(found);
     return found;
   }
-  return intent;
+  const volume = await d.hetzner.getVolume(intent.volumeId);
+  if (volume.size >= intent.toGb) {
+    const reached = { ...intent, sizeReached: true };
+    await d.state.saveIntent(reached);
+    return reached;
+  }
+  if (intent.owner === v.jobId) return intent;
+  d.logger.warn({ volume: intent.volumeId, owner: intent.owner }, 'dropping an intent whose resize never reached Hetzner');
+  await d.state.clearIntent(intent.volumeId);
+  await d.state.clearCooldown(intent.volumeId);
+  await d.state.releaseBudget(intent.budgetMember);
+  return undefined;
 }
 
 function ifNotFound(err: unknown): { name?: string } {

@@ -10,6 +10,8 @@ export interface ResizeIntent {
   issuedAt: number;
   /** Set as soon as the API answered the resize POST. */
   actionId?: number;
+  /** The volume already has the new size though no action of ours was found: nothing to call. */
+  sizeReached?: boolean;
   /** The budget entry this resize holds, given back if the API refuses the resize. */
   budgetMember: string;
   linuxDevice: string;

@@ -4,6 +4,7 @@ import { FakeHetzner } from '../../fakes/hetzner.js';
 import { FakeSlack } from '../../fakes/slack.js';
 import { RedisServer } from '../../support/redis-server.js';
 import { waitFor } from '../../support/ports.js';
+import { VolumeResizeState, type ResizeIntent } from '../../../workers/volume-resize/state.js';
 import { fakeEnv, finishedJob, jobId, postAlerts, startInProcess, type Harness } from './harness.js';
 
 const config = (prefix: string, volumeResize: string) => `
@@ -29,7 +30,7 @@ describe('volume-resize policies: budget, global dry-run, no token, volume not r
 
   beforeAll(async () => {
     [redis, hetzner, github, slack] = await Promise.all([RedisServer.start(), FakeHetzner.start({ actionDurationMs: 200 }), FakeGitHub.start(), new FakeSlack().start()]);
-    for (const id of [301, 302, 303, 304, 305]) hetzner.addVolume({ id, name: `v${id}`, size: 20 });
+    for (const id of [301, 302, 303, 304, 305, 306, 307]) hetzner.addVolume({ id, name: `v${id}`, size: 20 });
   });
   afterAll(async () => {
     for (const h of running) await h.stop();
@@ -80,5 +81,28 @@ describe('volume-resize policies: budget, global dry-run, no token, volume not r
     hetzner.volumes.get(305)!.status = 'available';
     await job.promote();
     expect((await finishedJob(aw.queue, a)).result).toMatchObject({ outcome: 'resized', fromGb: 20, toGb: 30 });
+  });
+
+  it('a left-over intent: never calls again when the volume already grew; drops it when the call never reached Hetzner', async () => {
+    const aw = await start('{awi}', '  volumes: [{ id: 306 }, { id: 307 }]');
+    const client = redis.client();
+    const state = new VolumeResizeState(client, '{awi}');
+    const intent = (id: number, toGb: number): ResizeIntent => ({ volumeId: id, volumeName: String(id), fromGb: 20, toGb, issuedAt: Date.now() - 5_000, budgetMember: `${id}:x`, linuxDevice: `/dev/disk/by-id/scsi-0HC_Volume_${id}`, owner: 'an-earlier-job' });
+    hetzner.volumes.get(306)!.size = 30; // grew, but the earlier job never saw the answer
+    await state.saveIntent(intent(306, 30));
+    await state.startCooldown(306, 3_600_000);
+    await state.saveIntent(intent(307, 30)); // the earlier job stopped before its call
+    await state.startCooldown(307, 3_600_000);
+
+    const a = { labels: { volume_id: '306' } };
+    const b = { labels: { volume_id: '307' } };
+    await postAlerts(aw.url, [a, b]);
+    expect((await finishedJob(aw.queue, a)).result).toMatchObject({ outcome: 'resized', fromGb: 20, toGb: 30 });
+    expect(posts(306)).toEqual([]);
+    expect((await finishedJob(aw.queue, b)).result).toMatchObject({ outcome: 'resized', fromGb: 20, toGb: 30 });
+    expect(posts(307).map((c) => c.status)).toEqual([201]);
+    expect(await state.getIntent(306)).toBeUndefined();
+    expect(await state.getIntent(307)).toBeUndefined();
+    client.disconnect();
   });
 });
