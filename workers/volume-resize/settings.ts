@@ -93,7 +93,8 @@ export function volumePolicy(settings: VolumeResizeSettings, entry: VolumeEntry)
     minStepGb: entry.minStepGb ?? settings.minStepGb,
     cooldownMs: entry.cooldown ?? settings.cooldown,
     dryRun: entry.dryRun ?? settings.dryRun,
-    workflow: entry.filesystem?.workflow ?? settings.filesystem?.workflow,
+    // A volume's own `filesystem` (even `{}`: no workflow) replaces the section's.
+    workflow: entry.filesystem ? entry.filesystem.workflow : settings.filesystem?.workflow,
     terraform: entry.terraform ?? settings.terraform,
   };
 }
