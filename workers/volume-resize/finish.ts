@@ -24,7 +24,7 @@ export async function finishResize(d: ResizeDeps, v: VolumeJob, intent: ResizeIn
         await d.state.clearCooldown(v.id);
         await d.state.releaseBudget(intent.budgetMember);
         volumeResizeTotal.inc({ volume: v.label, outcome: 'failed' });
-        await d.threads.say(v.incident, text.resizeFailedMessage(names, intent.toGb, `${err.code}: ${err.message}${detailText(err)}`), { step: `failed:${intent.issuedAt}` });
+        await d.threads.say(v.incident, text.resizeFailedMessage(names, intent.toGb, `${err.code}: ${err.message}${detailText(err)}`, true), { step: `failed:${intent.issuedAt}` });
       }
       throw err;
     }
@@ -37,7 +37,7 @@ export async function finishResize(d: ResizeDeps, v: VolumeJob, intent: ResizeIn
     await d.state.clearIntent(v.id);
     if (await d.state.markDone(v.id, intent.issuedAt, 'failed')) volumeResizeTotal.inc({ volume: v.label, outcome: 'failed' });
     const reason = `action ${action.id} ended with ${action.error?.code ?? 'error'}: ${action.error?.message ?? 'no message'}`;
-    await d.threads.say(v.incident, text.resizeFailedMessage(names, intent.toGb, reason), { step: `failed:${intent.issuedAt}` });
+    await d.threads.say(v.incident, text.resizeFailedMessage(names, intent.toGb, reason, false), { step: `failed:${intent.issuedAt}` });
     throw new PermanentError(`resize of volume ${v.id} failed: ${reason}`, 'hetzner_action_failed');
   }
 

@@ -28,8 +28,9 @@ export function resizedMessage(v: VolumeNames, fromGb: number, toGb: number, act
   return msg(`:white_check_mark: Hetzner resized ${who(v)} from ${fromGb} GB to *${toGb} GB*${actionId ? ` (action ${actionId})` : ''} in ${Math.round(seconds)}s.`);
 }
 
-export function resizeFailedMessage(v: VolumeNames, toGb: number, reason: string): ChatMessage {
-  return msg(`:x: Resizing ${who(v)} to ${toGb} GB failed and will not be retried: ${reason}. Nothing else was done; the cooldown ${reason.includes('action') ? 'stays' : 'was lifted'}.`);
+/** `cooldownLifted`: Hetzner refused the call, nothing changed, so a later alert may try again. */
+export function resizeFailedMessage(v: VolumeNames, toGb: number, reason: string, cooldownLifted: boolean): ChatMessage {
+  return msg(`:x: Resizing ${who(v)} to ${toGb} GB failed and will not be retried: ${reason}. Nothing else was done; the cooldown ${cooldownLifted ? 'was lifted' : 'stays'}.`);
 }
 
 export function filesystemCommand(linuxDevice: string, format?: string | null, mountpoint?: string): string {

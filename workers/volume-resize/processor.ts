@@ -32,7 +32,7 @@ export async function processVolumeAlert(d: ResizeDeps, job: AlertJob): Promise<
     const what = describeRef(ref);
     volumeResizeTotal.inc({ volume: labelValue(ref ? (ref.kind === 'id' ? String(ref.id) : ref.name) : 'none'), outcome: 'refused' });
     d.logger.warn({ volume: what, fingerprint: alert.fingerprint }, 'volume not in the allowlist: refused');
-    await d.threads.say(`alert:${alert.fingerprint}`, text.refusedMessage(what, alert.labels.alertname ?? 'alert'), { step: `refused:${dedupKey}` });
+    await d.threads.say(`volume-refused:${alert.fingerprint}`, text.refusedMessage(what, alert.labels.alertname ?? 'alert'), { step: `refused:${dedupKey}` });
     return { outcome: 'refused', volume: what };
   }
 

@@ -30,6 +30,11 @@ ${extra}
     - { id: 105, name: flaky }
     - { id: 106, name: refused-by-api }
     - { name: by-name }
+    - { id: 108, name: action-fails }
+    - id: 109
+      name: drifted
+      filesystem: { workflow: { repo: acme/infra, workflow: volume-resize.yml } }
+      terraform: { repo: acme/infra, path: terraform/volumes.tf, resource: hcloud_volume.missing }
 `;
 
 describe('volume-resize against real Redis and the fake Hetzner, GitHub and Slack APIs', () => {
@@ -55,6 +60,8 @@ describe('volume-resize against real Redis and the fake Hetzner, GitHub and Slac
     hetzner.addVolume({ id: 105, name: 'flaky', size: 50 });
     hetzner.addVolume({ id: 106, name: 'refused-by-api', size: 30 });
     hetzner.addVolume({ id: 107, name: 'by-name', size: 10 });
+    hetzner.addVolume({ id: 108, name: 'action-fails', size: 30 });
+    hetzner.addVolume({ id: 109, name: 'drifted', size: 40 });
     hetzner.addVolume({ id: 999, name: 'not-listed', size: 10 });
     aw = await startInProcess(CONFIG('{awt}'), fakeEnv(hetzner, github, slack), redis.url, '{awt}');
   });
@@ -170,5 +177,32 @@ describe('volume-resize against real Redis and the fake Hetzner, GitHub and Slac
     expect(hetzner.resizePosts().filter((c) => c.path === '/volumes/106/actions/resize')).toHaveLength(1);
     expect(texts('`refused-by-api` (106)').at(-1)).toContain('failed and will not be retried: hetzner_invalid_input: Hetzner API 400 invalid_input: invalid input in field size (size: must be greater than the current size)');
     expect(await resizeCount('refused-by-api', 'failed')).toBe(1);
+  });
+
+  it('a resize action that ends in error: no retry, the thread gives its error, the cooldown stays', async () => {
+    hetzner.failNextResizeAction('action_failed', 'volume resize failed on the storage backend');
+    const alert = { labels: { volume_id: '108' } };
+    await postAlerts(aw.url, [alert]);
+    const done = await finishedJob(aw.queue, alert);
+    expect(done.state).toBe('failed');
+    expect(done.attempts).toBe(1);
+    expect(texts('`action-fails` (108)').at(-1)).toMatch(/failed and will not be retried: action \d+ ended with action_failed: volume resize failed on the storage backend\. Nothing else was done; the cooldown stays\./);
+    const again = { labels: { volume_id: '108' }, startsAt: '2026-11-22T05:30:00Z' };
+    await postAlerts(aw.url, [again]);
+    expect((await finishedJob(aw.queue, again)).result).toMatchObject({ outcome: 'cooldown' });
+    expect(hetzner.resizePosts().filter((c) => c.path === '/volumes/108/actions/resize')).toHaveLength(1);
+  });
+
+  it('Terraform block not found and a GitHub 502: the workflow is retried, the PR step fails with its reason, the resize stands', async () => {
+    github.failNext(1, 502, /dispatches$/);
+    const dispatchesBefore = github.dispatches.length;
+    const alert = { labels: { volume_id: '109' } };
+    await postAlerts(aw.url, [alert]);
+    expect((await finishedJob(aw.queue, alert)).result).toMatchObject({ outcome: 'resized', fromGb: 40, toGb: 50 });
+    expect(github.dispatches.length - dispatchesBefore).toBe(1);
+    expect(hetzner.resizePosts().filter((c) => c.path === '/volumes/109/actions/resize')).toHaveLength(1);
+    const thread = texts('`drifted` (109)');
+    expect(thread.filter((t) => t.includes('Hetzner resized'))).toHaveLength(1);
+    expect(thread.at(-1)).toContain('The Terraform drift PR failed: acme/infra/terraform/volumes.tf: resource "hcloud_volume" "missing" not found (terraform_not_found). The resize stands.');
   });
 });
