@@ -66,11 +66,10 @@ async function resolved(d: ResizeDeps, v: VolumeJob, startsAt: string): Promise<
 }
 
 async function firing(d: ResizeDeps, v: VolumeJob): Promise<ActionResult> {
-  const names = { id: v.id, name: v.name };
   // A stored intent means a resize was decided and maybe issued: finish it, never plan anew.
   const stored = await d.state.getIntent(v.id);
   const intent = stored && (await reconcile(d, v, stored));
-  if (intent) return finishResize(d, v, intent);
+  if (intent) return finishResize(d, { ...v, name: intent.volumeName }, intent);
 
   const cooldown = await d.state.cooldownLeft(v.id);
   if (cooldown > 0) {
@@ -86,12 +85,15 @@ async function firing(d: ResizeDeps, v: VolumeJob): Promise<ActionResult> {
   } catch (err) {
     if (dryRun === 'no HCLOUD_TOKEN' && err instanceof AlertworksError && !err.retryable) {
       volumeResizeTotal.inc({ volume: v.label, outcome: 'dry_run' });
-      await d.threads.say(v.incident, text.dryRunUnreadableMessage(names, err.code), { step: `plan:${v.dedupKey}` });
+      await d.threads.say(v.incident, text.dryRunUnreadableMessage({ id: v.id, name: v.name }, err.code), { step: `plan:${v.dedupKey}` });
       return { outcome: 'dry_run', volume: v.id };
     }
     throw err;
   }
   volumeSizeGb.set({ volume: v.label }, volume.size);
+  // Messages name the volume as Hetzner does; the metric label stays the configured one.
+  const names = { id: v.id, name: volume.name };
+  v = { ...v, name: volume.name };
   if (volume.status !== 'available') {
     throw new RetryLaterError(`volume ${v.id} is ${volume.status}, not available`, 'volume_not_ready', NOT_READY_DELAY_MS);
   }

@@ -46,7 +46,7 @@ describe('volume-resize policies: budget, global dry-run, no token, volume not r
     await postAlerts(aw.url, [b]);
     expect((await finishedJob(aw.queue, b)).result).toMatchObject({ outcome: 'budget_exhausted' });
     expect(posts(302)).toEqual([]);
-    expect(slack.messages.some((m) => m.text.includes('Not growing volume `302` (302) (20 → 30 GB): the budget of 1 resizes per hour across all volumes is used up'))).toBe(true);
+    expect(slack.messages.some((m) => m.text.includes('Not growing volume `v302` (302) (20 → 30 GB): the budget of 1 resizes per hour across all volumes is used up'))).toBe(true);
   });
 
   it('global DRY_RUN plans and reports, calls nothing that changes anything', async () => {
@@ -55,7 +55,7 @@ describe('volume-resize policies: budget, global dry-run, no token, volume not r
     await postAlerts(aw.url, [a]);
     expect((await finishedJob(aw.queue, a)).result).toMatchObject({ outcome: 'dry_run', fromGb: 20, toGb: 30 });
     expect(posts(303)).toEqual([]);
-    expect(slack.messages.some((m) => m.text.includes('*Dry run* (DRY_RUN): would grow volume `303` (303) from *20 GB* to *30 GB*'))).toBe(true);
+    expect(slack.messages.some((m) => m.text.includes('*Dry run* (DRY_RUN): would grow volume `v303` (303) from *20 GB* to *30 GB*'))).toBe(true);
   });
 
   it('without HCLOUD_TOKEN runs as dry-run and says so', async () => {
@@ -77,7 +77,7 @@ describe('volume-resize policies: budget, global dry-run, no token, volume not r
       return j && (await j.getState()) === 'delayed' ? j : undefined;
     });
     expect(posts(305)).toEqual([]);
-    expect(slack.messages.some((m) => m.text.includes('`305` (305)'))).toBe(false);
+    expect(slack.messages.some((m) => m.text.includes('(305)'))).toBe(false);
     hetzner.volumes.get(305)!.status = 'available';
     await job.promote();
     expect((await finishedJob(aw.queue, a)).result).toMatchObject({ outcome: 'resized', fromGb: 20, toGb: 30 });
