@@ -82,9 +82,12 @@ export async function finishedJob(queue: Queue, a: TestAlert, timeoutMs = 30_000
   return waitFor(
     `job for ${JSON.stringify(a.labels)} to finish`,
     async () => {
-      const job = await queue.getJob(jobId(a));
-      if (!job) return undefined;
-      const state = await job.getState();
+      const seen = await queue.getJob(jobId(a));
+      if (!seen) return undefined;
+      const state = await seen.getState();
+      if (state !== 'completed' && state !== 'failed') return undefined;
+      // Read the job again: the copy fetched before it finished has no return value yet.
+      const job = (await queue.getJob(jobId(a)))!;
       if (state === 'completed') return { state, result: job.returnvalue as Record<string, unknown>, attempts: job.attemptsMade, job };
       // A job that will be retried is delayed or waiting; `failed` is final.
       if (state === 'failed') {

@@ -16,6 +16,7 @@ volumeResize:
   volumes:
     - { id: 201, name: storm }
     - { id: 202, name: crash }
+    - { id: 203, name: many }
 `;
 
 /**
@@ -40,6 +41,7 @@ describe('volume-resize across processes', () => {
     [redis, hetzner, github, slack] = await Promise.all([RedisServer.start(), FakeHetzner.start({ actionDurationMs: 300 }), FakeGitHub.start(), new FakeSlack().start()]);
     hetzner.addVolume({ id: 201, name: 'storm', size: 20 });
     hetzner.addVolume({ id: 202, name: 'crash', size: 20 });
+    hetzner.addVolume({ id: 203, name: 'many', size: 20 });
     env = { ...fakeEnv(hetzner, github, slack), REDIS_URL: redis.url };
     queue = new Queue('volume-resize', { connection: { url: redis.url } as never, prefix: PREFIX });
   });
@@ -62,6 +64,21 @@ describe('volume-resize across processes', () => {
     expect((await finishedJob(queue, alert)).result).toMatchObject({ outcome: 'resized', fromGb: 20, toGb: 30 });
     expect(hetzner.resizePosts().filter((c) => c.path === '/volumes/201/actions/resize')).toHaveLength(1);
     expect(slack.messages.filter((m) => m.text.includes('Growing volume `storm`'))).toHaveLength(1);
+  }, 90_000);
+
+  it('20 different alerts about one volume at once (new jobs, not duplicates): one resize, the rest cooldown', async () => {
+    const [a, b] = services;
+    const alerts = Array.from({ length: 20 }, (_, i) => ({ labels: { volume_id: '203', instance: `node-${i}` } }));
+    await Promise.all(
+      alerts.map((alert, i) =>
+        fetch(`${(i % 2 ? a : b)!.url}/hooks/alertmanager`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload([alert])) }),
+      ),
+    );
+    const finished = await Promise.all(alerts.map((alert) => finishedJob(queue, alert, 60_000)));
+    const outcomes = finished.map((f) => f.result?.outcome ?? f.reason);
+    expect(outcomes.filter((o) => o === 'resized'), String(outcomes)).toHaveLength(1);
+    expect(outcomes.filter((o) => o === 'cooldown'), String(outcomes)).toHaveLength(19);
+    expect(hetzner.resizePosts().filter((c) => c.path === '/volumes/203/actions/resize')).toHaveLength(1);
     await Promise.all([a!.stop(), b!.stop()]);
   }, 90_000);
 
