@@ -221,10 +221,12 @@ export class FakeHetzner {
       const name = url.searchParams.get('name');
       const all = [...this.volumes.values()].filter((v) => !name || v.name === name).sort((a, b) => a.id - b.id);
       const last = Math.max(1, Math.ceil(all.length / perPage));
+      const link = (rel: string, p: number) => `<${this.url}/volumes?page=${p}&per_page=${perPage}>; rel="${rel}"`;
+      const links = [page > 1 ? link('prev', page - 1) : '', page < last ? link('next', page + 1) : '', link('last', last)].filter(Boolean).join(', ');
       return send(200, {
         volumes: all.slice((page - 1) * perPage, page * perPage),
         meta: { pagination: { page, per_page: perPage, previous_page: page > 1 ? page - 1 : null, next_page: page < last ? page + 1 : null, last_page: last, total_entries: all.length } },
-      });
+      }, { link: links });
     }
     if ((m = /^\/volumes\/(\d+)$/.exec(path)) && method === 'GET') {
       const v = this.volumes.get(Number(m[1]));
