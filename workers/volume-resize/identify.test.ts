@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findAllowlisted, volumeRefFromLabels, type VolumeLookup } from './identify.js';
+import { describeRef, findAllowlisted, volumeRefFromLabels, type VolumeLookup } from './identify.js';
 
 describe('volumeRefFromLabels', () => {
   it.each([
@@ -37,5 +37,13 @@ describe('findAllowlisted', () => {
     ['id listed with a name that does not match', { kind: 'id', id: 4714, from: 'volume_id' } as const, undefined],
   ])('%s', async (_, ref, id) => {
     expect((await findAllowlisted(ref, entries, num))?.id).toBe(id);
+  });
+});
+
+describe('describeRef', () => {
+  it('keeps Slack markup in untrusted labels out of messages', () => {
+    expect(describeRef({ kind: 'name', name: '<!channel> *data*' })).toBe('volume "!channel data"');
+    expect(describeRef({ kind: 'id', id: 7, from: 'device' })).toBe('volume 7 (from label device)');
+    expect(describeRef(undefined)).toBe('no volume label');
   });
 });

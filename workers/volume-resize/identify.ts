@@ -21,9 +21,10 @@ export function volumeRefFromLabels(labels: Readonly<Record<string, string>>): V
   return undefined;
 }
 
+/** For messages: label values are untrusted, so no Slack markup (`<!channel>`, links) gets through. */
 export function describeRef(ref: VolumeRef | undefined): string {
   if (!ref) return 'no volume label';
-  return ref.kind === 'id' ? `volume ${ref.id} (from label ${ref.from})` : `volume "${ref.name}"`;
+  return ref.kind === 'id' ? `volume ${ref.id} (from label ${ref.from})` : `volume "${ref.name.replace(/[<>&`*_~|]/g, '').slice(0, 64)}"`;
 }
 
 export interface VolumeLookup {
