@@ -46,6 +46,12 @@ export async function processVolumeAlert(d: ResizeDeps, job: AlertJob): Promise<
     dedupKey,
     labels: alert.labels,
   };
+  // Inside the cooldown with no resize unfinished there is nothing to do: no need to queue up
+  // for the lock. (With an intent stored, the lock path finishes that resize first.)
+  if (alert.status === 'firing') {
+    const cooldown = await d.state.cooldownLeft(v.id);
+    if (cooldown > 0 && !(await d.state.getIntent(v.id))) return inCooldown(d, v, cooldown);
+  }
   // One job per volume at a time, across replicas; the lock outlives the longest action wait.
   const lockTtl = d.settings.actionTimeout + 120_000;
   if (!(await d.state.acquireLock(v.id, v.jobId, lockTtl))) {
@@ -72,11 +78,7 @@ async function firing(d: ResizeDeps, v: VolumeJob): Promise<ActionResult> {
   if (intent) return finishResize(d, { ...v, name: intent.volumeName }, intent);
 
   const cooldown = await d.state.cooldownLeft(v.id);
-  if (cooldown > 0) {
-    volumeResizeTotal.inc({ volume: v.label, outcome: 'cooldown' });
-    d.logger.info({ volume: v.id, remainingMs: cooldown }, 'volume in cooldown: nothing done');
-    return { outcome: 'cooldown', volume: v.id, remainingMs: cooldown };
-  }
+  if (cooldown > 0) return inCooldown(d, v, cooldown);
 
   const dryRun = d.globalDryRun ? 'DRY_RUN' : v.policy.dryRun ? 'dryRun for this volume' : !d.hetzner.hasToken ? 'no HCLOUD_TOKEN' : undefined;
   let volume;
@@ -135,6 +137,12 @@ async function firing(d: ResizeDeps, v: VolumeJob): Promise<ActionResult> {
   await d.state.startCooldown(v.id, v.policy.cooldownMs);
   await d.threads.say(v.incident, text.planMessage(names, plan.fromGb, plan.toGb, v.policy), { step: `plan:${issuedAt}` });
   return finishResize(d, v, next);
+}
+
+function inCooldown(d: ResizeDeps, v: VolumeJob, remainingMs: number): ActionResult {
+  volumeResizeTotal.inc({ volume: v.label, outcome: 'cooldown' });
+  d.logger.info({ volume: v.id, remainingMs }, 'volume in cooldown: nothing done');
+  return { outcome: 'cooldown', volume: v.id, remainingMs };
 }
 
 /**
