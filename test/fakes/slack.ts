@@ -26,6 +26,8 @@ export class FakeSlack {
   private server?: Server;
   private seq = 0;
   port = 0;
+  /** Every answer waits this long (a slow Slack), for shutdown and crash tests. */
+  responseDelayMs = 0;
 
   constructor(
     readonly token = 'xoxb-test-token-0000',
@@ -62,6 +64,7 @@ export class FakeSlack {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const method = (req.url ?? '').replace(/^\/api\//, '').split('?')[0] ?? '';
     const body = await readBody(req);
+    if (this.responseDelayMs > 0) await new Promise((r) => setTimeout(r, this.responseDelayMs));
     const send = (status: number, payload: unknown, headers: Record<string, string> = {}) => {
       this.calls.push({ method, at: Date.now(), ok: status === 200 && (payload as { ok?: boolean }).ok === true });
       res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
