@@ -13,6 +13,8 @@ import type { ResizeIntent } from './state.js';
  */
 export async function finishResize(d: ResizeDeps, v: VolumeJob, intent: ResizeIntent): Promise<ActionResult> {
   const names = { id: v.id, name: v.name };
+  // Said here, not when planning, so a job retried after a failed post still says it first.
+  await d.threads.say(v.incident, text.planMessage(names, intent.fromGb, intent.toGb, v.policy), { step: `plan:${intent.issuedAt}` });
   if (intent.actionId === undefined && !intent.sizeReached) {
     let action;
     try {

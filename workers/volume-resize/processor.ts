@@ -135,7 +135,6 @@ async function firing(d: ResizeDeps, v: VolumeJob): Promise<ActionResult> {
   };
   await d.state.saveIntent(next);
   await d.state.startCooldown(v.id, v.policy.cooldownMs);
-  await d.threads.say(v.incident, text.planMessage(names, plan.fromGb, plan.toGb, v.policy), { step: `plan:${issuedAt}` });
   return finishResize(d, v, next);
 }
 

@@ -31,6 +31,7 @@ ${extra}
     - { id: 106, name: refused-by-api }
     - { name: by-name }
     - { id: 108, name: action-fails }
+    - { id: 110, name: chatty }
     - id: 109
       name: drifted
       filesystem: { workflow: { repo: acme/infra, workflow: volume-resize.yml } }
@@ -62,6 +63,7 @@ describe('volume-resize against real Redis and the fake Hetzner, GitHub and Slac
     hetzner.addVolume({ id: 107, name: 'by-name', size: 10 });
     hetzner.addVolume({ id: 108, name: 'action-fails', size: 30 });
     hetzner.addVolume({ id: 109, name: 'drifted', size: 40 });
+    hetzner.addVolume({ id: 110, name: 'chatty', size: 20 });
     hetzner.addVolume({ id: 999, name: 'not-listed', size: 10 });
     aw = await startInProcess(CONFIG('{awt}'), fakeEnv(hetzner, github, slack), redis.url, '{awt}');
   });
@@ -204,5 +206,20 @@ describe('volume-resize against real Redis and the fake Hetzner, GitHub and Slac
     const thread = texts('`drifted` (109)');
     expect(thread.filter((t) => t.includes('Hetzner resized'))).toHaveLength(1);
     expect(thread.at(-1)).toContain('The Terraform drift PR failed: acme/infra/terraform/volumes.tf: resource "hcloud_volume" "missing" not found (terraform_not_found). The resize stands.');
+  });
+
+  it('Slack rate-limits the first message: the job comes back, says every step once, resizes once', async () => {
+    const refusedBefore = slack.calls.filter((c) => !c.ok).length;
+    slack.injectFaults({ kind: 'ratelimit', retryAfterSeconds: 1 });
+    const alert = { labels: { volume_id: '110' } };
+    await postAlerts(aw.url, [alert]);
+    expect((await finishedJob(aw.queue, alert)).result).toMatchObject({ outcome: 'resized', fromGb: 20, toGb: 30 });
+    expect(hetzner.resizePosts().filter((c) => c.path === '/volumes/110/actions/resize')).toHaveLength(1);
+    expect(slack.calls.filter((c) => !c.ok).length - refusedBefore).toBe(1);
+    const thread = texts('`chatty` (110)');
+    expect(thread[0]).toContain('Growing volume `chatty` (110) from *20 GB* to *30 GB*');
+    expect(thread.filter((t) => t.includes('Growing'))).toHaveLength(1);
+    expect(thread.filter((t) => t.includes('Hetzner resized'))).toHaveLength(1);
+    expect(thread.at(-1)).toContain('sudo resize2fs /dev/disk/by-id/scsi-0HC_Volume_110');
   });
 });
