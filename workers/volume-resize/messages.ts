@@ -24,6 +24,10 @@ export function dryRunUnreadableMessage(v: { id: number; name?: string }, reason
   return msg(`:test_tube: *Dry run* (no HCLOUD_TOKEN): volume ${v.name ? `\`${v.name}\` ` : ''}(${v.id}) is allowlisted but its size cannot be read: ${reason}. Nothing was changed.`);
 }
 
+export function dryRunUnidentifiedMessage(what: string, reason: string): ChatMessage {
+  return msg(`:test_tube: *Dry run* (no HCLOUD_TOKEN): cannot tell whether ${what} is in the allowlist without reading it from the API: ${reason}. Nothing was changed.`);
+}
+
 export function resizedMessage(v: VolumeNames, fromGb: number, toGb: number, actionId: number | undefined, seconds: number): ChatMessage {
   return msg(`:white_check_mark: Hetzner resized ${who(v)} from ${fromGb} GB to *${toGb} GB*${actionId ? ` (action ${actionId})` : ''} in ${Math.round(seconds)}s.`);
 }

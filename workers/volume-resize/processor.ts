@@ -20,12 +20,21 @@ const CLOCK_SKEW_MS = 60_000;
 export async function processVolumeAlert(d: ResizeDeps, job: AlertJob): Promise<ActionResult> {
   const { alert, dedupKey } = job.data;
   const ref = volumeRefFromLabels(alert.labels);
-  const found = ref
-    ? await findAllowlisted(ref, d.settings.volumes, {
-        nameOf: async (id) => (await d.hetzner.getVolume(id).catch(ifNotFound)).name,
-        idOf: async (name) => (await d.hetzner.listVolumes({ name }))[0]?.id,
-      })
-    : undefined;
+  let found;
+  try {
+    found = ref
+      ? await findAllowlisted(ref, d.settings.volumes, {
+          nameOf: async (id) => (await d.hetzner.getVolume(id).catch(ifNotFound)).name,
+          idOf: async (name) => (await d.hetzner.listVolumes({ name }))[0]?.id,
+        })
+      : undefined;
+  } catch (err) {
+    // Matching a name to an id needs the API; without a token that is a dry run that says so.
+    if (d.hetzner.hasToken || !(err instanceof AlertworksError) || err.retryable || alert.status === 'resolved') throw err;
+    volumeResizeTotal.inc({ volume: labelValue(ref?.kind === 'id' ? String(ref.id) : ref?.name), outcome: 'dry_run' });
+    await d.threads.say(`volume-unidentified:${alert.fingerprint}`, text.dryRunUnidentifiedMessage(describeRef(ref), err.code), { step: `plan:${dedupKey}` });
+    return { outcome: 'dry_run', volume: describeRef(ref) };
+  }
 
   if (!found) {
     if (alert.status === 'resolved') return { outcome: 'ignored', reason: 'not allowlisted' };

@@ -59,12 +59,15 @@ describe('volume-resize policies: budget, global dry-run, no token, volume not r
   });
 
   it('without HCLOUD_TOKEN runs as dry-run and says so', async () => {
-    const aw = await start('{awn}', '  volumes: [{ id: 304 }]', { HCLOUD_TOKEN: '' });
+    const aw = await start('{awn}', '  volumes: [{ id: 304 }, { name: v305 }]', { HCLOUD_TOKEN: '' });
     const a = { labels: { volume_id: '304' } };
-    await postAlerts(aw.url, [a]);
+    const byName = { labels: { volume: 'v305' } };
+    await postAlerts(aw.url, [a, byName]);
     expect((await finishedJob(aw.queue, a)).result).toMatchObject({ outcome: 'dry_run' });
+    expect((await finishedJob(aw.queue, byName)).result).toMatchObject({ outcome: 'dry_run' });
     expect(posts(304)).toEqual([]);
-    expect(slack.messages.some((m) => m.text.includes('*Dry run* (no HCLOUD_TOKEN)'))).toBe(true);
+    expect(slack.messages.some((m) => m.text.includes('*Dry run* (no HCLOUD_TOKEN): volume `304` (304) is allowlisted but its size cannot be read: hetzner_unauthorized'))).toBe(true);
+    expect(slack.messages.some((m) => m.text.includes('*Dry run* (no HCLOUD_TOKEN): cannot tell whether volume "v305" is in the allowlist'))).toBe(true);
   });
 
   it('a volume that is not `available` is retried later, not planned', async () => {
