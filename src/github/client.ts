@@ -1,6 +1,7 @@
 import { Octokit } from '@octokit/rest';
 import { PermanentError } from '../errors.js';
 import { withClientSpan } from '../observability/tracing.js';
+import { createTracedFetch } from '../observability/traced-fetch.js';
 import { classifyGitHubError } from './errors.js';
 import { setVolumeSize } from './terraform-size.js';
 
@@ -57,7 +58,7 @@ export class GitHubOps {
       baseUrl: (options.apiUrl ?? DEFAULT_GITHUB_API_URL).replace(/\/+$/, ''),
       userAgent: 'alertworks',
       log: { debug: quiet, info: quiet, warn: quiet, error: quiet },
-      request: { timeout: 15_000 },
+      request: { timeout: 15_000, fetch: createTracedFetch({ attributes: { 'rpc.system': 'github' } }) },
     });
   }
 

@@ -1,4 +1,5 @@
 import { withClientSpan } from '../observability/tracing.js';
+import { createTracedFetch } from '../observability/traced-fetch.js';
 import { TransientError } from '../errors.js';
 import { HetznerApiError, classifyHetznerError, classifyNetworkError } from './errors.js';
 import type { ApiErrorBody, HetznerAction, ListMeta, Volume } from './types.js';
@@ -42,7 +43,8 @@ export class HetznerClient {
     this.token = options.token || undefined;
     this.timeoutMs = options.requestTimeoutMs ?? 15_000;
     this.lockedDelayMs = options.lockedDelayMs ?? 5_000;
-    this.fetchFn = options.fetch ?? fetch;
+    // Traced: each call's span gets the HTTP attributes and the request carries traceparent.
+    this.fetchFn = options.fetch ?? createTracedFetch({ attributes: { 'rpc.system': 'hetzner' } });
   }
 
   get hasToken(): boolean {
