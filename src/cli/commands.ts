@@ -1,4 +1,5 @@
 import { checkRunCommand } from './check-run.js';
+import { volumePlanCommand } from './volume-plan.js';
 
 export interface CliContext {
   args: string[];
@@ -15,4 +16,4 @@ export interface CliCommand {
   run(ctx: CliContext): Promise<number>;
 }
 
-export const cliCommands: CliCommand[] = [checkRunCommand];
+export const cliCommands: CliCommand[] = [volumePlanCommand, checkRunCommand];
