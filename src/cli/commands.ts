@@ -1,3 +1,4 @@
+import { checkRunCommand } from './check-run.js';
 import { volumePlanCommand } from './volume-plan.js';
 
 export interface CliContext {
@@ -15,4 +16,4 @@ export interface CliCommand {
   run(ctx: CliContext): Promise<number>;
 }
 
-export const cliCommands: CliCommand[] = [volumePlanCommand];
+export const cliCommands: CliCommand[] = [volumePlanCommand, checkRunCommand];
