@@ -3,6 +3,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import forge from 'node-forge';
+import { generateKeys } from './certs.js';
 
 /** Local targets for check tests: every failure reason comes from a real socket doing the real thing. */
 
@@ -79,7 +80,7 @@ export async function silentServer(): Promise<{ port: number; stop(): Promise<vo
 
 /** A self-signed certificate for `commonName` (also as a SAN, with 127.0.0.1). */
 export function selfSignedCert(commonName = 'localhost', days = 30): { key: string; cert: string } {
-  const keys = forge.pki.rsa.generateKeyPair(2048);
+  const keys = generateKeys();
   const cert = forge.pki.createCertificate();
   cert.publicKey = keys.publicKey;
   cert.serialNumber = String(Date.now());
@@ -93,5 +94,5 @@ export function selfSignedCert(commonName = 'localhost', days = 30): { key: stri
     { name: 'subjectAltName', altNames: [{ type: 2, value: commonName }, { type: 7, ip: '127.0.0.1' }] },
   ]);
   cert.sign(keys.privateKey, forge.md.sha256.create());
-  return { key: forge.pki.privateKeyToPem(keys.privateKey), cert: forge.pki.certificateToPem(cert) };
+  return { key: keys.privateKeyPem, cert: forge.pki.certificateToPem(cert) };
 }
