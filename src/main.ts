@@ -10,7 +10,7 @@ import { startWorkers, type RunningWorkers } from './worker/run-workers.js';
 import { actions } from '../workers/registry.js';
 import { createNotifier } from './notify/create-notifier.js';
 import { IncidentThreads } from './notify/threads.js';
-import { startCheckScheduler, type RunningCheckScheduler } from '../jobs/scheduler.js';
+import { CHECKS_QUEUE, startCheckScheduler, type RunningCheckScheduler } from '../jobs/scheduler.js';
 import { pushReporter } from './observability/pushgateway.js';
 
 export type Role = 'serve' | 'work' | 'all';
@@ -33,9 +33,9 @@ export class StartupError extends Error {
   override name = 'StartupError';
 }
 
-/** Queue names the receiver writes to and the workers read from. */
+/** Every queue: one per action (the receiver writes, workers read) and the checks queue. */
 export function queueNames(): string[] {
-  return actions.map((a) => a.name);
+  return [...actions.map((a) => a.name), CHECKS_QUEUE];
 }
 
 export async function run(options: RunOptions): Promise<RunningService> {
