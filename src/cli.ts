@@ -16,6 +16,9 @@ Usage:
 ${cliCommands.map((c) => `  alertworks ${c.usage.padEnd(30)} ${c.summary}`).join('\n')}
   alertworks --help
 
+Web (same port as the receiver, behind the same auth): /status (checks, certificates,
+  volumes), /admin/queues (queue dashboard); unauthenticated: /healthz, /readyz, /metrics.
+
 Config: --config FILE, else $ALERTWORKS_CONFIG, else ${DEFAULT_CONFIG_PATH}.
 Environment: REDIS_URL, WEBHOOK_TOKEN, PORT, HOST, SLACK_BOT_TOKEN, SLACK_API_URL, SLACK_CHANNEL,
   HCLOUD_TOKEN, HCLOUD_ENDPOINT, GITHUB_TOKEN, GITHUB_API_URL, PUSHGATEWAY_URL, DRY_RUN, LOG_LEVEL,

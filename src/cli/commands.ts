@@ -1,3 +1,5 @@
+import { queuesCommand } from './queues-command.js';
+
 export interface CliContext {
   args: string[];
   configPath: string;
@@ -13,4 +15,4 @@ export interface CliCommand {
   run(ctx: CliContext): Promise<number>;
 }
 
-export const cliCommands: CliCommand[] = [];
+export const cliCommands: CliCommand[] = [queuesCommand];
