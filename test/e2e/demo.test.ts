@@ -1,0 +1,96 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { connect } from 'node:net';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { actions } from '../../workers/registry.js';
+import { checkTypes } from '../../jobs/registry.js';
+
+const repo = resolve(import.meta.dirname, '../..');
+
+interface DemoRun {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+function startDemo(args: string[]): DemoRun {
+  // node + tsx loader directly (not npm/npx), so signals reach the demo process itself.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/demo.ts', ...args], { cwd: repo, env: { ...process.env, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+  return { child, output: () => out, exited };
+}
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((res) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => (socket.destroy(), res(true)));
+    socket.once('error', () => res(false));
+  });
+}
+
+/** Ports and the temp dir the demo printed, to prove they are gone afterwards. */
+function leftovers(out: string) {
+  return {
+    redisPort: Number(out.match(/private Redis on redis:\/\/127\.0\.0\.1:(\d+)/)?.[1]),
+    appPort: Number(out.match(/alertworks \(role all\) on http:\/\/127\.0\.0\.1:(\d+)/)?.[1]),
+    tmp: out.match(/config (\/\S+)\/alertworks\.yaml/)?.[1] ?? '',
+  };
+}
+
+const has = {
+  volumeResize: actions.some((a) => a.name === 'volume-resize'),
+  http: checkTypes.some((t) => t.type === 'http'),
+  tls: checkTypes.some((t) => t.type === 'tls'),
+};
+
+describe('npm run demo', () => {
+  it('plays the flows within a minute with labelled stand-ins, says where to look, and cleans up', async () => {
+    const demo = startDemo(['--exit-after-flows', '--timeout', '60']);
+    const code = await demo.exited;
+    const out = demo.output();
+    expect(code, out).toBe(0);
+
+    for (const label of ['[stand-in Slack]', '[stand-in Hetzner Cloud API]', '[stand-in GitHub API]', '[stand-in service]']) expect(out).toContain(label);
+    expect(out).toContain('flow 1: alertworks answered 200');
+    expect(out).toMatch(/\[stand-in Slack\] #ops: .*VolumeUsageCritical/);
+    if (has.volumeResize) {
+      expect(out).toMatch(/OK +VolumeUsageCritical -> resize: volume 4711 grew 40 -> \d+ GB/);
+      expect(out).toContain('[stand-in Hetzner Cloud API] RESIZE volume 4711');
+      expect(out).toContain('[stand-in GitHub API] workflow_dispatch');
+      expect(out).toContain('[stand-in GitHub API] opened pull request');
+    } else {
+      expect(out).toMatch(/OK +VolumeUsageCritical -> resize: reported in Slack/);
+    }
+    expect(out).toMatch(has.http ? /OK +failing check shop-api: DOWN/ : /SKIPPED failing check shop-api/);
+    expect(out).toMatch(has.tls ? /OK +expiring certificate shop-cert: [0-5] days left/ : /SKIPPED expiring certificate shop-cert/);
+    for (const path of ['/status', '/admin/queues', '/metrics']) expect(out).toMatch(new RegExp(`http://127\\.0\\.0\\.1:\\d+${path}`));
+
+    const { redisPort, appPort, tmp } = leftovers(out);
+    expect(out).toContain('everything stopped, temporary files removed.');
+    expect(tmp).not.toBe('');
+    expect(existsSync(tmp)).toBe(false);
+    expect(await portOpen(redisPort)).toBe(false);
+    expect(await portOpen(appPort)).toBe(false);
+  }, 120_000);
+
+  it('stops everything and removes its temporary files on Ctrl-C', async () => {
+    const demo = startDemo([]);
+    const deadline = Date.now() + 90_000;
+    while (!demo.output().includes('Press Ctrl-C') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    const { redisPort, appPort, tmp } = leftovers(demo.output());
+    expect(await portOpen(appPort)).toBe(true);
+    expect(existsSync(tmp)).toBe(true);
+
+    demo.child.kill('SIGINT');
+    expect(await demo.exited).toBe(0);
+    expect(demo.output()).toContain('[demo] Ctrl-C: stopping');
+    expect(demo.output()).toContain('everything stopped, temporary files removed.');
+    expect(existsSync(tmp)).toBe(false);
+    expect(await portOpen(redisPort)).toBe(false);
+    expect(await portOpen(appPort)).toBe(false);
+  }, 120_000);
+});
