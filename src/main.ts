@@ -2,7 +2,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import type { AppConfig } from './config/schema.js';
 import { logger as rootLogger, type Logger } from './observability/logger.js';
 import { registerSecret, registerSecretsFromEnv } from './observability/redact.js';
-import { createRedis, describeRedisUrl, waitForRedis } from './redis.js';
+import { closeRedis, createRedis, describeRedisUrl, waitForRedis, withTimeout } from './redis.js';
 import { QueueSet } from './queue/queues.js';
 import { createApp } from './server/app.js';
 import { createProbeApp } from './server/probe-app.js';
@@ -118,8 +118,9 @@ export async function run(options: RunOptions): Promise<RunningService> {
           (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
         }
         await workers?.close(config.jobs.shutdownTimeout);
-        await queues.close();
-        await Promise.allSettled([redis.quit(), stateRedis?.quit()]);
+        // With Redis away, close/quit would wait for a reconnect: bound them, then drop.
+        await withTimeout(queues.close(), 2_000, 'closing queues').catch(() => undefined);
+        await Promise.allSettled([closeRedis(redis), stateRedis && closeRedis(stateRedis)]);
         logger.info('stopped');
       })();
       return stopping;

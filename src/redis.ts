@@ -58,3 +58,13 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): P
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
+
+/** QUIT when Redis answers; otherwise drop the connection instead of waiting for a reconnect. */
+export async function closeRedis(client: Redis, timeoutMs = 1_000): Promise<void> {
+  if (client.status === 'end') return;
+  if (client.status !== 'ready') {
+    client.disconnect();
+    return;
+  }
+  await withTimeout(client.quit(), timeoutMs, 'redis quit').catch(() => client.disconnect());
+}

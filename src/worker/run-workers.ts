@@ -9,7 +9,7 @@ import { jobDuration, jobsTotal } from '../observability/metrics.js';
 import { scrub } from '../observability/redact.js';
 import { withSpan } from '../observability/tracing.js';
 import type { Action, ActionProcessor, ActionRuntime, AlertJob } from '../../workers/action.js';
-import { createRedis } from '../redis.js';
+import { closeRedis, createRedis, withTimeout } from '../redis.js';
 
 export interface JobObserver {
   /** Called after every job, whatever its outcome (Pushgateway reporting hooks in here). */
@@ -60,9 +60,9 @@ export async function startWorkers(
       const timedOut = await Promise.race([graceful.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), timeoutMs).unref())]);
       if (timedOut) {
         logger.warn({ timeoutMs }, 'active jobs did not finish in time; closing workers (their jobs will be retried)');
-        await Promise.all(workers.map((w) => w.close(true)));
+        await withTimeout(Promise.all(workers.map((w) => w.close(true))), 2_000, 'force-closing workers').catch(() => undefined);
       }
-      await Promise.allSettled(connections.map((c) => c.quit()));
+      await Promise.allSettled(connections.map((c) => closeRedis(c)));
     },
   };
 }

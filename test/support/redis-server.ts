@@ -24,13 +24,18 @@ export class RedisServer {
     return server;
   }
 
+  /** A process killed by a signal keeps exitCode null: look at both. */
+  get running(): boolean {
+    return !!this.proc && this.proc.exitCode === null && this.proc.signalCode === null;
+  }
+
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
   }
 
   /** (Re)starts the server on the same port; with persist, data written before a stop is back. */
   async restart(): Promise<void> {
-    if (this.proc && this.proc.exitCode === null) return;
+    if (this.running) return;
     const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--save', '', '--daemonize', 'no', '--loglevel', 'warning'];
     if (this.persist) args.push('--appendonly', 'yes', '--appendfsync', 'always');
     else args.push('--appendonly', 'no');
@@ -53,7 +58,7 @@ export class RedisServer {
   /** Stops the server; SIGKILL simulates a crash (SIGTERM is a clean shutdown). */
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
     const proc = this.proc;
-    if (!proc || proc.exitCode !== null) return;
+    if (!proc || !this.running) return;
     await new Promise<void>((resolve) => {
       proc.once('exit', () => resolve());
       proc.kill(signal);
