@@ -1,9 +1,9 @@
 import { readHash, when, type StatusSection } from './section.js';
 
 /**
- * Checks up/down with the reason and since when. State per check is read from the hash
- * `<prefix>:check:<name>` (fields: status up|down, reason, since, lastRun: epoch ms or ISO),
- * written by the check scheduler; configured checks without state show as "not run yet".
+ * Checks up/down with the reason and since when, one row per configured check. State is the
+ * scheduler's hash `<prefix>:check:<name>` (jobs/check-state.ts): `state` up|down|unknown,
+ * `since`, `lastReason`, `lastError`, `lastStatusCode`, `lastResultAt` (epoch ms).
  */
 export const checksSection: StatusSection = {
   id: 'checks',
@@ -14,24 +14,26 @@ export const checksSection: StatusSection = {
     { key: 'state', label: 'State' },
     { key: 'reason', label: 'Reason' },
     { key: 'since', label: 'Since' },
-    { key: 'lastRun', label: 'Last run' },
+    { key: 'lastRun', label: 'Last result' },
   ],
   empty: 'No checks configured (config: checks).',
   async load({ config, redis, now }) {
     const prefix = config.redis.prefix;
     return Promise.all(
       config.checks.map(async (check) => {
-        const state = await readHash(redis, `${prefix}:check:${check.name}`);
-        const status = state?.status;
+        const s = await readHash(redis, `${prefix}:check:${check.name}`);
+        const state = s?.state;
+        // The reason of the last failure explains a DOWN; for an UP check a recent failure is noise.
+        const reason = state === 'down' ? [s?.lastReason, s?.lastStatusCode && `HTTP ${s.lastStatusCode}`, s?.lastError].filter(Boolean).join(': ') : undefined;
         return {
-          level: status === 'up' ? 'ok' : status === 'down' ? 'crit' : 'unknown',
+          level: state === 'up' ? 'ok' : state === 'down' ? 'crit' : 'unknown',
           cells: {
             name: check.name,
             type: check.type,
-            state: status ? status.toUpperCase() : 'not run yet',
-            reason: status === 'down' ? state?.reason : undefined,
-            since: when(state?.since, now),
-            lastRun: when(state?.lastRun, now),
+            state: state === 'up' || state === 'down' ? state.toUpperCase() : s ? 'pending (not enough results yet)' : 'not run yet',
+            reason: reason || undefined,
+            since: when(s?.since, now),
+            lastRun: when(s?.lastResultAt, now),
           },
         } as const;
       }),

@@ -18,7 +18,12 @@ function configWith(checks: AppConfig['checks'], volumeResize?: unknown): AppCon
 
 /** Only HGETALL is used by the sections; a map stands in for Redis here (real Redis: test/e2e). */
 function fakeRedis(hashes: Record<string, Record<string, string>>): Redis {
-  return { hgetall: async (key: string) => hashes[key] ?? {} } as unknown as Redis;
+  return {
+    hgetall: async (key: string) => hashes[key] ?? {},
+    hvals: async (key: string) => Object.values(hashes[key] ?? {}),
+    get: async () => null,
+    pttl: async () => -2,
+  } as unknown as Redis;
 }
 
 function appFor(config: AppConfig, redis: Redis, sections?: StatusSection[]): Hono {
@@ -53,10 +58,25 @@ describe('/status', () => {
 
   it('escapes state read from Redis (check reasons can contain remote text)', async () => {
     const config = configWith([{ name: 'api', type: 'http', intervalMs: 60_000 }]);
-    const redis = fakeRedis({ '{alertworks}:check:api': { status: 'down', reason: '<script>alert(1)</script>', since: String(NOW) } });
+    const redis = fakeRedis({ '{alertworks}:check:api': { state: 'down', lastReason: 'assertion', lastError: '<script>alert(1)</script>', since: String(NOW) } });
     const html = await (await appFor(config, redis).request('/status', auth)).text();
     expect(html).not.toContain('<script>alert(1)</script>');
     expect(html).toContain('&#60;script&#62;');
+  });
+
+  it('lists tracked certificates soonest first with days left as of now, only for configured TLS checks', async () => {
+    const config = configWith([{ name: 'edge', type: 'tls', intervalMs: 3_600_000, warnDays: 14, criticalDays: 7 }]);
+    const cert = (name: string, days: number, check = 'edge') =>
+      JSON.stringify({ check, name, kind: 'live', commonName: name, notAfter: new Date(Date.now() + days * 86_400_000 + 3_600_000).toISOString(), checkedAt: new Date().toISOString() });
+    const redis = fakeRedis({
+      '{alertworks}:tls:tracked': { 'edge\na.example': cert('a.example', 30), 'edge\nb.example': cert('b.example', 10), 'gone\nc.example': cert('c.example', 1, 'gone') },
+    });
+    const html = await (await appFor(config, redis).request('/status', auth)).text();
+    const rows = [...html.matchAll(/<tr class="(\w+)"><td class="level">\w+<\/td><td data-col="name">([^<]+)<\/td>.*?<td data-col="daysLeft">([^<]+)<\/td>/g)].map((m) => [m[1], m[2], m[3]]);
+    expect(rows).toEqual([
+      ['warn', 'b.example', '10'],
+      ['ok', 'a.example', '30'],
+    ]);
   });
 
   it('renders the other sections when one fails, naming the failure', async () => {

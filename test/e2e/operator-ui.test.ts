@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import type { AppConfig } from '../../src/config/schema.js';
 import { run, type RunningService } from '../../src/main.js';
+import { recordVolumeStatus } from '../../src/status/volume-status.js';
 import { ARTIFACTS_DIR, launchChromium, type Browser } from '../support/chromium.js';
 import { RedisServer } from '../support/redis-server.js';
 
@@ -41,10 +42,17 @@ describe('operator UI in headless Chromium', () => {
     };
     const now = Date.now();
     const p = config.redis.prefix;
-    await redis.hset(`${p}:check:api-health`, { status: 'down', reason: 'http_status: 503 Service Unavailable', since: String(now - 7 * 60_000), lastRun: String(now - 30_000) });
-    await redis.hset(`${p}:check:openai`, { status: 'up', since: String(now - 3 * DAY), lastRun: String(now - 60_000) });
-    await redis.hset(`${p}:tls:api-cert`, { subject: 'CN=api.internal.example', notAfter: String(now + 5 * DAY + 3_600_000), checkedAt: String(now - 600_000) });
-    await redis.hset(`${p}:volume:4711`, { sizeGb: '50', lastResizeAt: new Date(now - 2 * 3_600_000).toISOString(), lastResizeFromGb: '40', lastResizeToGb: '50' });
+    // State as the check scheduler, the TLS check and the resize action write it.
+    await redis.hset(`${p}:check:api-health`, {
+      state: 'down', since: String(now - 7 * 60_000), lastReason: 'http_status', lastStatusCode: '503', lastError: 'expected status 200, got 503', lastResultAt: String(now - 30_000),
+    });
+    await redis.hset(`${p}:check:openai`, { state: 'up', since: String(now - 3 * DAY), lastResultAt: String(now - 60_000) });
+    await redis.hset(`${p}:tls:tracked`, 'api-cert\napi.internal.example:443', JSON.stringify({
+      check: 'api-cert', name: 'api.internal.example:443', kind: 'live', commonName: 'api.internal.example', sans: ['api.internal.example'], issuer: 'CN=Test CA',
+      notAfter: new Date(now + 5 * DAY + 3_600_000).toISOString(), fingerprint: 'ab'.repeat(32), level: 'critical', checkedAt: new Date(now - 600_000).toISOString(),
+    }));
+    await recordVolumeStatus(redis, p, 4711, { sizeGb: 50, lastResize: { at: now - 2 * 3_600_000, fromGb: 40, toGb: 50 } });
+    await redis.set(`${p}:volume-resize:cooldown:4711`, String(now - 2 * 3_600_000), 'PX', 30 * 60_000);
 
     service = await run({ role: 'serve', config });
     base = `http://127.0.0.1:${service.port}`;
@@ -92,19 +100,21 @@ describe('operator UI in headless Chromium', () => {
       const check = page.locator('#checks tr', { hasText: 'api-health' });
       expect(await check.getAttribute('class')).toBe('crit');
       expect(await check.locator('[data-col=state]').innerText()).toBe('DOWN');
-      expect(await check.locator('[data-col=reason]').innerText()).toContain('http_status: 503');
+      expect(await check.locator('[data-col=reason]').innerText()).toBe('http_status: HTTP 503: expected status 200, got 503');
       expect(await check.locator('[data-col=since]').innerText()).toContain('7m ago');
       expect(await page.locator('#checks tr', { hasText: 'openai' }).locator('[data-col=state]').innerText()).toBe('UP');
 
-      const cert = page.locator('#certificates tr', { hasText: 'api-cert' });
+      const cert = page.locator('#certificates tr', { hasText: 'api.internal.example:443' });
       expect(await cert.locator('[data-col=daysLeft]').innerText()).toBe('5');
       expect(await cert.getAttribute('class')).toBe('crit');
-      expect(await cert.locator('[data-col=subject]').innerText()).toBe('CN=api.internal.example');
+      expect(await cert.locator('[data-col=check]').innerText()).toBe('api-cert');
+      expect(await cert.locator('[data-col=subject]').innerText()).toBe('api.internal.example');
 
       const volume = page.locator('#volumes tr', { hasText: '4711' });
       expect(await volume.locator('[data-col=size]').innerText()).toBe('50');
       expect(await volume.locator('[data-col=cap]').innerText()).toBe('80');
       expect(await volume.locator('[data-col=lastResize]').innerText()).toMatch(/^40 → 50 GB, .*\(2h ago\)$/);
+      expect(await volume.locator('[data-col=cooldown]').innerText()).toBe('30 min left');
 
       await page.screenshot({ path: join(ARTIFACTS_DIR, 'status-page.png'), fullPage: true });
     } finally {
