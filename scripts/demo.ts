@@ -68,7 +68,8 @@ async function main(): Promise<number> {
   cleanups.push({ what: `Redis (127.0.0.1:${redis.port})`, run: () => redis.destroy() });
   print(`[demo] private Redis on ${redis.url}`);
 
-  const slack = await startSlackStandIn(print);
+  const slackToken = 'xoxb-demo-stand-in-token';
+  const slack = await startSlackStandIn(print, slackToken);
   cleanups.push({ what: 'stand-in Slack', run: () => slack.close() });
   const hetzner = await startHetznerStandIn(print, [{ id: 4711, name: 'data', size: 40 }]);
   cleanups.push({ what: 'stand-in Hetzner Cloud API', run: () => hetzner.close() });
@@ -87,7 +88,7 @@ async function main(): Promise<number> {
   };
   const token = randomBytes(16).toString('hex');
   const password = randomBytes(6).toString('hex');
-  const yaml = demoConfigYaml({ features, redisUrl: redis.url, token, password, slackUrl: `${slack.url}/`, hetznerUrl: hetzner.url, githubUrl: github.url, targets });
+  const yaml = demoConfigYaml({ features, redisUrl: redis.url, token, password, slackUrl: slack.url, slackToken, hetznerUrl: hetzner.url, githubUrl: github.url, targets });
   const configFile = join(dir, 'alertworks.yaml');
   writeFileSync(configFile, yaml, { mode: 0o600 });
   const config = parseConfig(yaml, configFile, {});

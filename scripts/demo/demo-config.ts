@@ -14,6 +14,7 @@ export interface DemoConfigOptions {
   /** Password of the `demo` basic-auth user, so a browser can open /status and /admin/queues. */
   password: string;
   slackUrl: string;
+  slackToken: string;
   hetznerUrl: string;
   githubUrl: string;
   targets: Pick<DemoTargets, 'healthUrl' | 'tlsTarget'>;
@@ -29,7 +30,7 @@ export function demoConfigYaml(o: DemoConfigOptions): string {
     '# alertworks demo config (written by scripts/demo.ts; APIs point at local stand-ins)',
     `server: { port: 0, host: 127.0.0.1, auth: { bearerTokens: ["${o.token}"], basic: [{ username: demo, password: "${o.password}" }] } }`,
     `redis: { url: "${o.redisUrl}" }`,
-    `slack: { channel: "#ops", token: "xoxb-demo-stand-in-token", apiUrl: "${o.slackUrl}" }`,
+    `slack: { channel: "#ops", token: "${o.slackToken}", apiUrl: "${o.slackUrl}" }`,
     `hetzner: { token: "demo-stand-in-hcloud-token", endpoint: "${o.hetznerUrl}" }`,
     `github: { token: "ghp_demo_stand_in_token", apiUrl: "${o.githubUrl}" }`,
     'dryRun: false',

@@ -1,3 +1,4 @@
+import { FakeSlack } from '../../test/fakes/slack.js';
 import { startStandIn, type StandIn } from './stand-in-server.js';
 
 /**
@@ -6,44 +7,41 @@ import { startStandIn, type StandIn } from './stand-in-server.js';
  * answer is printed with a label that says it is a stand-in.
  */
 
-export interface SlackStandIn extends StandIn {
-  messages: { channel: string; ts: string; text: string; threadTs?: string }[];
+export interface SlackStandIn {
+  label: string;
+  url: string;
+  messages: readonly { text: string; thread_ts?: string }[];
+  close(): Promise<void>;
 }
 
-export async function startSlackStandIn(print: (line: string) => void): Promise<SlackStandIn> {
+/**
+ * The Slack Web API fake of the test suite (test/fakes/slack.ts), with every message and
+ * update printed as it arrives.
+ */
+export async function startSlackStandIn(print: (line: string) => void, token: string): Promise<SlackStandIn> {
   const label = '[stand-in Slack]';
-  const messages: SlackStandIn['messages'] = [];
-  let seq = 0;
-  const ts = () => `${Math.floor(Date.now() / 1000)}.${String(++seq).padStart(6, '0')}`;
-  const standIn = await startStandIn({
+  const slack = await new FakeSlack(token).start();
+  const printed = new Map<string, number>();
+  const names = Object.fromEntries(Object.entries(slack.channels).map(([name, id]) => [id, name.startsWith('#') ? name : `#${name}`]));
+  const flush = () => {
+    for (const m of slack.messages) {
+      const seen = printed.get(m.ts);
+      if (seen === undefined) print(`${label} ${names[m.channel] ?? m.channel}${m.thread_ts ? ' (thread reply)' : ''}: ${oneLine(m.text)}`);
+      for (const u of m.updates.slice(seen ?? 0)) print(`${label} updated thread start: ${oneLine(u.text)}`);
+      printed.set(m.ts, m.updates.length);
+    }
+  };
+  const timer = setInterval(flush, 100);
+  return {
     label,
-    print,
-    base: '/api',
-    notFound: () => ({ status: 200, body: { ok: false, error: 'unknown_method' } }),
-    routes: [
-      {
-        method: 'POST',
-        path: /^\/chat\.postMessage$/,
-        handler: ({ body }) => {
-          const b = body as { channel: string; text: string; thread_ts?: string };
-          const m = { channel: b.channel, ts: ts(), text: b.text, ...(b.thread_ts ? { threadTs: b.thread_ts } : {}) };
-          messages.push(m);
-          print(`${label} ${b.channel}${b.thread_ts ? ' (thread reply)' : ''}: ${oneLine(b.text)}`);
-          return { status: 200, body: { ok: true, channel: 'C0DEMO', ts: m.ts, message: { text: b.text, ts: m.ts } } };
-        },
-      },
-      {
-        method: 'POST',
-        path: /^\/chat\.update$/,
-        handler: ({ body }) => {
-          const b = body as { channel: string; ts: string; text: string };
-          print(`${label} updated thread start: ${oneLine(b.text)}`);
-          return { status: 200, body: { ok: true, channel: b.channel, ts: b.ts, text: b.text } };
-        },
-      },
-    ],
-  });
-  return Object.assign(standIn, { messages });
+    url: slack.apiUrl,
+    messages: slack.messages,
+    async close() {
+      clearInterval(timer);
+      flush();
+      await slack.stop();
+    },
+  };
 }
 
 export interface HetznerVolume {
