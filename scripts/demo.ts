@@ -22,7 +22,8 @@ import { startTargets } from './demo/targets.js';
 import { demoConfigYaml, type DemoFeatures } from './demo/demo-config.js';
 import { playFlows } from './demo/flows.js';
 
-process.env.LOG_LEVEL ??= 'warn';
+// alertworks' own log lines would drown the story; LOG_LEVEL=info shows them.
+process.env.LOG_LEVEL ??= 'error';
 const { values } = parseArgs({ options: { 'exit-after-flows': { type: 'boolean' }, timeout: { type: 'string', default: '60' } } });
 const print = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -88,7 +89,9 @@ async function main(): Promise<number> {
   };
   const token = randomBytes(16).toString('hex');
   const password = randomBytes(6).toString('hex');
-  const yaml = demoConfigYaml({ features, redisUrl: redis.url, token, password, slackUrl: slack.url, slackToken, hetznerUrl: hetzner.url, githubUrl: github.url, targets });
+  const caFile = join(dir, 'shop-demo-ca.pem');
+  writeFileSync(caFile, targets.certPem);
+  const yaml = demoConfigYaml({ caFile, features, redisUrl: redis.url, token, password, slackUrl: slack.url, slackToken, hetznerUrl: hetzner.url, githubUrl: github.url, targets });
   const configFile = join(dir, 'alertworks.yaml');
   writeFileSync(configFile, yaml, { mode: 0o600 });
   const config = parseConfig(yaml, configFile, {});

@@ -17,7 +17,9 @@ export interface DemoConfigOptions {
   slackToken: string;
   hetznerUrl: string;
   githubUrl: string;
-  targets: Pick<DemoTargets, 'healthUrl' | 'tlsTarget'>;
+  targets: Pick<DemoTargets, 'healthUrl' | 'tlsTarget' | 'serverName'>;
+  /** PEM file trusting the stand-in site's self-signed certificate. */
+  caFile: string;
 }
 
 /**
@@ -60,7 +62,7 @@ export function demoConfigYaml(o: DemoConfigOptions): string {
     checks.push(`  - { name: shop-api, type: http, url: "${o.targets.healthUrl}", interval: 5s, timeout: 2s, failureThreshold: 2, successThreshold: 1, expect: { status: [200] } }`);
   }
   if (o.features.tlsCheck) {
-    checks.push(`  - { name: shop-cert, type: tls, target: "${o.targets.tlsTarget}", interval: 10s, warnDays: 14, criticalDays: 7 }`);
+    checks.push(`  - { name: shop-cert, type: tls, target: "${o.targets.tlsTarget}", serverName: ${o.targets.serverName}, caFile: "${o.caFile}", interval: 10s, warnDays: 14, criticalDays: 7 }`);
   }
   if (checks.length > 0) lines.push('checks:', ...checks);
   return `${lines.join('\n')}\n`;

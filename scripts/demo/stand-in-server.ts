@@ -54,7 +54,8 @@ export async function startStandIn(options: {
     req.on('end', () => {
       void (async () => {
         const url = new URL(req.url ?? '/', 'http://stand-in');
-        const path = url.pathname.startsWith(base) ? url.pathname.slice(base.length) || '/' : url.pathname;
+        const pathname = decodeURIComponent(url.pathname);
+        const path = pathname.startsWith(base) ? pathname.slice(base.length) || '/' : pathname;
         const raw = Buffer.concat(chunks).toString('utf8');
         let body: unknown = raw;
         const type = req.headers['content-type'] ?? '';

@@ -25,6 +25,10 @@ export interface DemoTargets {
   healthUrl: string;
   /** host:port of a TLS server whose certificate expires in a few days. */
   tlsTarget: string;
+  /** Its (self-signed) certificate, to trust it as a CA: the demo is about the expiry only. */
+  certPem: string;
+  /** The name the certificate is for (SNI). */
+  serverName: string;
   certNotAfter: Date;
   close(): Promise<void>;
 }
@@ -42,6 +46,8 @@ export async function startTargets(certDaysLeft: number): Promise<DemoTargets> {
   return {
     healthUrl: `http://127.0.0.1:${(http.address() as AddressInfo).port}/api/health`,
     tlsTarget: `127.0.0.1:${(tls.address() as AddressInfo).port}`,
+    certPem: cert,
+    serverName: 'shop.demo.internal',
     certNotAfter: notAfter,
     close: async () => {
       http.closeAllConnections();
