@@ -9,7 +9,8 @@ export function expiringCertificate(commonName: string, daysLeft: number): { key
   const cert = forge.pki.createCertificate();
   cert.publicKey = keys.publicKey;
   cert.serialNumber = Date.now().toString(16);
-  const notAfter = new Date(Date.now() + daysLeft * 86_400_000);
+  // An hour over, so "days left" reads as the whole number asked for while the demo runs.
+  const notAfter = new Date(Date.now() + daysLeft * 86_400_000 + 3_600_000);
   cert.validity.notBefore = new Date(Date.now() - 80 * 86_400_000);
   cert.validity.notAfter = notAfter;
   const attrs = [{ name: 'commonName', value: commonName }];
