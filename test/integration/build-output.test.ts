@@ -1,9 +1,11 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, waitFor } from '../support/ports.js';
+import { RedisServer } from '../support/redis-server.js';
 
 const run = promisify(execFile);
 const repo = resolve(import.meta.dirname, '../..');
@@ -51,6 +53,34 @@ describe('build output (as in the Docker image)', () => {
   it('validates the shipped config with `alertworks check-config`', async () => {
     const { stdout } = await run(process.execPath, [join(app, 'bin/alertworks.js'), 'check-config', 'config/alertworks.yaml'], { cwd: app });
     expect(stdout).toMatch(/config\/alertworks\.yaml: OK/);
+  });
+
+  it('serves the receiver, /status and /admin/queues (with its assets) from dist, and stops on SIGTERM', async () => {
+    const redis = await RedisServer.start();
+    const port = await freePort();
+    const token = 'build-output-token-0123456789';
+    const child = spawn(process.execPath, [join(app, 'bin/alertworks.js'), 'serve'], {
+      cwd: app,
+      env: { ...process.env, REDIS_URL: redis.url, PORT: String(port), HOST: '127.0.0.1', WEBHOOK_TOKEN: token, LOG_LEVEL: 'warn' },
+      stdio: 'ignore',
+    });
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    try {
+      const base = `http://127.0.0.1:${port}`;
+      await waitFor('compiled service /healthz', async () => (await fetch(`${base}/healthz`)).ok, 30_000, 200);
+      const auth = { headers: { Authorization: `Bearer ${token}` } };
+      expect((await fetch(`${base}/status`)).status).toBe(401);
+      expect((await fetch(`${base}/status`, auth)).status).toBe(200);
+      const page = await (await fetch(`${base}/admin/queues`, auth)).text();
+      const script = page.match(/src="(static\/js\/main\.[^"]+\.js)"/)?.[1];
+      expect(script).toBeDefined();
+      expect((await fetch(`${base}/admin/queues/${script}`, auth)).status).toBe(200);
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      child.kill('SIGKILL');
+      await redis.destroy();
+    }
   });
 
   it('fails without tsx when dist is missing (so the tests above really ran the compiled code)', async () => {
