@@ -61,6 +61,7 @@ async function main(): Promise<number> {
   const { run } = await import('../src/main.js');
   const { actions } = await import('../workers/registry.js');
   const { checkTypes } = await import('../jobs/registry.js');
+  const { registry } = await import('../src/observability/metrics.js');
 
   print('[demo] alertworks demo. Nothing here talks to the internet: Slack, Hetzner Cloud and GitHub are');
   print('[demo] local STAND-INS that print what they are asked to do, labelled "[stand-in ...]".\n');
@@ -82,10 +83,13 @@ async function main(): Promise<number> {
   print(`[demo] ${slack.label} ${slack.url}   ${hetzner.label} ${hetzner.url}   ${github.label} ${github.url}`);
   print(`[demo] [stand-in service] failing health endpoint ${targets.healthUrl}, TLS site ${targets.tlsTarget} (certificate expires ${targets.certNotAfter.toISOString().slice(0, 10)})`);
 
+  // Checks only run in a build with the check runner (it registers alertworks_check_up).
+  const checksRun = registry.getSingleMetric('alertworks_check_up') !== undefined;
   const features: DemoFeatures = {
     volumeResize: actions.some((a) => a.name === 'volume-resize'),
-    httpCheck: checkTypes.some((t) => t.type === 'http'),
-    tlsCheck: checkTypes.some((t) => t.type === 'tls'),
+    httpCheck: checksRun && checkTypes.some((t) => t.type === 'http'),
+    tlsCheck: checksRun && checkTypes.some((t) => t.type === 'tls'),
+    tlsVerify: actions.some((a) => a.name === 'tls-verify'),
   };
   const token = randomBytes(16).toString('hex');
   const password = randomBytes(6).toString('hex');

@@ -5,6 +5,8 @@ export interface DemoFeatures {
   volumeResize: boolean;
   httpCheck: boolean;
   tlsCheck: boolean;
+  /** The tls-verify action (TlsCertExpiringSoon from Alertmanager). */
+  tlsVerify: boolean;
 }
 
 export interface DemoConfigOptions {
@@ -40,6 +42,7 @@ export function demoConfigYaml(o: DemoConfigOptions): string {
     'routes:',
     '  - match: { alertname: VolumeUsageCritical }',
     `    action: ${o.features.volumeResize ? 'volume-resize' : 'notify'}`,
+    ...(o.features.tlsVerify ? ['  - match: { alertname: TlsCertExpiringSoon }', '    action: tls-verify'] : []),
     '  - match: { alertname: "=~.+" }',
     '    status: any',
     '    action: notify',
@@ -56,6 +59,9 @@ export function demoConfigYaml(o: DemoConfigOptions): string {
       '      filesystem: { workflow: { repo: acme/infra, workflow: volume-resize.yml, ref: main } }',
       '      terraform: { repo: acme/infra, path: terraform/volumes.tf, resource: hcloud_volume.data }',
     );
+  }
+  if (o.features.tlsVerify) {
+    lines.push('tlsVerify:', `  names: [{ match: ${o.targets.serverName}, target: "${o.targets.tlsTarget}", caFile: "${o.caFile}" }]`);
   }
   const checks: string[] = [];
   if (o.features.httpCheck) {

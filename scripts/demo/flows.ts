@@ -82,7 +82,7 @@ async function volumeFlow(o: FlowOptions, deadline: number): Promise<FlowResult>
 
 async function checkFlow(o: FlowOptions, deadline: number): Promise<FlowResult> {
   const name = 'failing check shop-api';
-  if (!o.features.httpCheck) return { name, status: 'skipped', detail: 'the http check type is not in this build' };
+  if (!o.features.httpCheck) return { name, status: 'skipped', detail: 'http checks do not run in this build (no http check type or no check runner)' };
   o.print('[demo] flow 2: check shop-api probes the failing stand-in endpoint every 5 s (DOWN after 2 failures)');
   const down = await until('DOWN state for shop-api', o, deadline, async () => {
     const text = await metrics(o.base);
@@ -95,12 +95,47 @@ async function checkFlow(o: FlowOptions, deadline: number): Promise<FlowResult> 
 }
 
 async function certFlow(o: FlowOptions, deadline: number): Promise<FlowResult> {
-  const name = 'expiring certificate shop-cert';
-  if (!o.features.tlsCheck) return { name, status: 'skipped', detail: 'the tls check type is not in this build' };
-  o.print('[demo] flow 3: check shop-cert reads the certificate of the stand-in TLS site (expires in 5 days)');
-  const days = await until('days-left for shop-cert', o, deadline, async () => sample(await metrics(o.base), 'alertworks_tls_cert_days_left', { check: 'shop-cert' }));
-  o.print(`[demo] flow 3: shop-cert has ${Math.floor(days)} days left (critical at <= 7)`);
-  return { name, status: days <= 7 ? 'ok' : 'failed', detail: `${Math.floor(days)} days left` };
+  const name = 'expiring certificate shop.demo.internal';
+  if (!o.features.tlsCheck && !o.features.tlsVerify) return { name, status: 'skipped', detail: 'neither the tls check nor the tls-verify action is in this build' };
+  const found: string[] = [];
+  let ok = true;
+  if (o.features.tlsVerify) {
+    o.print('[demo] flow 3: Alertmanager fires TlsCertExpiringSoon for shop.demo.internal (Traefik rule) -> alertworks reads the live certificate');
+    const res = await fetch(`${o.base}/hooks/alertmanager`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${o.token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify(certAlert(new Date())),
+    });
+    o.print(`[demo] flow 3: alertworks answered ${res.status} ${await res.text()}`);
+    const outcome = await until('finished tls-verify job', o, deadline, async () => {
+      const line = (await metrics(o.base)).split('\n').find((l) => l.startsWith('alertworks_jobs_total{') && l.includes('queue="tls-verify"') && !l.includes('outcome="retry"') && !l.endsWith(' 0'));
+      return line?.match(/outcome="([^"]*)"/)?.[1];
+    });
+    o.print(`[demo] flow 3: tls-verify says "${outcome}"`);
+    ok &&= outcome === 'still_expiring';
+    found.push(`tls-verify: ${outcome}`);
+  }
+  if (o.features.tlsCheck) {
+    o.print('[demo] flow 3: check shop-cert reads the certificate of the stand-in TLS site every 10 s');
+    const days = await until('days-left for shop-cert', o, deadline, async () => sample(await metrics(o.base), 'alertworks_tls_cert_days_left', { check: 'shop-cert' }));
+    o.print(`[demo] flow 3: shop-cert has ${Math.floor(days)} days left (critical at <= 7)`);
+    ok &&= days <= 7;
+    found.push(`check shop-cert: ${Math.floor(days)} days left`);
+  }
+  return { name, status: ok ? 'ok' : 'failed', detail: found.join(', ') };
+}
+
+/** Alertmanager's webhook for Traefik's certificate rule (config/prometheus/alertworks-rules.yml). */
+function certAlert(now: Date) {
+  const labels = { alertname: 'TlsCertExpiringSoon', severity: 'warning', automation: 'tls-verify', cn: 'shop.demo.internal', sans: 'shop.demo.internal', serial: '01' };
+  return {
+    version: '4', groupKey: '{}:{alertname="TlsCertExpiringSoon"}', truncatedAlerts: 0, status: 'firing', receiver: 'alertworks',
+    groupLabels: { alertname: 'TlsCertExpiringSoon' }, commonLabels: labels, commonAnnotations: {}, externalURL: 'http://alertmanager.demo:9093',
+    alerts: [{
+      status: 'firing', labels, annotations: { summary: 'Certificate shop.demo.internal expires in 5 days' },
+      startsAt: now.toISOString(), endsAt: '0001-01-01T00:00:00Z', generatorURL: 'http://prometheus.demo:9090/graph', fingerprint: `democert${now.getTime().toString(16)}`,
+    }],
+  };
 }
 
 /** Plays the three flows side by side, each bounded by the same deadline. */
@@ -110,6 +145,6 @@ export async function playFlows(o: FlowOptions): Promise<FlowResult[]> {
   return Promise.all([
     guard('VolumeUsageCritical -> resize', volumeFlow(o, deadline)),
     guard('failing check shop-api', checkFlow(o, deadline)),
-    guard('expiring certificate shop-cert', certFlow(o, deadline)),
+    guard('expiring certificate shop.demo.internal', certFlow(o, deadline)),
   ]);
 }

@@ -1,25 +1,14 @@
+import { listTrackedCertificates } from '../../jobs/checks/tls-inventory.js';
+import { expiryLevel } from '../../jobs/checks/tls-levels.js';
 import type { StatusRow, StatusSection } from './section.js';
 import { when } from './section.js';
 
-const DAY_MS = 86_400_000;
-
-/** One watched certificate as the TLS check stores it (jobs/checks/tls-inventory.ts). */
-interface TrackedCertificate {
-  check: string;
-  name: string;
-  kind?: string;
-  commonName?: string;
-  notAfter: string;
-  level?: string;
-  reason?: string;
-  checkedAt?: string;
-}
-
 /**
- * Certificates with days left: every certificate the `type: tls` checks watch, soonest expiry
- * first. They are the hash `<prefix>:tls:tracked` (field `<check>\n<name>`, JSON value)
- * written by the TLS check; days left are computed at render time, so the page never shows a
- * stale count. A configured TLS check that has tracked nothing yet shows as "not checked yet".
+ * Certificates with days left: every certificate the `type: tls` checks watch (live chains,
+ * PEM files, acme.json), soonest expiry first, from the TLS check's inventory. Days left and
+ * the level are computed at render time against the check's thresholds, so the page never
+ * shows a stale count. A configured TLS check that has tracked nothing yet shows as
+ * "not checked yet".
  */
 export const certificatesSection: StatusSection = {
   id: 'certificates',
@@ -35,24 +24,23 @@ export const certificatesSection: StatusSection = {
   empty: 'No TLS checks configured (config: checks with type: tls).',
   async load({ config, redis, now }) {
     const tlsChecks = config.checks.filter((c) => c.type === 'tls');
-    const known = new Set(tlsChecks.map((c) => c.name));
-    const tracked = (await redis.hvals(`${config.redis.prefix}:tls:tracked`))
-      .map((json) => JSON.parse(json) as TrackedCertificate)
-      .filter((c) => known.has(c.check) && Number.isFinite(Date.parse(c.notAfter)))
-      .sort((a, b) => Date.parse(a.notAfter) - Date.parse(b.notAfter));
+    const tracked = await listTrackedCertificates(redis, config.redis.prefix, { now, knownChecks: tlsChecks.map((c) => c.name) });
     const rows: StatusRow[] = tracked.map((cert) => {
       const check = tlsChecks.find((c) => c.name === cert.check);
-      const daysLeft = Math.floor((Date.parse(cert.notAfter) - now) / DAY_MS);
-      const warnDays = typeof check?.warnDays === 'number' ? check.warnDays : 14;
-      const criticalDays = typeof check?.criticalDays === 'number' ? check.criticalDays : 7;
+      const thresholds = {
+        warnDays: typeof check?.warnDays === 'number' ? check.warnDays : 14,
+        criticalDays: typeof check?.criticalDays === 'number' ? check.criticalDays : 7,
+      };
+      const level = expiryLevel(cert.daysLeft, thresholds);
       return {
-        level: daysLeft <= criticalDays || cert.reason ? 'crit' : daysLeft <= warnDays ? 'warn' : 'ok',
+        // A broken chain or name mismatch is as urgent as an expiring certificate.
+        level: level === 'ok' && !cert.reason ? 'ok' : level === 'warning' && !cert.reason ? 'warn' : 'crit',
         cells: {
           name: cert.name,
           check: cert.check,
           subject: [cert.commonName, cert.reason && `(${cert.reason})`].filter(Boolean).join(' '),
-          daysLeft,
-          notAfter: new Date(Date.parse(cert.notAfter)).toISOString().slice(0, 10),
+          daysLeft: Math.floor(cert.daysLeft),
+          notAfter: cert.notAfter.slice(0, 10),
           checkedAt: when(cert.checkedAt, now),
         },
       };
