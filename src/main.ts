@@ -12,6 +12,7 @@ import { startWorkers, type RunningWorkers } from './worker/run-workers.js';
 import { actions } from '../workers/registry.js';
 import { createNotifier } from './notify/create-notifier.js';
 import { IncidentThreads } from './notify/threads.js';
+import { pushReporter } from './observability/pushgateway.js';
 
 export type Role = 'serve' | 'work' | 'all';
 
@@ -103,7 +104,17 @@ export async function run(options: RunOptions): Promise<RunningService> {
     stateRedis = createRedis(config.redis.url, 'worker');
     const notifier = createNotifier(config, logger);
     const threads = new IncidentThreads(stateRedis, notifier, config.redis.prefix);
-    workers = await startWorkers(config, actions, { config, redis: stateRedis, notifier, threads, logger, env }, logger);
+    const { pushgateway } = config;
+    pushReporter.start({
+      url: pushgateway.url,
+      instance: pushgateway.instance,
+      intervalMs: pushgateway.interval,
+      timeoutMs: pushgateway.timeout,
+      minPushIntervalMs: pushgateway.minPushInterval,
+      queueCounts: () => queues.counts(),
+      logger,
+    });
+    workers = await startWorkers(config, actions, { config, redis: stateRedis, notifier, threads, logger, env }, logger, pushReporter);
     logger.info({ queues: queueNames(), notifier: notifier.kind, dryRun: config.dryRun }, 'workers started');
   }
 
@@ -118,6 +129,8 @@ export async function run(options: RunOptions): Promise<RunningService> {
           (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
         }
         await workers?.close(config.jobs.shutdownTimeout);
+        // Last push while Redis is still open, so queue sizes are fresh; bounded by its timeout.
+        if (working) await pushReporter.stop();
         // With Redis away, close/quit would wait for a reconnect: bound them, then drop.
         await withTimeout(queues.close(), 2_000, 'closing queues').catch(() => undefined);
         await Promise.allSettled([closeRedis(redis), stateRedis && closeRedis(stateRedis)]);

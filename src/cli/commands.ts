@@ -1,4 +1,5 @@
 import { queuesCommand } from './queues-command.js';
+import { volumePlanCommand } from './volume-plan.js';
 
 export interface CliContext {
   args: string[];
@@ -15,4 +16,4 @@ export interface CliCommand {
   run(ctx: CliContext): Promise<number>;
 }
 
-export const cliCommands: CliCommand[] = [queuesCommand];
+export const cliCommands: CliCommand[] = [volumePlanCommand, queuesCommand];

@@ -26,6 +26,7 @@ const ENV_OVERRIDES: { env: string; path: string[]; parse?: (v: string) => unkno
   { env: 'GITHUB_API_URL', path: ['github', 'apiUrl'] },
   { env: 'HCLOUD_TOKEN', path: ['hetzner', 'token'] },
   { env: 'HCLOUD_ENDPOINT', path: ['hetzner', 'endpoint'] },
+  { env: 'PUSHGATEWAY_URL', path: ['pushgateway', 'url'] },
   { env: 'DRY_RUN', path: ['dryRun'], parse: parseBool },
 ];
 
