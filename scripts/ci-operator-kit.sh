@@ -57,7 +57,7 @@ if [[ "${1:-}" == "--tests" ]]; then
   step "operator kit tests (vitest)"
   npx vitest run \
     src/observability/operator-kit.test.ts src/status/status-page.test.ts src/cli/queues-command.test.ts \
-    test/integration/build-output.test.ts test/integration/work-role-and-queues-cli.test.ts \
+    test/integration/build-output.test.ts test/integration/work-role-and-queues-cli.test.ts test/integration/status-volumes.test.ts \
     test/e2e/operator-ui.test.ts test/e2e/dashboard-and-rules-prometheus.test.ts test/e2e/alertmanager-example-config.test.ts \
     test/e2e/demo.test.ts
 fi
