@@ -70,13 +70,12 @@ async function main(): Promise<number> {
   cleanups.push({ what: `Redis (127.0.0.1:${redis.port})`, run: () => redis.destroy() });
   print(`[demo] private Redis on ${redis.url}`);
 
-  const slackToken = 'xoxb-demo-stand-in-token';
-  const slack = await startSlackStandIn(print, slackToken);
+  const slack = await startSlackStandIn(print);
   cleanups.push({ what: 'stand-in Slack', run: () => slack.close() });
   const hetzner = await startHetznerStandIn(print, [{ id: 4711, name: 'data', size: 40 }]);
   cleanups.push({ what: 'stand-in Hetzner Cloud API', run: () => hetzner.close() });
   const terraform = 'resource "hcloud_volume" "data" {\n  name     = "data"\n  size     = 40\n  location = "fsn1"\n}\n';
-  const github = await startGitHubStandIn(print, { 'terraform/volumes.tf': terraform });
+  const github = await startGitHubStandIn(print, 'acme/infra', { 'terraform/volumes.tf': terraform }, ['volume-resize.yml']);
   cleanups.push({ what: 'stand-in GitHub API', run: () => github.close() });
   const targets = await startTargets(5);
   cleanups.push({ what: 'stand-in targets (failing API, expiring certificate)', run: () => targets.close() });
@@ -95,7 +94,7 @@ async function main(): Promise<number> {
   const password = randomBytes(6).toString('hex');
   const caFile = join(dir, 'shop-demo-ca.pem');
   writeFileSync(caFile, targets.certPem);
-  const yaml = demoConfigYaml({ caFile, features, redisUrl: redis.url, token, password, slackUrl: slack.url, slackToken, hetznerUrl: hetzner.url, githubUrl: github.url, targets });
+  const yaml = demoConfigYaml({ caFile, features, redisUrl: redis.url, token, password, slack, hetzner, github, targets });
   const configFile = join(dir, 'alertworks.yaml');
   writeFileSync(configFile, yaml, { mode: 0o600 });
   const config = parseConfig(yaml, configFile, {});

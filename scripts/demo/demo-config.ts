@@ -15,10 +15,10 @@ export interface DemoConfigOptions {
   token: string;
   /** Password of the `demo` basic-auth user, so a browser can open /status and /admin/queues. */
   password: string;
-  slackUrl: string;
-  slackToken: string;
-  hetznerUrl: string;
-  githubUrl: string;
+  /** Base URL and token of each stand-in. */
+  slack: { url: string; token: string };
+  hetzner: { url: string; token: string };
+  github: { url: string; token: string };
   targets: Pick<DemoTargets, 'healthUrl' | 'tlsTarget' | 'serverName'>;
   /** PEM file trusting the stand-in site's self-signed certificate. */
   caFile: string;
@@ -34,9 +34,9 @@ export function demoConfigYaml(o: DemoConfigOptions): string {
     '# alertworks demo config (written by scripts/demo.ts; APIs point at local stand-ins)',
     `server: { port: 0, host: 127.0.0.1, auth: { bearerTokens: ["${o.token}"], basic: [{ username: demo, password: "${o.password}" }] } }`,
     `redis: { url: "${o.redisUrl}" }`,
-    `slack: { channel: "#ops", token: "${o.slackToken}", apiUrl: "${o.slackUrl}" }`,
-    `hetzner: { token: "demo-stand-in-hcloud-token", endpoint: "${o.hetznerUrl}" }`,
-    `github: { token: "ghp_demo_stand_in_token", apiUrl: "${o.githubUrl}" }`,
+    `slack: { channel: "#ops", token: "${o.slack.token}", apiUrl: "${o.slack.url}" }`,
+    `hetzner: { token: "${o.hetzner.token}", endpoint: "${o.hetzner.url}" }`,
+    `github: { token: "${o.github.token}", apiUrl: "${o.github.url}" }`,
     'dryRun: false',
     'jobs: { backoff: 1s }',
     'routes:',

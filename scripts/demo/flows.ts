@@ -1,6 +1,5 @@
 import type { DemoFeatures } from './demo-config.js';
-import type { SlackStandIn } from './stand-ins.js';
-import type { HetznerVolume } from './stand-ins.js';
+import type { HetznerStandIn, SlackStandIn } from './stand-ins.js';
 
 export interface FlowResult {
   name: string;
@@ -13,7 +12,7 @@ export interface FlowOptions {
   token: string;
   features: DemoFeatures;
   slack: SlackStandIn;
-  hetzner: { volumes: HetznerVolume[] };
+  hetzner: Pick<HetznerStandIn, 'volumeSize'>;
   print: (line: string) => void;
   timeoutMs: number;
   isStopping: () => boolean;
@@ -71,10 +70,10 @@ async function volumeFlow(o: FlowOptions, deadline: number): Promise<FlowResult>
     return done?.match(/outcome="([^"]*)"/)?.[1];
   });
   o.print(`[demo] flow 1: ${queue} job finished with outcome "${outcome}"`);
-  const volume = o.hetzner.volumes.find((v) => v.id === 4711);
+  const size = o.hetzner.volumeSize(4711);
   if (o.features.volumeResize) {
-    const ok = (volume?.size ?? 0) > 40;
-    return { name, status: ok ? 'ok' : 'failed', detail: ok ? `volume 4711 grew 40 -> ${volume?.size} GB (outcome ${outcome})` : `volume 4711 still ${volume?.size} GB (outcome ${outcome})` };
+    const ok = (size ?? 0) > 40;
+    return { name, status: ok ? 'ok' : 'failed', detail: ok ? `volume 4711 grew 40 -> ${size} GB (outcome ${outcome})` : `volume 4711 still ${size} GB (outcome ${outcome})` };
   }
   const said = o.slack.messages.some((m) => m.text.includes('VolumeUsageCritical'));
   return { name, status: said ? 'ok' : 'failed', detail: said ? `reported in Slack (no resize action in this build; outcome ${outcome})` : 'no Slack message' };

@@ -66,9 +66,9 @@ describe('npm run demo', () => {
     if (has.volumeResize) {
       expect(out).toMatch(/\[stand-in Slack\] #ops: .*volume .*4711/);
       expect(out).toMatch(/OK +VolumeUsageCritical -> resize: volume 4711 grew 40 -> \d+ GB/);
-      expect(out).toContain('[stand-in Hetzner Cloud API] RESIZE volume 4711');
-      expect(out).toContain('[stand-in GitHub API] workflow_dispatch');
-      expect(out).toContain('[stand-in GitHub API] opened pull request');
+      expect(out).toMatch(/\[stand-in Hetzner Cloud API\] POST \/volumes\/4711\/actions\/resize \{"size":\d+\} -> 201/);
+      expect(out).toMatch(/\[stand-in GitHub API\] POST \/repos\/acme\/infra\/actions\/workflows\/volume-resize\.yml\/dispatches .* -> 204/);
+      expect(out).toMatch(/\[stand-in GitHub API\] POST \/repos\/acme\/infra\/pulls .* -> 201/);
     } else {
       expect(out).toMatch(/\[stand-in Slack\] #ops: .*VolumeUsageCritical/);
       expect(out).toMatch(/OK +VolumeUsageCritical -> resize: reported in Slack/);
