@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
@@ -19,6 +19,7 @@ export interface Browser {
  * QUIC or background requests), so a test only sees the requests it makes.
  */
 export async function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM_PATH)) throw new Error(`no browser at ${CHROMIUM_PATH}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
   const profile = mkdtempSync(join(tmpdir(), 'aw-chromium-'));
   mkdirSync(ARTIFACTS_DIR, { recursive: true });
   // The fresh --user-data-dir is the persistent context's own directory (playwright passes it).
