@@ -97,6 +97,16 @@ describe('npm run demo', () => {
     expect(await portOpen(appPort)).toBe(true);
     expect(existsSync(tmp)).toBe(true);
 
+    // The status page the demo points at shows what the flows did.
+    const token = demo.output().match(/Authorization: Bearer ([0-9a-f]+)/)?.[1];
+    const status = await (await fetch(`http://127.0.0.1:${appPort}/status`, { headers: { Authorization: `Bearer ${token}` } })).text();
+    const row = (section: string, needle: string) => status.slice(status.indexOf(`<section id="${section}">`)).split('\n').find((l) => l.startsWith('<tr') && l.includes(needle)) ?? '';
+    if (has.volumeResize) expect(row('volumes', '#4711')).toMatch(/data-col="size">50<.*data-col="lastResize">40 → 50 GB, /);
+    if (await checksRun()) {
+      if (has.http) expect(row('checks', 'shop-api')).toMatch(/data-col="state">DOWN<.*http_status/);
+      if (has.tls) expect(row('certificates', 'shop.demo.internal')).toContain('data-col="daysLeft">5<');
+    }
+
     demo.child.kill('SIGINT');
     expect(await demo.exited).toBe(0);
     expect(demo.output()).toContain('[demo] Ctrl-C: stopping');
