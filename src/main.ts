@@ -12,6 +12,7 @@ import { startWorkers, type RunningWorkers } from './worker/run-workers.js';
 import { actions } from '../workers/registry.js';
 import { createNotifier } from './notify/create-notifier.js';
 import { IncidentThreads } from './notify/threads.js';
+import { startCheckScheduler, type RunningCheckScheduler } from '../jobs/scheduler.js';
 import { pushReporter } from './observability/pushgateway.js';
 
 export type Role = 'serve' | 'work' | 'all';
@@ -100,6 +101,7 @@ export async function run(options: RunOptions): Promise<RunningService> {
 
   let workers: RunningWorkers | undefined;
   let stateRedis: ReturnType<typeof createRedis> | undefined;
+  let checks: RunningCheckScheduler | undefined;
   if (working) {
     stateRedis = createRedis(config.redis.url, 'worker');
     const notifier = createNotifier(config, logger);
@@ -116,6 +118,8 @@ export async function run(options: RunOptions): Promise<RunningService> {
     });
     workers = await startWorkers(config, actions, { config, redis: stateRedis, notifier, threads, logger, env }, logger, pushReporter);
     logger.info({ queues: queueNames(), notifier: notifier.kind, dryRun: config.dryRun }, 'workers started');
+    // Always started: with no checks configured it still removes schedules of checks that left the config.
+    checks = await startCheckScheduler({ config, redis: stateRedis, threads, logger });
   }
 
   let stopping: Promise<void> | undefined;
@@ -128,6 +132,7 @@ export async function run(options: RunOptions): Promise<RunningService> {
           await new Promise<void>((resolve) => server!.close(() => resolve()));
           (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
         }
+        await checks?.close();
         await workers?.close(config.jobs.shutdownTimeout);
         // Last push while Redis is still open, so queue sizes are fresh; bounded by its timeout.
         if (working) await pushReporter.stop();

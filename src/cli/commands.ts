@@ -1,4 +1,5 @@
 import { queuesCommand } from './queues-command.js';
+import { checkRunCommand } from './check-run.js';
 import { volumePlanCommand } from './volume-plan.js';
 
 export interface CliContext {
@@ -16,4 +17,4 @@ export interface CliCommand {
   run(ctx: CliContext): Promise<number>;
 }
 
-export const cliCommands: CliCommand[] = [volumePlanCommand, queuesCommand];
+export const cliCommands: CliCommand[] = [checkRunCommand, volumePlanCommand, queuesCommand];

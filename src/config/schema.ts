@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { durationMs } from './duration.js';
+import type { CheckRunnerSettings } from '../../jobs/check-runner-settings.js';
 
 const MiB = 1024 * 1024;
 
@@ -105,6 +106,8 @@ export interface AppConfig extends CoreConfig {
   sections: Readonly<Record<string, unknown>>;
   /** Checks, parsed by their type's schema. */
   checks: readonly (Record<string, unknown> & { name: string; type: string; intervalMs: number })[];
+  /** How checks run: concurrency, canary, global maintenance windows (jobs/check-runner-settings.ts). */
+  checkRunner: CheckRunnerSettings;
   /** Where the config came from, for messages. */
   source: string;
 }
