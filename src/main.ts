@@ -12,7 +12,7 @@ import { startWorkers, type RunningWorkers } from './worker/run-workers.js';
 import { actions } from '../workers/registry.js';
 import { createNotifier } from './notify/create-notifier.js';
 import { IncidentThreads } from './notify/threads.js';
-import { startCheckScheduler, type RunningCheckScheduler } from '../jobs/scheduler.js';
+import { CHECKS_QUEUE, startCheckScheduler, type RunningCheckScheduler } from '../jobs/scheduler.js';
 import { pushReporter } from './observability/pushgateway.js';
 
 export type Role = 'serve' | 'work' | 'all';
@@ -40,6 +40,11 @@ export function queueNames(): string[] {
   return actions.map((a) => a.name);
 }
 
+/** Every queue operators see (/admin/queues, `alertworks queues`, alertworks_queue_jobs): the actions' and the checks'. */
+export function observedQueueNames(): string[] {
+  return [...queueNames(), CHECKS_QUEUE];
+}
+
 export async function run(options: RunOptions): Promise<RunningService> {
   const { role, config } = options;
   const env = options.env ?? process.env;
@@ -65,7 +70,7 @@ export async function run(options: RunOptions): Promise<RunningService> {
   } catch {
     logger.warn({ redis: describeRedisUrl(config.redis.url) }, 'Redis not reachable yet; starting anyway, /readyz says 503 until it is');
   }
-  const queues = new QueueSet(redis, config, queueNames());
+  const queues = new QueueSet(redis, config, observedQueueNames());
 
   let server: ServerType | undefined;
   let port: number | undefined;

@@ -1,5 +1,5 @@
 import { loadConfig } from '../config/load.js';
-import { queueNames } from '../main.js';
+import { observedQueueNames } from '../main.js';
 import { JOB_STATES, QueueSet } from '../queue/queues.js';
 import { createRedis, describeRedisUrl, waitForRedis, withTimeout } from '../redis.js';
 import type { CliCommand } from './commands.js';
@@ -15,7 +15,7 @@ export function formatQueueCounts(counts: Record<string, Record<string, number>>
   return [line(header), ...rows.map(line)].join('\n') + '\n';
 }
 
-/** `alertworks queues [--json]`: job counts by state for every action queue. */
+/** `alertworks queues [--json]`: job counts by state for every action queue and the checks queue. */
 export const queuesCommand: CliCommand = {
   name: 'queues',
   usage: 'queues [--json]',
@@ -29,7 +29,7 @@ export const queuesCommand: CliCommand = {
         throw new Error(`Redis at ${describeRedisUrl(config.redis.url)} is not reachable`);
       });
       // After the connection is ready: the producer connection has no offline queue.
-      queues = new QueueSet(redis, config, queueNames());
+      queues = new QueueSet(redis, config, observedQueueNames());
       const counts = await withTimeout(queues.counts(), 10_000, 'reading queue counts');
       process.stdout.write(json ? `${JSON.stringify(counts, null, 2)}\n` : formatQueueCounts(counts));
       return 0;

@@ -60,6 +60,7 @@ describe('work role listener and `alertworks queues`', () => {
     const json = await exec(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'queues', '--json'], { cwd: repo, env });
     const counts = JSON.parse(json.stdout) as Record<string, Record<string, number>>;
     expect(counts.notify).toMatchObject({ waiting: 1, delayed: 1, active: 0, failed: 0 });
+    expect(Object.keys(counts)).toEqual(expect.arrayContaining(['notify', 'volume-resize', 'tls-verify', 'checks']));
     const table = await exec(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'queues'], { cwd: repo, env });
     expect(table.stdout).toMatch(/^notify\s+1\s+0\s+1\s+0\s+0\s+0$/m);
   });
