@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what alertworks needs on a Debian machine with Node 20, when it is missing:
-# npm packages (npm ci when node_modules is absent or older than package-lock.json) and
+# npm packages (when node_modules is absent or older than package-lock.json) and
 # the Debian packages given as arguments (redis-server by default).
 # Usage: scripts/ensure-deps.sh [debian-package ...]
 set -euo pipefail
@@ -15,8 +15,11 @@ if [ "$node_major" -lt 20 ]; then
 fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  say "installing npm packages (npm ci)"
-  npm ci --no-audit --no-fund --loglevel=error
+  say "installing npm packages (versions from package-lock.json)"
+  # `npm install`, not `npm ci`: npm 11 writes locks without the other platforms' optional
+  # msgpackr-extract binaries and then refuses them in `npm ci` as "out of sync". With a lock
+  # present, `npm install` installs exactly the locked versions.
+  npm install --no-audit --no-fund --loglevel=error
 fi
 
 # Debian package -> a binary it provides, to tell whether it is installed.
