@@ -26,6 +26,12 @@ export class FakeSlack {
   private server?: Server;
   private seq = 0;
   port = 0;
+  /**
+   * Answer every call this much later, after its effect is recorded (a message is posted
+   * before the answer comes back): a slow Slack, and a window in which a worker can die
+   * between the post and recording it.
+   */
+  answerDelayMs = 0;
 
   constructor(
     readonly token = 'xoxb-test-token-0000',
@@ -64,8 +70,12 @@ export class FakeSlack {
     const body = await readBody(req);
     const send = (status: number, payload: unknown, headers: Record<string, string> = {}) => {
       this.calls.push({ method, at: Date.now(), ok: status === 200 && (payload as { ok?: boolean }).ok === true });
-      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
-      res.end(JSON.stringify(payload));
+      const answer = () => {
+        res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+        res.end(JSON.stringify(payload));
+      };
+      if (this.answerDelayMs > 0) setTimeout(answer, this.answerDelayMs);
+      else answer();
     };
     const auth = req.headers.authorization ?? '';
     const token = auth.startsWith('Bearer ') ? auth.slice(7) : (body.token as string | undefined);
