@@ -69,8 +69,8 @@ export function printHeader(title: string): void {
   process.stdout.write('Figures from a shared or busy machine are noisy: compare the ratios, re-measure absolute figures on a quiet one.\n\n');
 }
 
-/** Seconds per figure: BENCH_SECONDS (default 8) keeps `npm run bench` to a few minutes. */
+/** Seconds per figure: BENCH_SECONDS (default 5) keeps `npm run bench` to a few minutes. */
 export function figureSeconds(): number {
-  const s = Number(process.env.BENCH_SECONDS ?? 8);
-  return Number.isFinite(s) && s > 0 ? s : 8;
+  const s = Number(process.env.BENCH_SECONDS ?? 5);
+  return Number.isFinite(s) && s > 0 ? s : 5;
 }

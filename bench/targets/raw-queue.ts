@@ -38,6 +38,7 @@ const end = Date.now() + Number(secondsArg) * 1000;
 const latencies: number[] = [];
 let jobs = 0;
 const started = process.hrtime.bigint();
+const cpu0 = process.cpuUsage();
 await Promise.all(
   Array.from({ length: Number(concurrencyArg) }, async () => {
     while (Date.now() < end) {
@@ -58,6 +59,8 @@ await Promise.all(
   }),
 );
 const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-tell('result', { mode, jobs, seconds, jobsPerSecond: jobs / seconds, callsPerSecond: latencies.length / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) });
+const cpu = process.cpuUsage(cpu0);
+const cpuMicrosPerJob = (cpu.user + cpu.system) / jobs;
+tell('result', { mode, jobs, seconds, jobsPerSecond: jobs / seconds, callsPerSecond: latencies.length / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), cpuMicrosPerJob });
 await queue.close();
 connection.disconnect();
