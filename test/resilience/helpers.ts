@@ -6,8 +6,8 @@ import { dedupKey } from '../../src/server/alertmanager-payload.js';
 export const TOKEN = 'resilience-webhook-token-0123456789';
 
 /** Config of a service that sends every alert (firing or resolved) to the notify action. */
-export function notifyConfig(redisUrl: string, options: { server?: string; extra?: string } = {}): string {
-  return `redis: { url: "${redisUrl}" }\nserver: { host: 127.0.0.1${options.server ? `, ${options.server}` : ''} }\nroutes:\n  - { match: { alertname: "=~.+" }, status: any, action: notify }\njobs: { backoff: 200ms }\n${options.extra ?? ''}`;
+export function notifyConfig(redisUrl: string, options: { server?: string; jobs?: string; extra?: string } = {}): string {
+  return `redis: { url: "${redisUrl}" }\nserver: { host: 127.0.0.1${options.server ? `, ${options.server}` : ''} }\nroutes:\n  - { match: { alertname: "=~.+" }, status: any, action: notify }\njobs: { backoff: 200ms${options.jobs ? `, ${options.jobs}` : ''} }\n${options.extra ?? ''}`;
 }
 
 export interface DirectAlert {
@@ -77,4 +77,9 @@ export function tally(keys: readonly string[]): Map<string, number> {
   const counts = new Map<string, number>();
   for (const k of keys) counts.set(k, (counts.get(k) ?? 0) + 1);
   return counts;
+}
+
+/** The alert name of a Slack message written by the notify action ("FIRING: Name (sev) — ..."). */
+export function alertNameOf(text: string): string {
+  return text.split(':')[1]?.trim().split(' ')[0] ?? '';
 }
