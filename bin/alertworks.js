@@ -1,16 +1,18 @@
 #!/usr/bin/env node
-// Runs the compiled CLI when it exists (production image, `npm run build`), otherwise the
-// TypeScript sources through tsx so a checkout works without a build step.
+// In a checkout (src/ present) runs the TypeScript sources through tsx, so what runs is what
+// was tested; in the production image (only dist/, or NODE_ENV=production) runs the compiled JS.
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const source = join(root, 'src', 'cli.ts');
 const compiled = join(root, 'dist', 'src', 'cli.js');
-if (existsSync(compiled)) {
+const useCompiled = existsSync(compiled) && (!existsSync(source) || process.env.NODE_ENV === 'production');
+if (useCompiled) {
   await import(pathToFileURL(compiled).href);
 } else {
   const { register } = await import('tsx/esm/api');
   register();
-  await import(pathToFileURL(join(root, 'src', 'cli.ts')).href);
+  await import(pathToFileURL(source).href);
 }

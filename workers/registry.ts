@@ -1,5 +1,6 @@
 import type { Action } from './action.js';
 import { notifyAction } from './notify.js';
+import { tlsVerifyAction } from './tls-verify.js';
 
 /** Every alert-driven action, in one list: its name is both a route target and a queue. */
-export const actions: readonly Action<any>[] = [notifyAction];
+export const actions: readonly Action<any>[] = [notifyAction, tlsVerifyAction];

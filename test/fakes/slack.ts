@@ -26,10 +26,12 @@ export class FakeSlack {
   private server?: Server;
   private seq = 0;
   port = 0;
+  /** Every answer waits this long (a slow Slack), for shutdown and crash tests. */
+  responseDelayMs = 0;
   /**
    * Answer every call this much later, after its effect is recorded (a message is posted
-   * before the answer comes back): a slow Slack, and a window in which a worker can die
-   * between the post and recording it.
+   * before the answer comes back): a window in which a worker can die between the post and
+   * recording it (responseDelayMs delays before the effect).
    */
   answerDelayMs = 0;
 
@@ -68,6 +70,7 @@ export class FakeSlack {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const method = (req.url ?? '').replace(/^\/api\//, '').split('?')[0] ?? '';
     const body = await readBody(req);
+    if (this.responseDelayMs > 0) await new Promise((r) => setTimeout(r, this.responseDelayMs));
     const send = (status: number, payload: unknown, headers: Record<string, string> = {}) => {
       this.calls.push({ method, at: Date.now(), ok: status === 200 && (payload as { ok?: boolean }).ok === true });
       const answer = () => {

@@ -1,0 +1,225 @@
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { durationMs } from '../../src/config/duration.js';
+import { withClientSpan } from '../../src/observability/tracing.js';
+import { scrub } from '../../src/observability/redact.js';
+import type { CheckBase, CheckResultContext, CheckType, ProbeResult, FailureReason } from '../check-type.js';
+import { TLS_REASONS, TrustAnchors, describeCertificate, judgeChain, type CertificateInfo, type TlsReason } from './tls-chain.js';
+import { TlsConnectError, parseTarget, readAcmeJson, readCertificateFiles, readLiveChain, type CertificateSource } from './tls-sources.js';
+import { expiryLevel, notifyLevels, type ExpiryLevel } from './tls-levels.js';
+import { recordTlsMetrics, saveTracked, type TrackedCertificate } from './tls-inventory.js';
+
+const targetField = z.string().refine((t) => parseTarget(t) !== undefined, 'must be "host:port" (or "[ipv6]:port")');
+
+export const tlsCheckSchema = z
+  .strictObject({
+    name: z.string().min(1),
+    type: z.literal('tls'),
+    /** Live endpoint, "host:port". */
+    target: targetField.optional(),
+    /** PEM files or globs (`*`, `?`, `**`); each file is a leaf followed by its chain. */
+    files: z.array(z.string().min(1)).min(1).optional(),
+    /** A Traefik acme.json: every certificate in it, watched before it is ever served. */
+    acmeJson: z.string().min(1).optional(),
+    /** SNI name and the name the leaf must cover. @defaultValue the target's host */
+    serverName: z.string().min(1).optional(),
+    /** Extra trusted CA certificates (PEM), besides Node's bundled roots. */
+    caFile: z.string().min(1).optional(),
+    /** false: report chain problems but judge the check only on dates and names. @defaultValue true */
+    verify: z.boolean().default(true),
+    interval: durationMs.default(3_600_000),
+    timeout: durationMs.default(10_000),
+    warnDays: z.number().positive().default(14),
+    criticalDays: z.number().nonnegative().default(7),
+    failureThreshold: z.number().int().min(1).default(1),
+    successThreshold: z.number().int().min(1).default(1),
+  })
+  .superRefine((c, ctx) => {
+    const sources = [c.target, c.files, c.acmeJson].filter((s) => s !== undefined).length;
+    if (sources !== 1) ctx.addIssue({ code: 'custom', message: 'a tls check needs exactly one of target, files, acmeJson', path: [] });
+    if (c.criticalDays >= c.warnDays) ctx.addIssue({ code: 'custom', message: `must be below warnDays (${c.warnDays})`, path: ['criticalDays'] });
+    if (c.interval <= 0) ctx.addIssue({ code: 'custom', message: 'must be positive', path: ['interval'] });
+  })
+  .transform(({ interval, timeout, ...rest }) => ({ ...rest, intervalMs: interval, timeoutMs: timeout }));
+
+export type TlsCheck = z.output<typeof tlsCheckSchema> & CheckBase;
+
+/** One watched certificate in a probe result (`details.certificates`). */
+export interface CertificateReport {
+  name: string;
+  kind: CertificateSource['kind'];
+  level: ExpiryLevel;
+  reason?: TlsReason;
+  error?: string;
+  leaf: CertificateInfo;
+  /** Leaf first, as served or stored (plus issuers OpenSSL completed a live chain with). */
+  chain: CertificateInfo[];
+}
+
+/** `ProbeResult.details` of a tls check. */
+export interface TlsDetails {
+  certificates: CertificateReport[];
+  /** The most serious problem among the certificates (also failureReason 'tls'). */
+  tlsReason?: TlsReason;
+  /** The worst expiry level among the leaves. */
+  level: ExpiryLevel;
+  /** Soonest leaf notAfter, Unix seconds. */
+  leafExpirySeconds: number;
+  /** Soonest notAfter among served/stored certificates (trust anchors excluded), Unix seconds. */
+  earliestExpirySeconds: number;
+  /** Soonest notAfter of the verified chain including its root; absent unless every chain verifies. */
+  lastChainExpirySeconds?: number;
+  chainVerified: boolean;
+  verifyError?: string;
+  protocol?: string;
+}
+
+/** Reads the certificates a check watches, from its one source. */
+async function readSources(check: TlsCheck, anchors: TrustAnchors, now: number, signal?: AbortSignal) {
+  if (check.target) {
+    const { host, port } = parseTarget(check.target) as { host: string; port: number };
+    const live = await withClientSpan('tls.handshake', { 'server.address': host, 'server.port': port, 'tls.server_name': check.serverName ?? host }, () =>
+      readLiveChain({ host, port, serverName: check.serverName, caPem: anchors.extraPem, timeoutMs: check.timeoutMs, signal }),
+    );
+    return { sources: [live.source], phases: live.phases, protocol: live.protocol };
+  }
+  if (check.files) return { sources: await readCertificateFiles(check.files, anchors, now, check.serverName), phases: {} };
+  return { sources: await readAcmeJson(check.acmeJson as string, anchors, now), phases: {} };
+}
+
+export function reportCertificate(source: CertificateSource, anchors: TrustAnchors, now: number, options: { verify: boolean; warnDays: number; criticalDays: number }): CertificateReport {
+  const chain = source.chain.map((c) => describeCertificate(c, now, anchors));
+  const leaf = chain[0] as CertificateInfo;
+  const verdict = judgeChain({
+    leaf: source.chain[0]!,
+    ...(options.verify && source.verifyCode ? { verifyCode: source.verifyCode } : {}),
+    hostnames: source.hostnames,
+    now,
+  });
+  return {
+    name: source.name,
+    kind: source.kind,
+    level: expiryLevel(leaf.daysLeft, options),
+    ...(verdict.reason ? { reason: verdict.reason, error: verdict.error } : {}),
+    leaf,
+    chain,
+  };
+}
+
+function worst<T extends string>(order: readonly T[], values: readonly (T | undefined)[], pick: 'first' | 'last'): T | undefined {
+  const ranks = values.filter((v): v is T => v !== undefined).map((v) => order.indexOf(v));
+  if (ranks.length === 0) return undefined;
+  return order[pick === 'first' ? Math.min(...ranks) : Math.max(...ranks)];
+}
+
+export function summarize(reports: CertificateReport[], sources: CertificateSource[], protocol?: string): TlsDetails {
+  const served = reports.flatMap((r) => r.chain.filter((c, i) => i === 0 || !c.trustAnchor));
+  const chainVerified = sources.every((s) => s.verifyCode === undefined || s.verifyCode === 'ERR_TLS_CERT_ALTNAME_INVALID');
+  const verifyError = sources.find((s) => s.verifyCode)?.verifyCode;
+  const tlsReason = worst(TLS_REASONS, reports.map((r) => r.reason), 'first');
+  return {
+    certificates: reports,
+    ...(tlsReason ? { tlsReason } : {}),
+    level: worst(['ok', 'warning', 'critical', 'expired'] as const, reports.map((r) => r.level), 'last') ?? 'ok',
+    leafExpirySeconds: Math.min(...reports.map((r) => r.leaf.notAfterSeconds)),
+    earliestExpirySeconds: Math.min(...served.map((c) => c.notAfterSeconds)),
+    ...(chainVerified ? { lastChainExpirySeconds: Math.min(...reports.flatMap((r) => r.chain.map((c) => c.notAfterSeconds))) } : {}),
+    chainVerified,
+    ...(verifyError ? { verifyError } : {}),
+    ...(protocol ? { protocol } : {}),
+  };
+}
+
+export async function probeTls(check: TlsCheck, signal?: AbortSignal): Promise<ProbeResult> {
+  const started = performance.now();
+  const elapsed = () => (performance.now() - started) / 1000;
+  const now = Date.now();
+  let anchors: TrustAnchors;
+  let read: Awaited<ReturnType<typeof readSources>>;
+  try {
+    anchors = TrustAnchors.create(check.caFile ? await readCaFile(check.caFile) : undefined);
+    read = await readSources(check, anchors, now, signal);
+  } catch (err) {
+    const failureReason: FailureReason = err instanceof TlsConnectError ? err.reason : 'other';
+    return { success: false, durationSeconds: elapsed(), phases: {}, failureReason, error: scrub((err as Error).message) };
+  }
+  if (read.sources.length === 0) {
+    return { success: false, durationSeconds: elapsed(), phases: read.phases, failureReason: 'other', error: 'no certificate found in the configured source' };
+  }
+  const reports = read.sources.map((s) => reportCertificate(s, anchors, now, check));
+  const details = summarize(reports, read.sources, read.protocol);
+  // With verify: false, a broken chain is reported (details) but does not fail the check.
+  const failing = reports.filter((r) => r.reason && (check.verify || r.reason !== 'untrusted_chain' && r.reason !== 'self_signed'));
+  const result: ProbeResult = { success: failing.length === 0, durationSeconds: elapsed(), phases: read.phases, details: details as unknown as Record<string, unknown> };
+  if (failing.length > 0) {
+    result.failureReason = 'tls';
+    result.error = failing
+      .slice(0, 3)
+      .map((r) => `${r.name}: ${r.reason}${r.error ? ` (${r.error})` : ''}`)
+      .join('; ');
+  }
+  return result;
+}
+
+async function readCaFile(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    throw new Error(`cannot read caFile ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
+
+/** After each run: announce new levels, renewals and chain problems; update metrics and the inventory. */
+export async function onTlsResult(check: TlsCheck, result: ProbeResult, ctx: CheckResultContext): Promise<void> {
+  const details = result.details as TlsDetails | undefined;
+  if (!details?.certificates) return; // nothing was read: the up/down state machine reports that
+  const prefix = ctx.config.redis.prefix;
+  const now = Date.now();
+  const tracked: TrackedCertificate[] = [];
+  for (const report of details.certificates) {
+    const { leaf } = report;
+    await notifyLevels(
+      { redis: ctx.redis, threads: ctx.threads, logger: ctx.logger, prefix },
+      {
+        check: check.name,
+        name: report.name,
+        commonName: leaf.commonName,
+        issuer: leaf.issuer,
+        notAfter: leaf.notAfter,
+        daysLeft: leaf.daysLeft,
+        fingerprint: leaf.fingerprint,
+        level: report.level,
+        ...(report.reason ? { reason: report.reason, error: report.error } : {}),
+      },
+    );
+    tracked.push({
+      check: check.name,
+      name: report.name,
+      kind: report.kind,
+      commonName: leaf.commonName,
+      sans: leaf.sans,
+      issuer: leaf.issuer,
+      notAfter: leaf.notAfter,
+      fingerprint: leaf.fingerprint,
+      level: report.level,
+      ...(report.reason ? { reason: report.reason } : {}),
+      checkedAt: new Date(now).toISOString(),
+    });
+  }
+  recordTlsMetrics({
+    check: check.name,
+    earliestExpirySeconds: details.earliestExpirySeconds,
+    ...(details.lastChainExpirySeconds !== undefined ? { lastChainExpirySeconds: details.lastChainExpirySeconds } : {}),
+    leaves: tracked,
+    now,
+  });
+  await saveTracked(ctx.redis, prefix, check.name, tracked);
+}
+
+/** TLS certificate expiry and chain validity of a live endpoint, PEM files or a Traefik acme.json. */
+export const tlsCheck: CheckType<TlsCheck> = {
+  type: 'tls',
+  schema: tlsCheckSchema as unknown as z.ZodType<TlsCheck>,
+  probe: (check, ctx) => probeTls(check, ctx.signal),
+  onResult: onTlsResult,
+};

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# `npm test`: installs what the suites need, type-checks, then runs every suite (unit,
+# integration against a private redis-server, end-to-end against the real Prometheus,
+# Alertmanager and Pushgateway binaries). Each suite starts and stops its own servers on
+# free loopback ports; nothing outside this machine is reached.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/ensure-deps.sh redis-server prometheus prometheus-alertmanager prometheus-pushgateway prometheus-blackbox-exporter
+echo "== typecheck"
+npx tsc -p tsconfig.json --noEmit
+echo "== tests"
+mkdir -p .tmp
+status=0
+npx vitest run --reporter=default --reporter=json --outputFile.json=.tmp/vitest-report.json "$@" || status=$?
+# One plain closing line that any CI reader understands.
+if [ -f .tmp/vitest-report.json ]; then
+  node -e 'const r=require("./.tmp/vitest-report.json"); console.log(`vitest: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + (r.numTodoTests||0)} skipped`)'
+fi
+exit $status

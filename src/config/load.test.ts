@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../errors.js';
+import { loadConfig, parseConfig } from './load.js';
+
+function problems(text: string, env: NodeJS.ProcessEnv = {}): string[] {
+  try {
+    parseConfig(text, 'bad.yaml', env);
+  } catch (err) {
+    if (err instanceof ConfigError) return [...err.problems];
+    throw err;
+  }
+  throw new Error('config was accepted');
+}
+
+describe('config: bad files name the field and the reason', () => {
+  const scenarios: { name: string; yaml: string; env?: NodeJS.ProcessEnv; expected: string }[] = [
+    { name: 'unknown top-level key', yaml: 'servr: {}', expected: '(root): Unrecognized key: "servr"' },
+    { name: 'unknown nested key', yaml: 'server: { prot: 8080 }', expected: 'server: Unrecognized key: "prot"' },
+    { name: 'port out of range', yaml: 'server: { port: 70000 }', expected: 'server.port: Too big: expected number to be <=65535' },
+    { name: 'short bearer token', yaml: 'server: { auth: { bearerTokens: ["short"] } }', expected: 'server.auth.bearerTokens: bearer tokens must be at least 16 characters' },
+    { name: 'bad duration', yaml: 'jobs: { backoff: soon }', expected: 'jobs.backoff: "soon" is not a duration (use e.g. 30s, 5m, 1h)' },
+    { name: 'route to unknown action', yaml: 'routes: [{ match: { alertname: X }, action: reboot }]', expected: 'routes[0].action: unknown action "reboot" (known: notify' },
+    { name: 'route without matchers', yaml: 'routes: [{ match: {}, action: notify }]', expected: 'routes[0].match: needs at least one label' },
+    { name: 'bad regex matcher', yaml: 'routes: [{ match: { alertname: "=~(" }, action: notify }]', expected: 'routes[0].match.alertname: invalid regular expression' },
+    { name: 'bad route status', yaml: 'routes: [{ match: { a: b }, status: pending, action: notify }]', expected: 'routes[0].status: Invalid option: expected one of "firing"|"resolved"|"any"' },
+    { name: 'unset variable', yaml: 'redis: { url: "${NOPE_URL}" }', expected: 'line 1: environment variable NOPE_URL is not set' },
+    { name: 'env override validated', yaml: '{}', env: { PORT: 'eighty' }, expected: 'server.port: Invalid input: expected number, received NaN (set by PORT)' },
+    { name: 'YAML syntax', yaml: 'server: [1, 2', expected: 'YAML:' },
+    { name: 'not a mapping', yaml: '- a\n- b', expected: '(root): must be a mapping of sections' },
+  ];
+
+  it.each(scenarios)('$name', ({ yaml, env, expected }) => {
+    const found = problems(yaml, env);
+    expect(found.some((p) => p.startsWith(expected)), `got: ${found.join(' | ')}`).toBe(true);
+  });
+
+  it('the error message names the file', () => {
+    expect(() => parseConfig('servr: {}', 'config/prod.yaml', {})).toThrow(/^config\/prod\.yaml: invalid config:/);
+    expect(() => loadConfig('/nonexistent/alertworks.yaml', {})).toThrow('/nonexistent/alertworks.yaml: invalid config:\n  - cannot read file: ENOENT');
+  });
+});
+
+describe('config: valid files', () => {
+  it('applies defaults and freezes the result', () => {
+    const config = parseConfig('{}', 'c.yaml', {});
+    expect(config.server).toMatchObject({ port: 8080, host: '0.0.0.0', bodyLimitBytes: 5 * 1024 * 1024 });
+    expect(config.redis).toEqual({ url: 'redis://127.0.0.1:6379', prefix: '{alertworks}' });
+    expect(config.slack.channel).toBe('#ops');
+    expect(config.jobs).toMatchObject({ attempts: 10, backoff: 2000, dedupWindow: 7 * 86_400_000 });
+    expect(Object.isFrozen(config.server)).toBe(true);
+  });
+
+  it('expands ${VAR} and ${VAR:-default}, but not in comments', () => {
+    const config = parseConfig('# uses ${UNSET_IN_COMMENT}\nredis: { url: "${R_URL}" }\nslack: { channel: "${CHAN:-#alerts}" }', 'c.yaml', { R_URL: 'redis://10.0.0.1:6380' });
+    expect(config.redis.url).toBe('redis://10.0.0.1:6380');
+    expect(config.slack.channel).toBe('#alerts');
+  });
+
+  it('lets the environment win over the file', () => {
+    const config = parseConfig('server: { port: 9000 }\nslack: { channel: "#file" }', 'c.yaml', {
+      PORT: '9100',
+      SLACK_CHANNEL: '#env',
+      WEBHOOK_TOKEN: 'tok-aaaaaaaaaaaaaaaa, tok-bbbbbbbbbbbbbbbb',
+      DRY_RUN: 'true',
+    });
+    expect(config.server.port).toBe(9100);
+    expect(config.slack.channel).toBe('#env');
+    expect(config.server.auth.bearerTokens).toEqual(['tok-aaaaaaaaaaaaaaaa', 'tok-bbbbbbbbbbbbbbbb']);
+    expect(config.dryRun).toBe(true);
+  });
+
+  it('drops empty tokens, so an unset WEBHOOK_TOKEN means no auth configured', () => {
+    const config = parseConfig('server: { auth: { bearerTokens: ["${WEBHOOK_TOKEN:-}"] } }', 'c.yaml', {});
+    expect(config.server.auth.bearerTokens).toEqual([]);
+  });
+
+  it('uses the actions\' default routes when the file has none', () => {
+    const config = parseConfig('{}', 'c.yaml', {});
+    expect(config.routes.every((r) => typeof r.action === 'string')).toBe(true);
+  });
+
+  it('the shipped config/alertworks.yaml is valid and safe (dry-run)', () => {
+    const config = loadConfig('config/alertworks.yaml', {});
+    expect(config.dryRun).toBe(true);
+  });
+});
