@@ -73,3 +73,14 @@ export function startNode(entry: string, args: string[], options: StartNodeOptio
 export function tell(kind: string, data: Record<string, unknown> = {}): void {
   process.stdout.write(`${JSON.stringify({ bench: kind, ...data })}\n`);
 }
+
+/** Waits for the harness's SIGUSR2 ("start measuring now"); a pending signal alone keeps no process alive. */
+export function startSignal(): Promise<void> {
+  const keepAlive = setInterval(() => undefined, 1_000);
+  return new Promise((resolve) =>
+    process.once('SIGUSR2', () => {
+      clearInterval(keepAlive);
+      resolve();
+    }),
+  );
+}
