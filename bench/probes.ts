@@ -9,7 +9,7 @@
  *   npm run bench:probes   (BENCH_SECONDS per figure, BENCH_PROBE_RATE probes/s, default 100)
  *   ALERTWORKS_ROOT=DIR    takes the product code (http check, worker) from another tree
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,7 +29,7 @@ const httpCheckLanded = existsSync(join(productRoot, 'jobs', 'checks', 'http.ts'
 
 export interface ProbeFigures {
   cpuPer1000: { alertworks?: number; blackbox: number; fetch: number };
-  rss?: { idleMiB: number; withChecksMiB: number; checks: number; probesServed: number };
+  rss?: WorkerRss;
   targets: Target[];
 }
 
@@ -100,7 +100,7 @@ export async function benchProbes(): Promise<ProbeFigures> {
       ],
     )}\n`);
     if (rss) {
-      process.stdout.write(`\n${table(['worker', 'RSS MiB'], [['no checks', fmt(rss.idleMiB)], [`${rss.checks} http checks (${rss.probesServed} probes answered while sampled)`, fmt(rss.withChecksMiB)]])}\n`);
+      process.stdout.write(`\n${table([`worker (${rss.runtime}), peak over one check interval`, 'RSS MiB'], [['no checks', fmt(rss.idleMiB)], [`${rss.checks} http checks (${rss.probesServed} probes answered while sampled)`, fmt(rss.withChecksMiB)]])}\n`);
     }
     process.stdout.write(`\n${targetsTable(targets)}\n`);
     if (failures > 0) process.stdout.write(`WARNING: ${failures} probes failed\n`);
@@ -113,7 +113,22 @@ export async function benchProbes(): Promise<ProbeFigures> {
 }
 
 /** Peak RSS of a `work` process over one check interval, with no checks and with CHECKS. */
-async function workerRss(tmp: string, targetUrl: string): Promise<{ idleMiB: number; withChecksMiB: number; checks: number; probesServed: number }> {
+interface WorkerRss {
+  idleMiB: number;
+  withChecksMiB: number;
+  checks: number;
+  probesServed: number;
+  runtime: string;
+}
+
+async function workerRss(tmp: string, targetUrl: string): Promise<WorkerRss> {
+  // The production image runs the compiled JavaScript (bin/alertworks.js); tsx would add its
+  // compiler to the heap. BENCH_RSS_TSX=1 measures the TypeScript sources through tsx instead.
+  const compiled = process.env.BENCH_RSS_TSX === '1' ? undefined : join(productRoot, '.bench-dist');
+  if (compiled) {
+    const build = spawnSync(join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', join(productRoot, 'tsconfig.build.json'), '--outDir', compiled], { cwd: productRoot, stdio: 'inherit' });
+    if (build.status !== 0) throw new Error('tsc build for the RSS measurement failed');
+  }
   const redis = await RedisServer.start();
   const served = async () => Number(await (await fetch(new URL('/__served', targetUrl))).text());
   const interval = Number(process.env.BENCH_CHECK_INTERVAL_S ?? 30);
@@ -122,9 +137,10 @@ async function workerRss(tmp: string, targetUrl: string): Promise<{ idleMiB: num
     const list = Array.from({ length: checks }, (_, i) => `  - { name: bench-${i}, type: http, url: "${targetUrl}?check=${i}", interval: ${interval}s, timeout: 5s }`).join('\n');
     writeFileSync(file, `redis: { url: "${redis.url}" }\n${checks > 0 ? `checks:\n${list}\n` : ''}`);
     const before = await served();
-    const proc = spawn(process.execPath, ['--import', 'tsx', join(productRoot, 'src', 'cli.ts'), 'work', '--config', file], {
+    const entry = compiled ? [join(compiled, 'src', 'cli.js')] : ['--import', 'tsx', join(productRoot, 'src', 'cli.ts')];
+    const proc = spawn(process.execPath, [...entry, 'work', '--config', file], {
       cwd: productRoot,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'warn' },
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'warn', NODE_ENV: 'production' },
       stdio: 'ignore',
     });
     let peak = 0;
@@ -142,9 +158,10 @@ async function workerRss(tmp: string, targetUrl: string): Promise<{ idleMiB: num
   try {
     const idle = await sample(0);
     const loaded = await sample(CHECKS);
-    return { idleMiB: idle.peak, withChecksMiB: loaded.peak, checks: CHECKS, probesServed: loaded.probes };
+    return { idleMiB: idle.peak, withChecksMiB: loaded.peak, checks: CHECKS, probesServed: loaded.probes, runtime: compiled ? 'compiled JS' : 'tsx' };
   } finally {
     await redis.destroy();
+    if (compiled) rmSync(compiled, { recursive: true, force: true });
   }
 }
 
