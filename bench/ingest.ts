@@ -23,6 +23,17 @@ const TOKEN = 'bench-webhook-token-0123456789abcdef';
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const seconds = figureSeconds();
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const LIGHT_RATE = 50;
+
+interface JobStart {
+  rate: number;
+  load: LoadResult;
+  jobs: number;
+  p50: number;
+  p99: number;
+  max: number;
+  workerCores: number;
+}
 
 interface RawResult {
   jobsPerSecond: number;
@@ -60,7 +71,8 @@ export interface IngestFigures {
   single: LoadResult;
   fifty: LoadResult;
   duplicate: LoadResult;
-  jobStart: { rate: number; load: LoadResult; jobs: number; p50: number; p99: number; max: number };
+  jobStart: JobStart;
+  jobStartLight: JobStart;
   targets: Target[];
 }
 
@@ -155,21 +167,30 @@ export async function benchIngest(): Promise<IngestFigures> {
     const duplicate = await load(hook, dupBody, { uniqueIds: false });
     log(`duplicates, 50 alerts/request: ${fmt(duplicate.requestsPerSecond * 50)} alerts/s (p50 ${duplicate.latencyMs.p50} ms, p99 ${duplicate.latencyMs.p99} ms)`);
 
-    // Receipt to job start at half the maximum single-alert load, with a worker running.
-    await flush();
-    const worker = startNode('bench/targets/noop-worker.ts', [redis.url]);
-    children.push(worker);
-    await worker.waitFor('ready');
+    // Receipt to job start at half the maximum single-alert load, with a worker running; and
+    // at a light load, for the floor. The worker's CPU use tells whether it kept up.
+    const jobStart = async (rate: number) => {
+      await flush();
+      const worker = startNode('bench/targets/noop-worker.ts', [redis.url]);
+      children.push(worker);
+      await worker.waitFor('ready');
+      const cpu0 = cpuSeconds(worker.proc.pid!);
+      const t0 = Date.now();
+      const sent = await load(hook, bodies.one, { rate });
+      // Let the worker drain what was queued before reading its figures.
+      await waitFor('worker to drain the queue', async () => (await admin.llen('{alertworks}:notify:wait')) === 0, 60_000, 100).catch(() => undefined);
+      const workerCores = (cpuSeconds(worker.proc.pid!) - cpu0) / ((Date.now() - t0) / 1000);
+      await new Promise((r) => setTimeout(r, 300));
+      worker.proc.kill('SIGTERM');
+      const r = (await worker.waitFor('result', 20_000)) as { jobs: number; p50: number; p99: number; max: number };
+      await worker.stop();
+      log(`receipt -> job start at ${rate} alerts/s (${fmt(sent.requestsPerSecond)} achieved): p50 ${r.p50} ms, p99 ${r.p99} ms, max ${r.max} ms over ${r.jobs} jobs; worker used ${workerCores.toFixed(2)} cores`);
+      return { ...r, rate, load: sent, workerCores };
+    };
     const rate = Math.max(10, Math.round(single.requestsPerSecond / 2));
-    const atHalf = await load(hook, bodies.one, { rate });
-    // Let the worker drain what was queued before reading its figures.
-    await waitFor('worker to drain the queue', async () => (await admin.llen('{alertworks}:notify:wait')) === 0, 60_000, 200).catch(() => undefined);
-    await new Promise((r) => setTimeout(r, 500));
-    worker.proc.kill('SIGTERM');
-    const started = (await worker.waitFor('result', 20_000)) as { jobs: number; p50: number; p99: number; max: number };
-    await worker.stop();
+    const started = await jobStart(rate);
+    const light = await jobStart(LIGHT_RATE);
     await receiver.stop();
-    log(`receipt -> job start at ${rate} alerts/s (${fmt(atHalf.requestsPerSecond)} achieved): p50 ${started.p50} ms, p99 ${started.p99} ms, max ${started.max} ms over ${started.jobs} jobs`);
 
     const targets: Target[] = [
       { name: 'single-alert ingest / raw BullMQ add', goal: '>= 70%', measured: pct(singleRatio), met: singleRatio >= 0.7 },
@@ -185,11 +206,12 @@ export async function benchIngest(): Promise<IngestFigures> {
         ['ingest 1 alert/req (alerts/s)', fmt(single.requestsPerSecond), String(single.latencyMs.p50), String(single.latencyMs.p99), fmt(cpu.single), `${singleRatio.toFixed(2)} of add, ${bareRatio.toFixed(2)} of bare Hono`],
         ['ingest 50 alerts/req (alerts/s)', fmt(fifty.requestsPerSecond * 50), String(fifty.latencyMs.p50), String(fifty.latencyMs.p99), fmt(cpu.fifty), `${fiftyRatio.toFixed(2)} of addBulk`],
         ['duplicates 50 alerts/req (alerts/s)', fmt(duplicate.requestsPerSecond * 50), String(duplicate.latencyMs.p50), String(duplicate.latencyMs.p99), '', `${((duplicate.requestsPerSecond) / fifty.requestsPerSecond).toFixed(2)} of unique 50`],
-        [`receipt -> job start at ${rate}/s (ms)`, `${started.jobs} jobs`, String(started.p50), String(started.p99), '', ''],
+        [`receipt -> job start at ${rate}/s (ms)`, `${started.jobs} jobs`, String(started.p50), String(started.p99), `worker ${started.workerCores.toFixed(2)} cores`, ''],
+        [`receipt -> job start at ${LIGHT_RATE}/s (ms)`, `${light.jobs} jobs`, String(light.p50), String(light.p99), `worker ${light.workerCores.toFixed(2)} cores`, ''],
       ],
     )}\n\n${targetsTable(targets)}\n`);
-    if (single.non2xx + fifty.non2xx + atHalf.non2xx > 0) log(`WARNING: non-2xx answers: single ${single.non2xx}, fifty ${fifty.non2xx}, latency run ${atHalf.non2xx}`);
-    return { cpu, rawAdd: add.jobsPerSecond, rawAddBulk: bulk.jobsPerSecond, bareHono, single, fifty, duplicate, jobStart: { rate, load: atHalf, ...started }, targets };
+    if (single.non2xx + fifty.non2xx + started.load.non2xx > 0) log(`WARNING: non-2xx answers: single ${single.non2xx}, fifty ${fifty.non2xx}, latency run ${started.load.non2xx}`);
+    return { cpu, rawAdd: add.jobsPerSecond, rawAddBulk: bulk.jobsPerSecond, bareHono, single, fifty, duplicate, jobStart: started, jobStartLight: light, targets };
   } finally {
     await Promise.allSettled(children.map((c) => c.stop()));
     admin.disconnect();
