@@ -73,6 +73,7 @@ export interface IngestFigures {
   duplicate: LoadResult;
   jobStart: JobStart;
   jobStartLight: JobStart;
+  rawJobStart: { jobs: number; p50: number; p99: number; max: number };
   targets: Target[];
 }
 
@@ -187,9 +188,28 @@ export async function benchIngest(): Promise<IngestFigures> {
       log(`receipt -> job start at ${rate} alerts/s (${fmt(sent.requestsPerSecond)} achieved): p50 ${r.p50} ms, p99 ${r.p99} ms, max ${r.max} ms over ${r.jobs} jobs; worker used ${workerCores.toFixed(2)} cores`);
       return { ...r, rate, load: sent, workerCores };
     };
+    // Baseline 3: raw BullMQ add -> the same worker, at the light rate: the hand-off floor of
+    // this machine (on a busy machine every hop waits for a core).
+    const rawJobStart = async () => {
+      await flush();
+      const worker = startNode('bench/targets/noop-worker.ts', [redis.url]);
+      children.push(worker);
+      await worker.waitFor('ready');
+      const producer = startNode('bench/targets/raw-queue.ts', [redis.url, 'paced', String(seconds), String(LIGHT_RATE)]);
+      children.push(producer);
+      await producer.waitFor('result', (seconds + 60) * 1000);
+      await waitFor('worker to drain the queue', async () => (await admin.llen('{alertworks}:notify:wait')) === 0, 60_000, 100).catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 300));
+      worker.proc.kill('SIGTERM');
+      const r = (await worker.waitFor('result', 20_000)) as { jobs: number; p50: number; p99: number; max: number };
+      await worker.stop();
+      log(`raw BullMQ add -> job start at ${LIGHT_RATE} jobs/s: p50 ${r.p50} ms, p99 ${r.p99} ms, max ${r.max} ms over ${r.jobs} jobs`);
+      return r;
+    };
     const rate = Math.max(10, Math.round(single.requestsPerSecond / 2));
     const started = await jobStart(rate);
     const light = await jobStart(LIGHT_RATE);
+    const rawStart = await rawJobStart();
     await receiver.stop();
 
     const targets: Target[] = [
@@ -207,11 +227,12 @@ export async function benchIngest(): Promise<IngestFigures> {
         ['ingest 50 alerts/req (alerts/s)', fmt(fifty.requestsPerSecond * 50), String(fifty.latencyMs.p50), String(fifty.latencyMs.p99), fmt(cpu.fifty), `${fiftyRatio.toFixed(2)} of addBulk`],
         ['duplicates 50 alerts/req (alerts/s)', fmt(duplicate.requestsPerSecond * 50), String(duplicate.latencyMs.p50), String(duplicate.latencyMs.p99), '', `${((duplicate.requestsPerSecond) / fifty.requestsPerSecond).toFixed(2)} of unique 50`],
         [`receipt -> job start at ${rate}/s (ms)`, `${started.jobs} jobs`, String(started.p50), String(started.p99), `worker ${started.workerCores.toFixed(2)} cores`, ''],
-        [`receipt -> job start at ${LIGHT_RATE}/s (ms)`, `${light.jobs} jobs`, String(light.p50), String(light.p99), `worker ${light.workerCores.toFixed(2)} cores`, ''],
+        [`receipt -> job start at ${LIGHT_RATE}/s (ms)`, `${light.jobs} jobs`, String(light.p50), String(light.p99), `worker ${light.workerCores.toFixed(2)} cores`, `p99 ${(light.p99 / Math.max(1, rawStart.p99)).toFixed(2)}x raw`],
+        [`baseline 3: raw add -> job start at ${LIGHT_RATE}/s (ms)`, `${rawStart.jobs} jobs`, String(rawStart.p50), String(rawStart.p99), '', '1.00'],
       ],
     )}\n\n${targetsTable(targets)}\n`);
     if (single.non2xx + fifty.non2xx + started.load.non2xx > 0) log(`WARNING: non-2xx answers: single ${single.non2xx}, fifty ${fifty.non2xx}, latency run ${started.load.non2xx}`);
-    return { cpu, rawAdd: add.jobsPerSecond, rawAddBulk: bulk.jobsPerSecond, bareHono, single, fifty, duplicate, jobStart: started, jobStartLight: light, targets };
+    return { cpu, rawAdd: add.jobsPerSecond, rawAddBulk: bulk.jobsPerSecond, bareHono, single, fifty, duplicate, jobStart: started, jobStartLight: light, rawJobStart: rawStart, targets };
   } finally {
     await Promise.allSettled(children.map((c) => c.stop()));
     admin.disconnect();

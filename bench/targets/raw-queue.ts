@@ -2,7 +2,10 @@
  * Baseline 1: raw BullMQ throughput, as its own process. `add` (one job per call) or
  * `addBulk` (50 per call), with the same job options, connection settings and job data size
  * as the receiver uses, `concurrency` calls in flight, for `seconds`.
+ * `paced` adds one job at a time at RATE per second (receivedAt = the moment of the add): the
+ * baseline for receipt-to-job-start latency.
  * Usage: raw-queue.ts REDIS_URL add|addBulk SECONDS CONCURRENCY
+ *        raw-queue.ts REDIS_URL paced SECONDS RATE
  */
 import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
@@ -33,6 +36,24 @@ const jobData = (id: string): AlertJobData => ({
   dedupKey: id,
   receivedAt: Date.now(),
 });
+
+if (mode === 'paced') {
+  const rate = Number(concurrencyArg);
+  const total = Math.round(rate * Number(secondsArg));
+  const t0 = Date.now();
+  const pending: Promise<unknown>[] = [];
+  for (let i = 0; i < total; i++) {
+    const wait = t0 + (i * 1000) / rate - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const id = randomUUID();
+    pending.push(queue.add('notify', jobData(id), { jobId: id }));
+  }
+  await Promise.all(pending);
+  tell('result', { mode, jobs: total, seconds: (Date.now() - t0) / 1000 });
+  await queue.close();
+  connection.disconnect();
+  process.exit(0);
+}
 
 const end = Date.now() + Number(secondsArg) * 1000;
 const latencies: number[] = [];

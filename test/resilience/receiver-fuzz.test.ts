@@ -177,9 +177,11 @@ describe('receiver fuzzed with malformed and hostile payloads', () => {
     const failures: { kind: string; status: number; body: string }[] = [];
     const statuses: string[] = [];
     let next = 0;
+    let rssHalfway = 0;
     await Promise.all(
       Array.from({ length: 8 }, async () => {
         while (next < cases.length) {
+          if (next === cases.length / 2) rssHalfway = rssMiB(service.proc.pid!);
           const c = cases[next++]!;
           const status = await send(service.url, c);
           statuses.push(`${c.kind} ${status}`);
@@ -190,7 +192,7 @@ describe('receiver fuzzed with malformed and hostile payloads', () => {
     );
     const rssAfter = rssMiB(service.proc.pid!);
     const byOutcome = Object.fromEntries([...tally(statuses)].sort());
-    console.info(`fuzz: ${cases.length} cases; RSS ${rssBefore.toFixed(0)} -> ${rssAfter.toFixed(0)} MiB; outcomes ${JSON.stringify(byOutcome)}`);
+    console.info(`fuzz: ${cases.length} cases; RSS ${rssBefore.toFixed(0)} -> ${rssHalfway.toFixed(0)} (halfway) -> ${rssAfter.toFixed(0)} MiB; outcomes ${JSON.stringify(byOutcome)}`);
 
     expect(failures).toEqual([]);
     expect(statuses).toHaveLength(CASES);
