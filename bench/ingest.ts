@@ -24,6 +24,7 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const seconds = figureSeconds();
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const LIGHT_RATE = 50;
+const workerEnv: Record<string, string> = process.env.BENCH_WORKER_CONCURRENCY ? { BENCH_WORKER_CONCURRENCY: process.env.BENCH_WORKER_CONCURRENCY } : {};
 
 interface JobStart {
   rate: number;
@@ -172,7 +173,7 @@ export async function benchIngest(): Promise<IngestFigures> {
     // at a light load, for the floor. The worker's CPU use tells whether it kept up.
     const jobStart = async (rate: number) => {
       await flush();
-      const worker = startNode('bench/targets/noop-worker.ts', [redis.url]);
+      const worker = startNode('bench/targets/noop-worker.ts', [redis.url], { env: workerEnv });
       children.push(worker);
       await worker.waitFor('ready');
       const cpu0 = cpuSeconds(worker.proc.pid!);
@@ -192,7 +193,7 @@ export async function benchIngest(): Promise<IngestFigures> {
     // this machine (on a busy machine every hop waits for a core).
     const rawJobStart = async () => {
       await flush();
-      const worker = startNode('bench/targets/noop-worker.ts', [redis.url]);
+      const worker = startNode('bench/targets/noop-worker.ts', [redis.url], { env: workerEnv });
       children.push(worker);
       await worker.waitFor('ready');
       const producer = startNode('bench/targets/raw-queue.ts', [redis.url, 'paced', String(seconds), String(LIGHT_RATE)]);

@@ -16,7 +16,9 @@ import { percentile } from '../support/report.js';
 import { tell } from '../support/child.js';
 
 const url = process.argv[2] ?? '';
-const config = parseConfig(`redis: { url: "${url}" }\n`, 'bench', {});
+// BENCH_WORKER_CONCURRENCY: jobs at once (the product's default is jobs.concurrency, 8).
+const concurrency = process.env.BENCH_WORKER_CONCURRENCY;
+const config = parseConfig(`redis: { url: "${url}" }\n${concurrency ? `jobs: { concurrency: ${Number(concurrency)} }\n` : ''}`, 'bench', {});
 const logger = createLogger({ level: 'silent' });
 const redis = createRedis(url, 'worker');
 const notifier = new LogNotifier(logger, '#ops');
