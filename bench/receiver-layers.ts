@@ -26,7 +26,7 @@ const qs = new QueueSet(conn, config, ['notify']);
 const routes = compileRoutes(config.routes);
 const mode = process.argv[2];
 let app: Hono;
-if (mode === 'full') app = createApp({ config, queues: qs, redis: conn, logger: createLogger({ level: 'silent' }) });
+if (mode === 'full') app = createApp({ config, queues: qs, redis: conn, logger: createLogger({ level: process.env.LAYER_LOG_LEVEL ?? 'silent' }) });
 else {
   app = new Hono();
   app.post('/hooks/alertmanager', async (c) => {
