@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { AppConfig } from '../src/config/schema.js';
 import type { Logger } from '../src/observability/logger.js';
 import type { IncidentThreads } from '../src/notify/threads.js';
+import type { MaintenanceWindow } from './maintenance.js';
 
 /** Fields every check has, whatever its type (see DESIGN.md `checks:`). */
 export interface CheckBase {
@@ -16,6 +17,12 @@ export interface CheckBase {
   failureThreshold: number;
   /** Consecutive successes before UP again. */
   successThreshold: number;
+  /** uptime (default) or dependency; only changes defaults and message wording. */
+  kind?: 'uptime' | 'dependency';
+  /** Reminder interval while DOWN; 0 = none. @defaultValue 1h */
+  remindEveryMs?: number;
+  /** This check's maintenance windows (see jobs/maintenance.ts). @defaultValue none */
+  maintenance?: readonly MaintenanceWindow[];
 }
 
 /** Why a probe failed: a fixed set, used as a metric label (`alertworks_check_failures_total{reason}`). */

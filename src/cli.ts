@@ -4,6 +4,7 @@ import { DEFAULT_CONFIG_PATH, loadConfig } from './config/load.js';
 import { logger } from './observability/logger.js';
 import { run, StartupError, type Role } from './main.js';
 import { cliCommands, type CliCommand } from './cli/commands.js';
+import { startTracing } from './observability/otel-sdk.js';
 
 const HELP = `alertworks — Alertmanager-driven automation for self-hosted Prometheus stacks
 
@@ -57,11 +58,19 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`alertworks: unknown command "${command}"\n\n${HELP}`);
       return 2;
     }
-    const config = loadConfig(configPath);
-    const service = await run({ role: command as Role, config, insecureNoAuth: values['insecure-no-auth'] === true });
-    await waitForSignal();
-    await service.stop();
-    return 0;
+    // Before anything creates a span; a no-op unless an OTLP endpoint is set (OTEL_SDK_DISABLED wins).
+    const tracing = startTracing(process.env, logger);
+    try {
+      const config = loadConfig(configPath);
+      const service = await run({ role: command as Role, config, insecureNoAuth: values['insecure-no-auth'] === true });
+      if (tracing.enabled) logger.info({ otel_service_name: process.env.OTEL_SERVICE_NAME || 'alertworks' }, 'tracing: exporting spans over OTLP/HTTP');
+      await waitForSignal();
+      await service.stop();
+      return 0;
+    } finally {
+      // Flush the spans of the last jobs (bounded) before the process leaves.
+      await tracing.shutdown();
+    }
   } catch (err) {
     if (err instanceof ConfigError || err instanceof StartupError) {
       process.stderr.write(`alertworks: ${err.message}\n`);

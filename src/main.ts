@@ -11,6 +11,8 @@ import { startWorkers, type RunningWorkers } from './worker/run-workers.js';
 import { actions } from '../workers/registry.js';
 import { createNotifier } from './notify/create-notifier.js';
 import { IncidentThreads } from './notify/threads.js';
+import { CHECKS_QUEUE, startCheckScheduler, type RunningCheckScheduler } from '../jobs/scheduler.js';
+import { pushReporter } from './observability/pushgateway.js';
 
 export type Role = 'serve' | 'work' | 'all';
 
@@ -32,9 +34,9 @@ export class StartupError extends Error {
   override name = 'StartupError';
 }
 
-/** Queue names the receiver writes to and the workers read from. */
+/** Every queue: one per action (the receiver writes, workers read) and the checks queue. */
 export function queueNames(): string[] {
-  return actions.map((a) => a.name);
+  return [...actions.map((a) => a.name), CHECKS_QUEUE];
 }
 
 export async function run(options: RunOptions): Promise<RunningService> {
@@ -79,12 +81,25 @@ export async function run(options: RunOptions): Promise<RunningService> {
 
   let workers: RunningWorkers | undefined;
   let stateRedis: ReturnType<typeof createRedis> | undefined;
+  let checks: RunningCheckScheduler | undefined;
   if (working) {
     stateRedis = createRedis(config.redis.url, 'worker');
     const notifier = createNotifier(config, logger);
     const threads = new IncidentThreads(stateRedis, notifier, config.redis.prefix);
-    workers = await startWorkers(config, actions, { config, redis: stateRedis, notifier, threads, logger, env }, logger);
+    const { pushgateway } = config;
+    pushReporter.start({
+      url: pushgateway.url,
+      instance: pushgateway.instance,
+      intervalMs: pushgateway.interval,
+      timeoutMs: pushgateway.timeout,
+      minPushIntervalMs: pushgateway.minPushInterval,
+      queueCounts: () => queues.counts(),
+      logger,
+    });
+    workers = await startWorkers(config, actions, { config, redis: stateRedis, notifier, threads, logger, env }, logger, pushReporter);
     logger.info({ queues: queueNames(), notifier: notifier.kind, dryRun: config.dryRun }, 'workers started');
+    // Always started: with no checks configured it still removes schedules of checks that left the config.
+    checks = await startCheckScheduler({ config, redis: stateRedis, threads, logger });
   }
 
   let stopping: Promise<void> | undefined;
@@ -94,7 +109,10 @@ export async function run(options: RunOptions): Promise<RunningService> {
       stopping ??= (async () => {
         logger.info('shutting down: no new requests, letting active jobs finish');
         if (server) await closeServer(server as Server);
+        await checks?.close();
         await workers?.close(config.jobs.shutdownTimeout);
+        // Last push while Redis is still open, so queue sizes are fresh; bounded by its timeout.
+        if (working) await pushReporter.stop();
         // With Redis away, close/quit would wait for a reconnect: bound them, then drop.
         await withTimeout(queues.close(), 2_000, 'closing queues').catch(() => undefined);
         await Promise.allSettled([closeRedis(redis), stateRedis && closeRedis(stateRedis)]);

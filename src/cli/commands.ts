@@ -1,3 +1,6 @@
+import { checkRunCommand } from './check-run.js';
+import { volumePlanCommand } from './volume-plan.js';
+
 export interface CliContext {
   args: string[];
   configPath: string;
@@ -13,4 +16,4 @@ export interface CliCommand {
   run(ctx: CliContext): Promise<number>;
 }
 
-export const cliCommands: CliCommand[] = [];
+export const cliCommands: CliCommand[] = [volumePlanCommand, checkRunCommand];

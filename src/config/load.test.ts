@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../errors.js';
 import { loadConfig, parseConfig } from './load.js';
@@ -82,5 +83,9 @@ describe('config: valid files', () => {
   it('the shipped config/alertworks.yaml is valid and safe (dry-run)', () => {
     const config = loadConfig('config/alertworks.yaml', {});
     expect(config.dryRun).toBe(true);
+  });
+
+  it.each(readdirSync('config/examples').filter((f) => f.endsWith('.yaml')))('documented example config/examples/%s is valid', (file) => {
+    expect(() => loadConfig(`config/examples/${file}`, {})).not.toThrow();
   });
 });

@@ -6,6 +6,7 @@ import { coreSchema, routeSchema, type AppConfig, type RouteConfig } from './sch
 import { expandEnv } from './expand-env.js';
 import { actions } from '../../workers/registry.js';
 import { checkTypes } from '../../jobs/registry.js';
+import { checkRunnerSchema } from '../../jobs/check-runner-settings.js';
 import { isSecretName, registerSecret } from '../observability/redact.js';
 
 export const DEFAULT_CONFIG_PATH = 'config/alertworks.yaml';
@@ -26,6 +27,7 @@ const ENV_OVERRIDES: { env: string; path: string[]; parse?: (v: string) => unkno
   { env: 'GITHUB_API_URL', path: ['github', 'apiUrl'] },
   { env: 'HCLOUD_TOKEN', path: ['hetzner', 'token'] },
   { env: 'HCLOUD_ENDPOINT', path: ['hetzner', 'endpoint'] },
+  { env: 'PUSHGATEWAY_URL', path: ['pushgateway', 'url'] },
   { env: 'DRY_RUN', path: ['dryRun'], parse: parseBool },
 ];
 
@@ -43,8 +45,9 @@ function buildRootSchema() {
   const checkSchema =
     checkTypes.length === 0
       ? z.never({ message: 'no check types are registered' })
-      : z.union(checkTypes.map((t) => t.schema) as unknown as [z.ZodType, z.ZodType, ...z.ZodType[]]);
-  return coreSchema.extend({ ...sections, checks: z.array(checkSchema).default([]) });
+      : // Discriminated on `type`, so an error names the field of the right type (a union reports every option).
+        z.discriminatedUnion('type', checkTypes.map((t) => t.schema) as unknown as [z.core.$ZodTypeDiscriminable, ...z.core.$ZodTypeDiscriminable[]]);
+  return coreSchema.extend({ ...sections, checks: z.array(checkSchema).default([]), checkRunner: checkRunnerSchema });
 }
 
 function formatPath(path: readonly PropertyKey[]): string {
@@ -108,6 +111,8 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
     if (names.has(check.name)) problems.push(`checks[${i}].name: duplicate check name "${check.name}"`);
     names.add(check.name);
   });
+  const canary = (parsed.checkRunner as { canary?: string } | undefined)?.canary;
+  if (canary !== undefined && !names.has(canary)) problems.push(`checkRunner.canary: no check named "${canary}"`);
 
   const sections: Record<string, unknown> = {};
   for (const action of actions) {

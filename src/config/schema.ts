@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { durationMs } from './duration.js';
+import type { CheckRunnerSettings } from '../../jobs/check-runner-settings.js';
 
 const MiB = 1024 * 1024;
 
@@ -54,6 +55,23 @@ export const jobsSchema = z.strictObject({
   shutdownTimeout: durationMs.default(30_000),
 });
 
+/** Pushgateway reporting (docs/observability.md). Without a url nothing is pushed. */
+export const pushgatewaySchema = z.strictObject({
+  /** Base URL, e.g. http://pushgateway:9091. Env: PUSHGATEWAY_URL. */
+  url: z
+    .union([z.literal(''), z.string().regex(/^https?:\/\/[^\s/]+/, 'must be an http:// or https:// URL, e.g. http://pushgateway:9091')])
+    .optional()
+    .transform((v) => v || undefined),
+  /** The `instance` grouping label. @defaultValue the host name */
+  instance: z.string().min(1).optional(),
+  /** How often queue sizes are read and every group is pushed. @defaultValue 30s */
+  interval: durationMs.refine((ms) => ms >= 1_000, 'must be at least 1s').default(30_000),
+  /** Per-push time budget; a slower Pushgateway counts as a failed push. @defaultValue 5s */
+  timeout: durationMs.refine((ms) => ms >= 100, 'must be at least 100ms').default(5_000),
+  /** A group is pushed at most once per this window after jobs finish (trailing). @defaultValue 1s */
+  minPushInterval: durationMs.default(1_000),
+});
+
 export const coreSchema = z.strictObject({
   server: serverSchema.prefault({}),
   redis: z
@@ -75,6 +93,7 @@ export const coreSchema = z.strictObject({
   /** Decide and report, change nothing outside. */
   dryRun: z.boolean().default(false),
   jobs: jobsSchema.prefault({}),
+  pushgateway: pushgatewaySchema.prefault({}),
   /** First match wins; unmatched alerts are counted and acknowledged. Absent: the actions' default routes. */
   routes: z.array(routeSchema).optional(),
 });
@@ -87,6 +106,8 @@ export interface AppConfig extends CoreConfig {
   sections: Readonly<Record<string, unknown>>;
   /** Checks, parsed by their type's schema. */
   checks: readonly (Record<string, unknown> & { name: string; type: string; intervalMs: number })[];
+  /** How checks run: concurrency, canary, global maintenance windows (jobs/check-runner-settings.ts). */
+  checkRunner: CheckRunnerSettings;
   /** Where the config came from, for messages. */
   source: string;
 }

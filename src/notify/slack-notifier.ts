@@ -3,6 +3,7 @@ import { PermanentError, RetryLaterError, TransientError } from '../errors.js';
 import { notificationsTotal } from '../observability/metrics.js';
 import { scrub, scrubDeep } from '../observability/redact.js';
 import { withClientSpan } from '../observability/tracing.js';
+import { tracedFetch } from '../observability/traced-fetch.js';
 import type { ChatMessage, ChatNotifier, ChatRef } from './notifier.js';
 
 /** Slack platform errors a retry can fix; every other `error` is permanent (bad token, channel...). */
@@ -35,6 +36,8 @@ export class SlackNotifier implements ChatNotifier {
       rejectRateLimitedCalls: true,
       timeout: options.timeoutMs ?? 10_000,
       logLevel: LogLevel.ERROR,
+      // Fills the slack.<method> client span with the HTTP attributes and sends traceparent.
+      fetch: tracedFetch,
     });
   }
 
@@ -52,7 +55,7 @@ export class SlackNotifier implements ChatNotifier {
   }
 
   private async call<T>(method: string, fn: () => Promise<T>): Promise<T> {
-    return withClientSpan(`slack.${method}`, { 'rpc.system': 'slack', 'rpc.method': method, 'server.address': 'slack' }, async () => {
+    return withClientSpan(`slack.${method}`, { 'rpc.system': 'slack', 'rpc.method': method }, async () => {
       try {
         const result = await fn();
         notificationsTotal.inc({ notifier: this.kind, outcome: 'sent' });

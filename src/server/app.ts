@@ -3,11 +3,10 @@ import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { routePath } from 'hono/route';
 import type { Redis } from 'ioredis';
-import { SpanKind } from '@opentelemetry/api';
+import { trace } from '@opentelemetry/api';
 import type { AppConfig } from '../config/schema.js';
 import type { Logger } from '../observability/logger.js';
 import { httpDuration, httpRequests, registry } from '../observability/metrics.js';
-import { withSpan } from '../observability/tracing.js';
 import { withTimeout } from '../redis.js';
 import { compileRoutes } from '../queue/routing.js';
 import { enqueueAlerts } from '../queue/enqueue.js';
@@ -15,6 +14,7 @@ import type { QueueSet } from '../queue/queues.js';
 import { alertsReceived } from '../observability/metrics.js';
 import { parsePayload } from './alertmanager-payload.js';
 import { requireAuth } from './auth.js';
+import { traceRequests } from './trace-requests.js';
 
 export interface AppDeps {
   config: AppConfig;
@@ -36,7 +36,7 @@ export function createApp(deps: AppDeps): Hono {
   // Request ids are carried by a child logger per request, not by AsyncLocalStorage: on
   // Node 20, entering an AsyncLocalStorage turns on promise hooks for the whole process, and
   // with BullMQ/ioredis making dozens of promises per request that tripled the receiver's
-  // CPU per webhook (measured: 243 -> 702 µs per single-alert request, bench/ingest.ts).
+  // CPU per webhook (measured: 243 -> 702 µs per single-alert request, bench/receiver-layers.ts).
   const requestLogs = new WeakMap<Request, Logger>();
   const requestLog = (c: Context): Logger => requestLogs.get(c.req.raw) ?? logger;
 
@@ -51,6 +51,7 @@ export function createApp(deps: AppDeps): Hono {
     httpRequests.inc({ method: c.req.method, route, status: String(c.res.status) });
     httpDuration.observe({ method: c.req.method, route }, seconds);
   });
+  app.use('*', traceRequests());
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
 
@@ -76,32 +77,33 @@ export function createApp(deps: AppDeps): Hono {
       alertsReceived.inc({ alertname: '', status: '', outcome: 'rejected' });
       return c.json({ error: `body larger than ${config.server.bodyLimitBytes} bytes` }, 413);
     }),
-    async (c) =>
-      withSpan('hooks.alertmanager', { 'http.request.method': 'POST', 'http.route': '/hooks/alertmanager' }, async (span) => {
-        let body: unknown;
-        try {
-          body = JSON.parse(await c.req.text());
-        } catch {
-          alertsReceived.inc({ alertname: '', status: '', outcome: 'rejected' });
-          return c.json({ error: 'body is not valid JSON' }, 400);
-        }
-        const parsed = parsePayload(body);
-        if (!parsed.ok) {
-          alertsReceived.inc({ alertname: '', status: '', outcome: 'rejected' });
-          return c.json({ error: `not an Alertmanager v4 payload: ${parsed.reason}` }, 400);
-        }
-        span.setAttribute('alertworks.alerts', parsed.payload.alerts.length);
-        try {
-          const outcome = await withTimeout(enqueueAlerts(parsed.payload, routes, queues), config.server.enqueueTimeout, 'storing jobs');
-          requestLog(c).info({ ...outcome, receiver: parsed.payload.receiver, groupKey: parsed.payload.groupKey }, 'webhook accepted');
-          return c.json(outcome, 200);
-        } catch (err) {
-          // 503, never 429: Alertmanager retries 5xx and transport errors, so nothing is lost.
-          requestLog(c).warn({ err }, 'could not store jobs; answering 503 so Alertmanager retries');
-          c.header('Retry-After', '5');
-          return c.json({ error: 'cannot store jobs right now (queue store unavailable); retry later' }, 503);
-        }
-      }, SpanKind.SERVER),
+    async (c) => {
+      // The request's SERVER span (trace-requests.ts) is named hooks.alertmanager.
+      const span = trace.getActiveSpan();
+      let body: unknown;
+      try {
+        body = JSON.parse(await c.req.text());
+      } catch {
+        alertsReceived.inc({ alertname: '', status: '', outcome: 'rejected' });
+        return c.json({ error: 'body is not valid JSON' }, 400);
+      }
+      const parsed = parsePayload(body);
+      if (!parsed.ok) {
+        alertsReceived.inc({ alertname: '', status: '', outcome: 'rejected' });
+        return c.json({ error: `not an Alertmanager v4 payload: ${parsed.reason}` }, 400);
+      }
+      span?.setAttribute('alertworks.alerts', parsed.payload.alerts.length);
+      try {
+        const outcome = await withTimeout(enqueueAlerts(parsed.payload, routes, queues), config.server.enqueueTimeout, 'storing jobs');
+        requestLog(c).info({ ...outcome, receiver: parsed.payload.receiver, groupKey: parsed.payload.groupKey }, 'webhook accepted');
+        return c.json(outcome, 200);
+      } catch (err) {
+        // 503, never 429: Alertmanager retries 5xx and transport errors, so nothing is lost.
+        requestLog(c).warn({ err }, 'could not store jobs; answering 503 so Alertmanager retries');
+        c.header('Retry-After', '5');
+        return c.json({ error: 'cannot store jobs right now (queue store unavailable); retry later' }, 503);
+      }
+    },
   );
 
   deps.extend?.(app, auth);

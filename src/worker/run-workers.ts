@@ -1,17 +1,19 @@
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { context, propagation, SpanKind } from '@opentelemetry/api';
+import { context, propagation, SpanKind, type Span } from '@opentelemetry/api';
 import type { AppConfig } from '../config/schema.js';
 import { AlertworksError, RetryLaterError, errorCode } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { withLogContext } from '../observability/context.js';
 import { jobDuration, jobsTotal } from '../observability/metrics.js';
 import { scrub } from '../observability/redact.js';
-import { withSpan } from '../observability/tracing.js';
+import { recordError, tracer } from '../observability/tracing.js';
 import type { Action, ActionProcessor, ActionRuntime, AlertJob } from '../../workers/action.js';
 import { closeRedis, createRedis, withTimeout } from '../redis.js';
 
 export interface JobObserver {
+  /** Called when a job starts running (active-jobs gauge). */
+  onJobStarted?(info: { queue: string; action: string }): void;
   /** Called after every job, whatever its outcome (Pushgateway reporting hooks in here). */
   onJobFinished?(info: { queue: string; action: string; outcome: string; durationSeconds: number }): void;
 }
@@ -72,21 +74,32 @@ export function wrapProcessor(action: Action<any>, processor: ActionProcessor, l
     const parent = propagation.extract(context.active(), { traceparent: job.data.traceparent, tracestate: job.data.tracestate });
     return context.with(parent, () =>
       withLogContext({ job_id: job.id, queue: job.queueName, action: action.name }, () =>
-        withSpan(
-          `${action.name.replace(/-/g, '_')}.process`,
-          { 'messaging.system': 'bullmq', 'messaging.destination.name': job.queueName, 'messaging.message.id': job.id ?? '', 'messaging.operation.type': 'process' },
-          () => runJob(action, processor, job, token, logger, observer),
-          SpanKind.CONSUMER,
+        tracer.startActiveSpan(
+          // `job.<action>`: one consumer span per attempt, child of the webhook request that queued it.
+          `job.${action.name}`,
+          {
+            kind: SpanKind.CONSUMER,
+            attributes: {
+              'messaging.system': 'bullmq',
+              'messaging.destination.name': job.queueName,
+              'messaging.message.id': job.id ?? '',
+              'messaging.operation.type': 'process',
+              'messaging.operation.name': 'process',
+              'alertworks.job.attempt': job.attemptsMade + 1,
+            },
+          },
+          (span) => runJob(action, processor, job, token, logger, observer, span).finally(() => span.end()),
         ),
       ),
     );
   };
 }
 
-async function runJob(action: Action<any>, processor: ActionProcessor, job: AlertJob, token: string | undefined, logger: Logger, observer: JobObserver) {
+async function runJob(action: Action<any>, processor: ActionProcessor, job: AlertJob, token: string | undefined, logger: Logger, observer: JobObserver, span?: Span) {
   const started = process.hrtime.bigint();
   const labels = { queue: job.queueName, action: action.name };
   let outcome = 'failed';
+  notify(logger, () => observer.onJobStarted?.(labels));
   try {
     const result = await processor(job);
     outcome = result.outcome;
@@ -94,6 +107,8 @@ async function runJob(action: Action<any>, processor: ActionProcessor, job: Aler
     return result;
   } catch (err) {
     const code = errorCode(err);
+    // The original error, with its stable code as error.type (not the BullMQ wrapper thrown below).
+    if (span) recordError(span, err);
     if (err instanceof RetryLaterError) {
       outcome = 'delayed';
       logger.info({ code, delayMs: err.delayMs }, 'job delayed: remote side asked to retry later');
@@ -115,7 +130,17 @@ async function runJob(action: Action<any>, processor: ActionProcessor, job: Aler
     const durationSeconds = Number(process.hrtime.bigint() - started) / 1e9;
     jobsTotal.inc({ ...labels, outcome });
     jobDuration.observe(labels, durationSeconds);
-    observer.onJobFinished?.({ ...labels, outcome, durationSeconds });
+    span?.setAttribute('alertworks.job.outcome', outcome);
+    notify(logger, () => observer.onJobFinished?.({ ...labels, outcome, durationSeconds }));
+  }
+}
+
+/** Observers report on jobs; a bug in one must never fail the job it reports on. */
+function notify(logger: Logger, call: () => void): void {
+  try {
+    call();
+  } catch (err) {
+    logger.warn({ err }, 'job observer failed');
   }
 }
 

@@ -108,8 +108,9 @@ describe('notify action with the Slack Web API fake', () => {
       slack.injectFaults({ kind: 'http', status: 503 });
       await post(alert('trans-1', 'firing'));
       await waitFor('retried and delivered', () => slack.messages.some((m) => m.text.includes('trans-1')));
-      const done = (await queue.getJobs(['completed'])).find((j) => j.data.alert.fingerprint === 'trans-1');
-      expect(done?.attemptsMade).toBe(2);
+      // The message lands just before the job is marked completed: wait for the state.
+      const done = await waitFor('job completed', async () => (await queue.getJobs(['completed'])).find((j) => j.data.alert.fingerprint === 'trans-1'));
+      expect(done.attemptsMade).toBe(2);
     } finally {
       await queue.close();
     }

@@ -1,4 +1,5 @@
 import { createServer, createSecureContext, type Server, type TLSSocket } from 'node:tls';
+import { generateKeyPairSync } from 'node:crypto';
 import forge from 'node-forge';
 
 const DAY_MS = 86_400_000;
@@ -23,14 +24,26 @@ export interface CertOptions {
   issuer?: GeneratedCert;
   isCa?: boolean;
   /** Reuse a key pair (RSA generation is the slow part; a fingerprint still differs by serial and dates). */
-  keys?: forge.pki.rsa.KeyPair;
+  keys?: TestKeyPair;
   organization?: string;
 }
 
 let serial = Math.floor(Math.random() * 1_000_000);
 
-export function generateKeys(): forge.pki.rsa.KeyPair {
-  return forge.pki.rsa.generateKeyPair({ bits: 2048, e: 0x10001 });
+/** A forge key pair plus its private key as PEM, written by OpenSSL. */
+export interface TestKeyPair extends forge.pki.rsa.KeyPair {
+  privateKeyPem: string;
+}
+
+/**
+ * RSA keys come from Node's crypto (OpenSSL), not forge: forge sometimes serializes a private
+ * key integer with a redundant leading zero, which OpenSSL 3 rejects as "illegal padding" —
+ * a test that fails one run in many. Forge still signs with the parsed key.
+ */
+export function generateKeys(): TestKeyPair {
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, publicExponent: 0x10001, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+  const key = forge.pki.privateKeyFromPem(privateKey) as forge.pki.rsa.PrivateKey;
+  return { privateKey: key, publicKey: forge.pki.setRsaPublicKey(key.n, key.e), privateKeyPem: privateKey };
 }
 
 /** One X.509 certificate (node-forge), signed by `issuer` or self-signed. */
@@ -72,7 +85,7 @@ export function generateCert(options: CertOptions): GeneratedCert {
   return {
     cert,
     certPem: forge.pki.certificateToPem(cert),
-    keyPem: forge.pki.privateKeyToPem(keys.privateKey),
+    keyPem: keys.privateKeyPem,
     key: keys.privateKey,
     publicKey: keys.publicKey,
   };

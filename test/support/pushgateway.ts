@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { ManagedBinary } from './binary.js';
 import { freePort } from './ports.js';
 
@@ -12,7 +13,9 @@ export class Pushgateway {
     const p = port ?? (await freePort());
     const bin = new ManagedBinary(
       process.env.PUSHGATEWAY_BIN ?? 'prometheus-pushgateway',
-      () => [`--web.listen-address=127.0.0.1:${p}`, '--log.level=warn'],
+      // Debian's build persists to /var/lib/prometheus/pushgateway.data by default, which every
+      // test run would share (and load stale groups from): keep it in this run's own directory.
+      (dir) => [`--web.listen-address=127.0.0.1:${p}`, `--persistence.file=${join(dir, 'pushgateway.data')}`, '--log.level=warn'],
       `http://127.0.0.1:${p}/-/ready`,
       'pushgateway',
     );

@@ -1,0 +1,130 @@
+import type { Redis } from 'ioredis';
+import type { AppConfig } from '../src/config/schema.js';
+import type { IncidentThreads } from '../src/notify/threads.js';
+import type { Logger } from '../src/observability/logger.js';
+import type { CheckBase } from './check-type.js';
+import { checkStateKey, failingSetKey, readCheckState } from './check-state.js';
+import { connectivityBackMessage, connectivityLostMessage, downMessage, maintenanceMessage, reminderMessage, upMessage } from './check-messages.js';
+import { activeWindow } from './maintenance.js';
+import { DEFAULT_REMIND_EVERY_MS } from './checks/base.js';
+
+export interface AnnounceDeps {
+  config: AppConfig;
+  redis: Redis;
+  threads: IncidentThreads;
+  logger: Logger;
+}
+
+/** One Slack thread per check outage: incident n of check `name`. */
+export function checkIncident(name: string, incident: number): string {
+  return `check:${name}:${incident}`;
+}
+
+const globalMaintenanceKey = (prefix: string) => `${prefix}:checks:maintenance`;
+const connectivityLostKey = (prefix: string) => `${prefix}:checks:connectivity-lost`;
+
+/**
+ * Brings chat in line with the recorded state: says DOWN for an unannounced outage, UP for an
+ * announced one that ended, a reminder every remindEvery while down; nothing while held by a
+ * maintenance window or lost connectivity. Every message has a step, and "what chat heard" is
+ * stored after it, so a crash or retry at any point repeats no message.
+ */
+export async function announce(check: CheckBase, now: number, deps: AnnounceDeps): Promise<void> {
+  const { redis, config, threads } = deps;
+  const prefix = config.redis.prefix;
+  const held = (await globalHold(now, deps)) | (await checkMaintenance(check, now, deps));
+  if (held) return;
+
+  // Serialize per check: two replicas announcing one check at once would race on `announced`.
+  const lockKey = `${checkStateKey(prefix, check.name)}:announce-lock`;
+  if ((await redis.set(lockKey, String(now), 'PX', 30_000, 'NX')) !== 'OK') return;
+  try {
+    const s = await readCheckState(redis, prefix, check.name);
+    const key = checkStateKey(prefix, check.name);
+    if (s.announced === 'down' && s.announcedIncident !== undefined && (s.state !== 'down' || s.announcedIncident !== s.incident)) {
+      // The announced outage is over (maybe a new one began since, e.g. during maintenance).
+      const ended = s.state === 'down' ? { ...s, since: s.downSince } : s;
+      await threads.say(checkIncident(check.name, s.announcedIncident), upMessage(check, ended), { step: 'up' });
+      await redis.hset(key, 'announced', 'up');
+      s.announced = 'up';
+    }
+    if (s.state === 'down' && s.announced !== 'down') {
+      await threads.say(checkIncident(check.name, s.incident), downMessage(check, s), { step: 'down' });
+      await redis.hset(key, 'announced', 'down', 'announcedIncident', s.incident, 'lastRemindAt', now);
+      return;
+    }
+    const remindEvery = check.remindEveryMs ?? DEFAULT_REMIND_EVERY_MS;
+    if (s.state === 'down' && remindEvery > 0 && now - (s.lastRemindAt ?? now) >= remindEvery) {
+      const n = Math.floor((now - (s.since ?? now)) / remindEvery);
+      await threads.say(checkIncident(check.name, s.incident), reminderMessage(check, s, now), { step: `remind:${n}` });
+      await redis.hset(key, 'lastRemindAt', now);
+    }
+  } finally {
+    await redis.del(lockKey);
+  }
+}
+
+/**
+ * Per-check maintenance: says "entered" once per window occurrence and "left" once after it.
+ * Returns 1 while the check is in a window.
+ */
+async function checkMaintenance(check: CheckBase, now: number, deps: AnnounceDeps): Promise<number> {
+  const { redis, threads, config } = deps;
+  const key = checkStateKey(config.redis.prefix, check.name);
+  const window = activeWindow(check.maintenance, now);
+  const current = await redis.hget(key, 'maintenanceWindow');
+  if (window) {
+    if (current !== String(window.startMs) && (await redis.hsetnx(`${key}:maintenance-said`, `enter:${window.startMs}`, '1'))) {
+      await threads.say(`check:${check.name}:maintenance:${window.startMs}`, maintenanceMessage(`*${check.name}*`, true, window.reason, window.endMs), { step: 'enter' });
+    }
+    await redis.hset(key, 'maintenanceWindow', window.startMs);
+    return 1;
+  }
+  if (current) {
+    if (await redis.hsetnx(`${key}:maintenance-said`, `leave:${current}`, '1')) {
+      await threads.say(`check:${check.name}:maintenance:${current}`, maintenanceMessage(`*${check.name}*`, false, 'window ended'), { step: 'leave' });
+    }
+    await redis.hdel(key, 'maintenanceWindow');
+    await redis.expire(`${key}:maintenance-said`, 30 * 86_400);
+  }
+  return 0;
+}
+
+/**
+ * Holds shared by all checks: a global maintenance window, or lost connectivity (canary failing
+ * with most checks). Each is entered and left with one message, claimed atomically
+ * (SET ... GET / GETDEL), so however many checks and replicas notice it, it is said once.
+ */
+async function globalHold(now: number, deps: AnnounceDeps): Promise<number> {
+  const { redis, config, threads } = deps;
+  const prefix = config.redis.prefix;
+  let held = 0;
+
+  const window = activeWindow(config.checkRunner.maintenance, now);
+  if (window) {
+    const previous = await redis.set(globalMaintenanceKey(prefix), String(window.startMs), 'GET');
+    if (previous !== String(window.startMs)) {
+      await threads.say(`checks:maintenance:${window.startMs}`, maintenanceMessage('All checks', true, window.reason, window.endMs), { step: 'enter' });
+    }
+    held = 1;
+  } else {
+    const ended = await redis.getdel(globalMaintenanceKey(prefix));
+    if (ended) await threads.say(`checks:maintenance:${ended}`, maintenanceMessage('All checks', false, 'window ended'), { step: 'leave' });
+  }
+
+  const canary = config.checkRunner.canary;
+  if (!canary) return held;
+  const names = new Set(config.checks.map((c) => c.name));
+  const failing = (await redis.smembers(failingSetKey(prefix))).filter((n) => names.has(n));
+  const lost = failing.includes(canary) && failing.length > config.checkRunner.connectivityLossRatio * names.size;
+  if (lost) {
+    if ((await redis.set(connectivityLostKey(prefix), String(now), 'NX')) === 'OK') {
+      await threads.say(`checks:connectivity:${now}`, connectivityLostMessage(canary, failing.length, names.size), { step: 'lost' });
+    }
+    return 1;
+  }
+  // Back when the canary passes or most checks pass again (a canary broken on its own must not hold alerts forever).
+  const since = await redis.getdel(connectivityLostKey(prefix));
+  if (since) await threads.say(`checks:connectivity:${since}`, connectivityBackMessage(canary, Number(since), now), { step: 'back' });
+  return held;
+}

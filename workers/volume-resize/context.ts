@@ -1,0 +1,32 @@
+import type { HetznerClient } from '../../src/hetzner/client.js';
+import type { GitHubOps } from '../../src/github/client.js';
+import type { IncidentThreads } from '../../src/notify/threads.js';
+import type { Logger } from '../../src/observability/logger.js';
+import type { VolumeResizeSettings, VolumePolicy } from './settings.js';
+import type { VolumeResizeState } from './state.js';
+
+/** What the volume-resize steps share, built once per worker process. */
+export interface ResizeDeps {
+  settings: VolumeResizeSettings;
+  hetzner: HetznerClient;
+  /** Absent without GITHUB_TOKEN: the filesystem and Terraform steps say what to do instead. */
+  github?: GitHubOps;
+  state: VolumeResizeState;
+  threads: IncidentThreads;
+  logger: Logger;
+  /** Global DRY_RUN / config.dryRun. */
+  globalDryRun: boolean;
+}
+
+/** One allowlisted volume being handled by one job. */
+export interface VolumeJob {
+  id: number;
+  name: string;
+  /** Metric label: the volume's configured name, else its id (bounded by the allowlist). */
+  label: string;
+  policy: VolumePolicy;
+  incident: string;
+  jobId: string;
+  dedupKey: string;
+  labels: Readonly<Record<string, string>>;
+}

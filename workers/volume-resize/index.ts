@@ -1,0 +1,32 @@
+import { GitHubOps } from '../../src/github/client.js';
+import { HetznerClient } from '../../src/hetzner/client.js';
+import { defineAction } from '../action.js';
+import { processVolumeAlert } from './processor.js';
+import { volumeResizeSettingsSchema, type VolumeResizeSettings } from './settings.js';
+import { VolumeResizeState } from './state.js';
+
+/**
+ * Grows a Hetzner Cloud volume when `VolumeUsageCritical` fires: by a step, never past the cap,
+ * once per cooldown, inside an hourly budget; then grows the filesystem (workflow_dispatch)
+ * and opens the Terraform drift PR. Resolved alerts close the volume's Slack thread.
+ */
+export const volumeResizeAction = defineAction<VolumeResizeSettings>({
+  name: 'volume-resize',
+  description: 'Grow an allowlisted Hetzner Cloud volume, its filesystem and its Terraform size.',
+  settings: { key: 'volumeResize', schema: volumeResizeSettingsSchema },
+  defaultRoutes: [{ match: { alertname: 'VolumeUsageCritical' }, status: 'any' }],
+  create({ config, settings, redis, threads, logger }) {
+    const hetzner = new HetznerClient({ token: config.hetzner.token, endpoint: config.hetzner.endpoint });
+    const github = config.github.token ? new GitHubOps({ token: config.github.token, apiUrl: config.github.apiUrl }) : undefined;
+    const deps = {
+      settings,
+      hetzner,
+      github,
+      state: new VolumeResizeState(redis, config.redis.prefix),
+      threads,
+      logger: logger.child({ action: 'volume-resize' }),
+      globalDryRun: config.dryRun,
+    };
+    return (job) => processVolumeAlert(deps, job);
+  },
+});
