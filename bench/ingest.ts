@@ -252,4 +252,5 @@ function log(line: string): void {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   await benchIngest();
+  process.exit(0);
 }

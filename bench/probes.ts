@@ -130,6 +130,7 @@ async function workerRss(tmp: string, targetUrl: string): Promise<WorkerRss> {
     if (build.status !== 0) throw new Error('tsc build for the RSS measurement failed');
   }
   const redis = await RedisServer.start();
+  const admin = redis.client();
   const served = async () => Number(await (await fetch(new URL('/__served', targetUrl))).text());
   const interval = Number(process.env.BENCH_CHECK_INTERVAL_S ?? 30);
   const sample = async (checks: number): Promise<{ peak: number; probes: number }> => {
@@ -152,7 +153,7 @@ async function workerRss(tmp: string, targetUrl: string): Promise<WorkerRss> {
     if (proc.exitCode !== null) throw new Error(`worker with ${checks} checks exited ${proc.exitCode}`);
     proc.kill('SIGTERM');
     await new Promise((r) => proc.once('exit', r));
-    await redis.client().flushall();
+    await admin.flushall();
     return { peak: peak / 2 ** 20, probes: (await served()) - before };
   };
   try {
@@ -160,6 +161,7 @@ async function workerRss(tmp: string, targetUrl: string): Promise<WorkerRss> {
     const loaded = await sample(CHECKS);
     return { idleMiB: idle.peak, withChecksMiB: loaded.peak, checks: CHECKS, probesServed: loaded.probes, runtime: compiled ? 'compiled JS' : 'tsx' };
   } finally {
+    admin.disconnect();
     await redis.destroy();
     if (compiled) rmSync(compiled, { recursive: true, force: true });
   }
@@ -167,4 +169,5 @@ async function workerRss(tmp: string, targetUrl: string): Promise<WorkerRss> {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   await benchProbes();
+  process.exit(0);
 }
