@@ -24,6 +24,8 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const seconds = figureSeconds();
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const LIGHT_RATE = 50;
+/** BENCH_WORKER_CPU_PROF=DIR profiles the job-start worker(s) with --cpu-prof. */
+const workerProf = process.env.BENCH_WORKER_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_WORKER_CPU_PROF}`] : [];
 const workerEnv: Record<string, string> = process.env.BENCH_WORKER_CONCURRENCY ? { BENCH_WORKER_CONCURRENCY: process.env.BENCH_WORKER_CONCURRENCY } : {};
 
 interface JobStart {
@@ -173,7 +175,7 @@ export async function benchIngest(): Promise<IngestFigures> {
     // at a light load, for the floor. The worker's CPU use tells whether it kept up.
     const jobStart = async (rate: number) => {
       await flush();
-      const worker = startNode('bench/targets/noop-worker.ts', [redis.url], { env: workerEnv });
+      const worker = startNode('bench/targets/noop-worker.ts', [redis.url], { env: workerEnv, nodeFlags: workerProf });
       children.push(worker);
       await worker.waitFor('ready');
       const cpu0 = cpuSeconds(worker.proc.pid!);
@@ -193,7 +195,7 @@ export async function benchIngest(): Promise<IngestFigures> {
     // this machine (on a busy machine every hop waits for a core).
     const rawJobStart = async () => {
       await flush();
-      const worker = startNode('bench/targets/noop-worker.ts', [redis.url], { env: workerEnv });
+      const worker = startNode('bench/targets/noop-worker.ts', [redis.url], { env: workerEnv, nodeFlags: workerProf });
       children.push(worker);
       await worker.waitFor('ready');
       const producer = startNode('bench/targets/raw-queue.ts', [redis.url, 'paced', String(seconds), String(LIGHT_RATE)]);

@@ -37,7 +37,11 @@ const workers = await startWorkers(config, [noop], { config, redis, notifier, th
 await Promise.all(workers.workers.map((w) => w.waitUntilReady()));
 tell('ready');
 process.on('message', () => undefined);
-process.once('SIGTERM', () => {
+let stopping = false;
+// process.on, not once: a second SIGTERM while closing must not kill it (a --cpu-prof profile is written at exit).
+process.on('SIGTERM', () => {
+  if (stopping) return;
+  stopping = true;
   void (async () => {
     tell('result', { jobs: latencies.length, p50: percentile(latencies, 50), p90: percentile(latencies, 90), p99: percentile(latencies, 99), max: Math.max(0, ...latencies) });
     await workers.close(2_000);
