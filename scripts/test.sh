@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # `npm test`: installs what the suites need, type-checks, then runs every suite (unit,
 # integration against a private redis-server, end-to-end against the real Prometheus,
-# Alertmanager and Pushgateway binaries). Each suite starts and stops its own servers on
+# Alertmanager and Pushgateway binaries, and headless Chromium for the status page). Each suite starts and stops its own servers on
 # free loopback ports; nothing outside this machine is reached.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/ensure-deps.sh redis-server prometheus prometheus-alertmanager prometheus-pushgateway prometheus-blackbox-exporter
+bash scripts/ensure-deps.sh redis-server prometheus prometheus-alertmanager prometheus-pushgateway prometheus-blackbox-exporter docker-compose chromium
+echo "== operator kit: promtool rules and tests, amtool, Alertmanager routing, docker-compose config"
+bash scripts/ci-operator-kit.sh
 echo "== typecheck"
 npx tsc -p tsconfig.json --noEmit
 echo "== tests"

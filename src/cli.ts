@@ -11,17 +11,26 @@ const HELP = `alertworks — Alertmanager-driven automation for self-hosted Prom
 Usage:
   alertworks [serve|work|all] [--config FILE] [--insecure-no-auth]
       serve   HTTP receiver only (POST /hooks/alertmanager, /healthz, /readyz, /metrics)
-      work    workers and schedulers only
+      work    workers and schedulers only (listens for /healthz, /readyz, /metrics)
       all     both (default)
-  alertworks check-config [FILE]     validate a config file; exit 0 (valid) or 1 (the problems)
-${cliCommands.map((c) => `  alertworks ${c.usage.padEnd(30)} ${c.summary}`).join('\n')}
+${commandLines()}
   alertworks --help
+
+Web (same port as the receiver, behind the same auth): /status (checks, certificates,
+  volumes), /admin/queues (queue dashboard); unauthenticated: /healthz, /readyz, /metrics.
 
 Config: --config FILE, else $ALERTWORKS_CONFIG, else ${DEFAULT_CONFIG_PATH}.
 Environment: REDIS_URL, WEBHOOK_TOKEN, PORT, HOST, SLACK_BOT_TOKEN, SLACK_API_URL, SLACK_CHANNEL,
   HCLOUD_TOKEN, HCLOUD_ENDPOINT, GITHUB_TOKEN, GITHUB_API_URL, PUSHGATEWAY_URL, DRY_RUN, LOG_LEVEL,
   OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SERVICE_NAME, OTEL_SDK_DISABLED (see README.md).
 `;
+
+/** check-config and every registered command, one aligned line each. */
+function commandLines(): string {
+  const rows = [['check-config [FILE]', 'validate a config file; exit 0 (valid) or 1 (the problems)'], ...cliCommands.map((c) => [c.usage, c.summary])];
+  const width = Math.max(...rows.map(([usage]) => (usage ?? '').length));
+  return rows.map(([usage, summary]) => `  alertworks ${(usage ?? '').padEnd(width)}  ${summary}`).join('\n');
+}
 
 const ROLES = new Set<Role>(['serve', 'work', 'all']);
 

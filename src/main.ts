@@ -6,6 +6,8 @@ import { registerSecret, registerSecretsFromEnv } from './observability/redact.j
 import { closeRedis, createRedis, describeRedisUrl, waitForRedis, withTimeout } from './redis.js';
 import { QueueSet } from './queue/queues.js';
 import { createApp } from './server/app.js';
+import { createProbeApp } from './server/probe-app.js';
+import { mountOperatorUi } from './ui/operator-ui.js';
 import { isAuthConfigured } from './server/auth.js';
 import { startWorkers, type RunningWorkers } from './worker/run-workers.js';
 import { actions } from '../workers/registry.js';
@@ -39,6 +41,11 @@ export function queueNames(): string[] {
   return [...actions.map((a) => a.name), CHECKS_QUEUE];
 }
 
+/** Every queue operators see (/admin/queues, `alertworks queues`, alertworks_queue_jobs): the actions' and the checks'. */
+export function observedQueueNames(): string[] {
+  return [...queueNames(), CHECKS_QUEUE];
+}
+
 export async function run(options: RunOptions): Promise<RunningService> {
   const { role, config } = options;
   const env = options.env ?? process.env;
@@ -64,12 +71,15 @@ export async function run(options: RunOptions): Promise<RunningService> {
   } catch {
     logger.warn({ redis: describeRedisUrl(config.redis.url) }, 'Redis not reachable yet; starting anyway, /readyz says 503 until it is');
   }
-  const queues = new QueueSet(redis, config, queueNames());
+  const queues = new QueueSet(redis, config, observedQueueNames());
 
   let server: ServerType | undefined;
   let port: number | undefined;
   if (serving) {
-    const app = createApp({ config, queues, redis, logger, insecureNoAuth: options.insecureNoAuth });
+    const app = createApp({
+      config, queues, redis, logger, insecureNoAuth: options.insecureNoAuth,
+      extend: (a, auth) => mountOperatorUi(a, auth, { config, redis, queues }),
+    });
     await new Promise<void>((resolve) => {
       server = serve({ fetch: app.fetch, port: config.server.port, hostname: config.server.host }, (info) => {
         port = info.port;
@@ -77,6 +87,22 @@ export async function run(options: RunOptions): Promise<RunningService> {
       });
     });
     logger.info({ port, host: config.server.host, role }, 'receiver listening');
+  } else {
+    // The work role serves /healthz, /readyz and /metrics only (container HEALTHCHECK, scrapes
+    // of job and check metrics). Port taken (a serve process on the same host): run without it.
+    const app = createProbeApp({ redis, queues, logger });
+    const listening = await new Promise<ServerType | undefined>((resolve) => {
+      const s = serve({ fetch: app.fetch, port: config.server.port, hostname: config.server.host }, (info) => {
+        port = info.port;
+        resolve(s);
+      });
+      s.once('error', (err) => {
+        logger.warn({ err, port: config.server.port }, 'work role: cannot listen for /healthz and /metrics; running without them');
+        resolve(undefined);
+      });
+    });
+    server = listening;
+    if (server) logger.info({ port, host: config.server.host, role }, 'probes and metrics listening');
   }
 
   let workers: RunningWorkers | undefined;

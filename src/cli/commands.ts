@@ -1,3 +1,4 @@
+import { queuesCommand } from './queues-command.js';
 import { checkRunCommand } from './check-run.js';
 import { volumePlanCommand } from './volume-plan.js';
 
@@ -16,4 +17,4 @@ export interface CliCommand {
   run(ctx: CliContext): Promise<number>;
 }
 
-export const cliCommands: CliCommand[] = [volumePlanCommand, checkRunCommand];
+export const cliCommands: CliCommand[] = [checkRunCommand, volumePlanCommand, queuesCommand];

@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../errors.js';
 import { loadConfig, parseConfig } from './load.js';
@@ -87,5 +87,12 @@ describe('config: valid files', () => {
 
   it.each(readdirSync('config/examples').filter((f) => f.endsWith('.yaml')))('documented example config/examples/%s is valid', (file) => {
     expect(() => loadConfig(`config/examples/${file}`, {})).not.toThrow();
+  });
+
+  it('the config shown in README.md (core and feature sections together) is valid', () => {
+    const blocks = [...readFileSync('README.md', 'utf8').matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1] ?? '');
+    const config = blocks.filter((b) => /^(server|volumeResize):/m.test(b)).join('\n');
+    const env = { WEBHOOK_TOKEN: 'readme-token-0123456789', WEBHOOK_PASSWORD: 'readme-password', OPENAI_API_KEY: 'sk-readme-000000000000' };
+    expect(parseConfig(config, 'README.md', env).checks.map((c) => c.name)).toEqual(['api-health', 'openai', 'api-cert', 'internet']);
   });
 });

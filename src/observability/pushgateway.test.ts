@@ -37,7 +37,7 @@ class RecordingGateway {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function failures(job: string): Promise<number> {
-  const values = (await pushFailures.get()).values.filter((v) => v.labels.job === job);
+  const values = (await pushFailures.get()).values.filter((v) => v.labels.group === job);
   return values.reduce((sum, v) => sum + v.value, 0);
 }
 
@@ -133,7 +133,7 @@ describe('PushReporter', () => {
     for (let i = 0; i < 50; i++) reporter.onJobFinished({ queue: 'failing', action: 'failing', outcome: 'done', durationSeconds: 0.01 });
     expect(performance.now() - started).toBeLessThan(50);
     await expect.poll(() => failures('alertworks_failing')).toBeGreaterThan(before);
-    const reasons = (await pushFailures.get()).values.filter((v) => v.labels.job === 'alertworks_failing').map((v) => v.labels.reason);
+    const reasons = (await pushFailures.get()).values.filter((v) => v.labels.group === 'alertworks_failing').map((v) => v.labels.reason);
     expect(reasons).toContain('http_5xx');
   });
 
@@ -142,7 +142,7 @@ describe('PushReporter', () => {
     reporter = new PushReporter();
     reporter.start({ url: gateway.url, instance: 'hung', intervalMs: 60_000, timeoutMs: 200, minPushIntervalMs: 10 });
     reporter.onJobFinished({ queue: 'hung', action: 'hung', outcome: 'done', durationSeconds: 0.01 });
-    await expect.poll(async () => (await pushFailures.get()).values.some((v) => v.labels.job === 'alertworks_hung' && v.labels.reason === 'timeout' && v.value >= 1), { timeout: 3_000 }).toBe(true);
+    await expect.poll(async () => (await pushFailures.get()).values.some((v) => v.labels.group === 'alertworks_hung' && v.labels.reason === 'timeout' && v.value >= 1), { timeout: 3_000 }).toBe(true);
   });
 
   it('pushes queue sizes on the schedule and once more on stop', async () => {

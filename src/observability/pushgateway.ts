@@ -47,14 +47,15 @@ export interface JobFinished {
 export const pushFailures = new Counter({
   name: 'alertworks_pushgateway_push_failures_total',
   help: 'Pushes to the Pushgateway that failed, by group job and reason (timeout, unreachable, http_4xx, http_5xx).',
-  labelNames: ['job', 'reason'] as const,
+  // `group`, not `job`: a `job` label would clash with the scrape's own and become exported_job.
+  labelNames: ['group', 'reason'] as const,
   registers: [mainRegistry],
 });
 
 export const pushesTotal = new Counter({
   name: 'alertworks_pushgateway_pushes_total',
   help: 'Pushes to the Pushgateway that it accepted, by group job.',
-  labelNames: ['job'] as const,
+  labelNames: ['group'] as const,
   registers: [mainRegistry],
 });
 
@@ -241,7 +242,7 @@ export class PushReporter {
       });
       if (res.ok) {
         await res.arrayBuffer().catch(() => undefined);
-        pushesTotal.inc({ job: group.job });
+        pushesTotal.inc({ group: group.job });
         if (this.lastWarnAt.delete(group.job)) this.options.logger?.info({ pushgateway_job: group.job }, 'Pushgateway push works again');
         return;
       }
@@ -252,7 +253,7 @@ export class PushReporter {
       reason = e.name === 'TimeoutError' || e.name === 'AbortError' ? 'timeout' : 'unreachable';
       detail = e.message + (e.cause instanceof Error ? ` (${e.cause.message})` : '');
     }
-    pushFailures.inc({ job: group.job, reason });
+    pushFailures.inc({ group: group.job, reason });
     // A Pushgateway that stays down must not flood the log: one warning a minute per group.
     const lastWarn = this.lastWarnAt.get(group.job);
     const level = lastWarn === undefined || Date.now() - lastWarn > 60_000 ? 'warn' : 'debug';

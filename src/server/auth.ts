@@ -43,7 +43,8 @@ export function requireAuth(options: AuthOptions, insecure = false): MiddlewareH
     if (insecure && !isAuthConfigured(options)) return next();
     const header = c.req.header('authorization');
     if (!checkAuthorization(header, options)) {
-      c.header('WWW-Authenticate', options.bearerTokens.length > 0 ? 'Bearer realm="alertworks"' : 'Basic realm="alertworks"');
+      // Basic first when configured: it makes a browser prompt for /status and /admin/queues.
+      c.header('WWW-Authenticate', options.basic.length > 0 ? 'Basic realm="alertworks"' : 'Bearer realm="alertworks"');
       return c.json({ error: header ? 'invalid credentials' : 'missing Authorization header' }, 401);
     }
     return next();

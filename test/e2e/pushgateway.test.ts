@@ -209,7 +209,7 @@ pushgateway: { timeout: 3s, minPushInterval: 100ms }
     const meanJobSeconds = sample(text, 'alertworks_job_duration_seconds_sum') / sample(text, 'alertworks_job_duration_seconds_count');
     expect(meanJobSeconds).toBeLessThan(1);
 
-    await waitFor('timeouts counted', async () => sample(await metricsOf(service), 'alertworks_pushgateway_push_failures_total', 'job="alertworks_notify"', 'reason="timeout"') >= 1, 15_000);
+    await waitFor('timeouts counted', async () => sample(await metricsOf(service), 'alertworks_pushgateway_push_failures_total', 'group="alertworks_notify"', 'reason="timeout"') >= 1, 15_000);
     const warning = service.logsWith('Pushgateway push failed; metrics will be pushed again later')[0];
     expect(warning).toMatchObject({ level: 'warn', pushgateway_job: 'alertworks_notify', reason: 'timeout' });
   });

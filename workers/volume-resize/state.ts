@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { recordVolumeStatus, type VolumeStatus } from '../../src/status/volume-status.js';
 
 /** What is stored before the resize call, so a retried or recovered job never resizes twice. */
 export interface ResizeIntent {
@@ -71,6 +72,11 @@ export class VolumeResizeState {
 
   async clearCooldown(volumeId: number): Promise<void> {
     await this.redis.del(this.key('cooldown', volumeId));
+  }
+
+  /** Size and last resize for the /status page. */
+  async recordStatus(volumeId: number, status: VolumeStatus): Promise<void> {
+    await recordVolumeStatus(this.redis, this.prefix, volumeId, status);
   }
 
   async getIntent(volumeId: number): Promise<ResizeIntent | undefined> {

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# CI checks of the operator kit (issue 7): alert rules and their unit tests, Prometheus and
+# Alertmanager configs, Alertmanager routing, compose file. Needs promtool, amtool and
+# docker-compose (Debian: prometheus, prometheus-alertmanager, docker-compose).
+#   scripts/ci-operator-kit.sh           config checks only (a few seconds)
+#   scripts/ci-operator-kit.sh --tests   also the kit's vitest files (build output, dashboard,
+#                                        status page, browser test, demo; needs chromium, redis-server)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n== %s\n' "$*"; }
+need() { command -v "$1" >/dev/null || { echo "missing $1: apt-get install -y $2" >&2; exit 1; }; }
+need promtool prometheus
+need amtool prometheus-alertmanager
+
+step "promtool check rules"
+promtool check rules config/prometheus/alertworks-rules.yml
+
+step "promtool test rules"
+promtool test rules config/prometheus/tests/*.test.yml
+
+step "promtool check config (compose paths mapped to the repo)"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+sed 's#/etc/prometheus/rules/#./#' config/prometheus/prometheus.yml > "$tmp/prometheus.yml"
+cp config/prometheus/alertworks-rules.yml "$tmp/"
+promtool check config "$tmp/prometheus.yml"
+
+step "amtool check-config"
+amtool check-config config/alertmanager/alertmanager.yml
+
+step "Alertmanager routing: automation alerts reach alertworks, others do not"
+expect_route() {
+  local want=$1; shift
+  local got
+  got=$(amtool config routes test --config.file=config/alertmanager/alertmanager.yml "$@" 2>/dev/null)
+  if [[ "$got" != "$want" ]]; then echo "routes for $*: got '$got', want '$want'" >&2; exit 1; fi
+  echo "$* -> $got"
+}
+expect_route alertworks,default alertname=VolumeUsageCritical
+expect_route alertworks,default alertname=TlsCertExpiringSoon
+expect_route default alertname=VolumeUsageWarning
+expect_route default alertname=CheckDown
+
+step "docker-compose config"
+if command -v docker-compose >/dev/null; then
+  docker-compose -f docker-compose.yml config -q
+elif docker compose version >/dev/null 2>&1; then
+  docker compose -f docker-compose.yml config -q
+else
+  echo "missing docker-compose: apt-get install -y docker-compose" >&2
+  exit 1
+fi
+echo "docker-compose.yml OK"
+
+if [[ "${1:-}" == "--tests" ]]; then
+  step "operator kit tests (vitest)"
+  npx vitest run \
+    src/observability/operator-kit.test.ts src/status/status-page.test.ts src/cli/queues-command.test.ts \
+    test/integration/build-output.test.ts test/integration/work-role-and-queues-cli.test.ts test/integration/status-volumes.test.ts \
+    test/e2e/operator-ui.test.ts test/e2e/dashboard-and-rules-prometheus.test.ts test/e2e/alertmanager-example-config.test.ts \
+    test/e2e/demo.test.ts
+fi
+echo
+echo "operator kit checks passed"

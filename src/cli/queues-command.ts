@@ -1,0 +1,44 @@
+import { loadConfig } from '../config/load.js';
+import { observedQueueNames } from '../main.js';
+import { JOB_STATES, QueueSet } from '../queue/queues.js';
+import { createRedis, describeRedisUrl, waitForRedis, withTimeout } from '../redis.js';
+import type { CliCommand } from './commands.js';
+
+/** Rows of a plain-text table: one line per queue, one column per job state, plus a total row. */
+export function formatQueueCounts(counts: Record<string, Record<string, number>>): string {
+  const names = Object.keys(counts).sort();
+  const header = ['queue', ...JOB_STATES];
+  const rows = names.map((name) => [name, ...JOB_STATES.map((s) => String(counts[name]?.[s] ?? 0))]);
+  rows.push(['total', ...JOB_STATES.map((s) => String(names.reduce((sum, n) => sum + (counts[n]?.[s] ?? 0), 0)))]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ').trimEnd();
+  return [line(header), ...rows.map(line)].join('\n') + '\n';
+}
+
+/** `alertworks queues [--json]`: job counts by state for every action queue and the checks queue. */
+export const queuesCommand: CliCommand = {
+  name: 'queues',
+  usage: 'queues [--json]',
+  summary: 'job counts by state (waiting, active, delayed, failed, ...) per queue',
+  async run({ configPath, json }) {
+    const config = loadConfig(configPath);
+    const redis = createRedis(config.redis.url, 'producer');
+    let queues: QueueSet | undefined;
+    try {
+      await waitForRedis(redis, 5_000).catch(() => {
+        throw new Error(`Redis at ${describeRedisUrl(config.redis.url)} is not reachable`);
+      });
+      // After the connection is ready: the producer connection has no offline queue.
+      queues = new QueueSet(redis, config, observedQueueNames());
+      const counts = await withTimeout(queues.counts(), 10_000, 'reading queue counts');
+      process.stdout.write(json ? `${JSON.stringify(counts, null, 2)}\n` : formatQueueCounts(counts));
+      return 0;
+    } catch (err) {
+      process.stderr.write(`alertworks queues: ${(err as Error).message}\n`);
+      return 1;
+    } finally {
+      await queues?.close();
+      redis.disconnect();
+    }
+  },
+};

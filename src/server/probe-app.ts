@@ -1,0 +1,40 @@
+import { Hono } from 'hono';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../observability/logger.js';
+import { registry } from '../observability/metrics.js';
+import type { QueueSet } from '../queue/queues.js';
+import { withTimeout } from '../redis.js';
+
+export interface ProbeAppDeps {
+  redis: Redis;
+  queues: QueueSet;
+  logger: Logger;
+}
+
+/**
+ * The listener of the `work` role: /healthz, /readyz and /metrics only, no webhook and no
+ * UI. It lets Prometheus scrape the job and check metrics that only workers produce, and the
+ * container HEALTHCHECK reach /healthz. Same answers as the receiver's endpoints (server/app.ts).
+ */
+export function createProbeApp({ redis, queues, logger }: ProbeAppDeps): Hono {
+  const app = new Hono();
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/readyz', async (c) => {
+    try {
+      await withTimeout(redis.ping(), 1000, 'redis ping');
+      return c.json({ status: 'ready' });
+    } catch (err) {
+      return c.json({ status: 'not ready', reason: `redis: ${(err as Error).message}` }, 503);
+    }
+  });
+  app.get('/metrics', async (c) => {
+    await withTimeout(queues.counts(), 1000, 'queue counts').catch(() => undefined);
+    return c.text(await registry.metrics(), 200, { 'Content-Type': registry.contentType });
+  });
+  app.notFound((c) => c.json({ error: 'not found' }, 404));
+  app.onError((err, c) => {
+    logger.error({ err }, 'unhandled error in request');
+    return c.json({ error: 'internal error' }, 500);
+  });
+  return app;
+}

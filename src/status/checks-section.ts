@@ -1,0 +1,42 @@
+import { readHash, when, type StatusSection } from './section.js';
+
+/**
+ * Checks up/down with the reason and since when, one row per configured check. State is the
+ * scheduler's hash `<prefix>:check:<name>` (jobs/check-state.ts): `state` up|down|unknown,
+ * `since`, `lastReason`, `lastError`, `lastStatusCode`, `lastResultAt` (epoch ms).
+ */
+export const checksSection: StatusSection = {
+  id: 'checks',
+  title: 'Checks',
+  columns: [
+    { key: 'name', label: 'Check' },
+    { key: 'type', label: 'Type' },
+    { key: 'state', label: 'State' },
+    { key: 'reason', label: 'Reason' },
+    { key: 'since', label: 'Since' },
+    { key: 'lastRun', label: 'Last result' },
+  ],
+  empty: 'No checks configured (config: checks).',
+  async load({ config, redis, now }) {
+    const prefix = config.redis.prefix;
+    return Promise.all(
+      config.checks.map(async (check) => {
+        const s = await readHash(redis, `${prefix}:check:${check.name}`);
+        const state = s?.state;
+        // The reason of the last failure explains a DOWN; for an UP check a recent failure is noise.
+        const reason = state === 'down' ? [s?.lastReason, s?.lastStatusCode && `HTTP ${s.lastStatusCode}`, s?.lastError].filter(Boolean).join(': ') : undefined;
+        return {
+          level: state === 'up' ? 'ok' : state === 'down' ? 'crit' : 'unknown',
+          cells: {
+            name: check.name,
+            type: check.type,
+            state: state === 'up' || state === 'down' ? state.toUpperCase() : s ? 'pending (not enough results yet)' : 'not run yet',
+            reason: reason || undefined,
+            since: when(s?.since, now),
+            lastRun: when(s?.lastResultAt, now),
+          },
+        } as const;
+      }),
+    );
+  },
+};

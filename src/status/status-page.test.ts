@@ -1,0 +1,102 @@
+import { Hono } from 'hono';
+import type { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../config/load.js';
+import type { AppConfig } from '../config/schema.js';
+import { requireAuth } from '../server/auth.js';
+import { ago } from './section.js';
+import type { StatusSection } from './section.js';
+import { mountStatusPage } from './status-page.js';
+
+const TOKEN = 'status-page-unit-token-0123';
+const NOW = Date.UTC(2026, 0, 10, 12, 0, 0);
+
+function configWith(checks: AppConfig['checks'], volumeResize?: unknown): AppConfig {
+  const base = parseConfig(`server: { auth: { bearerTokens: ["${TOKEN}"] } }\n`, 'unit.yaml', {});
+  return { ...base, checks, sections: { ...base.sections, ...(volumeResize ? { volumeResize } : {}) } };
+}
+
+/** Only HGETALL is used by the sections; a map stands in for Redis here (real Redis: test/e2e). */
+function fakeRedis(hashes: Record<string, Record<string, string>>): Redis {
+  return {
+    hgetall: async (key: string) => hashes[key] ?? {},
+    hvals: async (key: string) => Object.values(hashes[key] ?? {}),
+    get: async () => null,
+    pttl: async () => -2,
+  } as unknown as Redis;
+}
+
+function appFor(config: AppConfig, redis: Redis, sections?: StatusSection[]): Hono {
+  const app = new Hono();
+  mountStatusPage(app, requireAuth(config.server.auth), { config, redis }, sections);
+  return app;
+}
+
+const auth = { headers: { Authorization: `Bearer ${TOKEN}` } };
+
+describe('/status', () => {
+  it('answers 401 without credentials and does not render', async () => {
+    const res = await appFor(configWith([]), fakeRedis({})).request('/status');
+    expect(res.status).toBe(401);
+    expect(await res.text()).not.toContain('<table');
+  });
+
+  it('shows every configured item, with "not run yet" where no state is recorded', async () => {
+    const config = configWith(
+      [
+        { name: 'api', type: 'http', intervalMs: 60_000 },
+        { name: 'cert', type: 'tls', intervalMs: 3_600_000, target: 'a.example:443' },
+      ],
+      { maxSizeGb: 100, volumes: [{ id: 7 }] },
+    );
+    const html = await (await appFor(config, fakeRedis({})).request('/status', auth)).text();
+    expect(html).toContain('not run yet');
+    expect(html).toContain('not checked yet');
+    expect(html).toContain('not seen yet');
+    expect(html).toMatch(/<td data-col="cap">100<\/td>/);
+  });
+
+  it('escapes state read from Redis (check reasons can contain remote text)', async () => {
+    const config = configWith([{ name: 'api', type: 'http', intervalMs: 60_000 }]);
+    const redis = fakeRedis({ '{alertworks}:check:api': { state: 'down', lastReason: 'assertion', lastError: '<script>alert(1)</script>', since: String(NOW) } });
+    const html = await (await appFor(config, redis).request('/status', auth)).text();
+    expect(html).not.toContain('<script>alert(1)</script>');
+    expect(html).toContain('&#60;script&#62;');
+  });
+
+  it('lists tracked certificates soonest first with days left as of now, only for configured TLS checks', async () => {
+    const config = configWith([{ name: 'edge', type: 'tls', intervalMs: 3_600_000, warnDays: 14, criticalDays: 7 }]);
+    const cert = (name: string, days: number, check = 'edge') =>
+      JSON.stringify({ check, name, kind: 'live', commonName: name, notAfter: new Date(Date.now() + days * 86_400_000 + 3_600_000).toISOString(), checkedAt: new Date().toISOString() });
+    const redis = fakeRedis({
+      '{alertworks}:tls:tracked': { 'edge\na.example': cert('a.example', 30), 'edge\nb.example': cert('b.example', 10), 'gone\nc.example': cert('c.example', 1, 'gone') },
+    });
+    const html = await (await appFor(config, redis).request('/status', auth)).text();
+    const rows = [...html.matchAll(/<tr class="(\w+)"><td class="level">\w+<\/td><td data-col="name">([^<]+)<\/td>.*?<td data-col="daysLeft">([^<]+)<\/td>/g)].map((m) => [m[1], m[2], m[3]]);
+    expect(rows).toEqual([
+      ['warn', 'b.example', '10'],
+      ['ok', 'a.example', '30'],
+    ]);
+  });
+
+  it('renders the other sections when one fails, naming the failure', async () => {
+    const broken: StatusSection = { id: 'broken', title: 'Broken', columns: [{ key: 'a', label: 'A' }], empty: '', load: async () => { throw new Error('state unreadable'); } };
+    const fine: StatusSection = { id: 'fine', title: 'Fine', columns: [{ key: 'a', label: 'A' }], empty: '', load: async () => [{ level: 'ok', cells: { a: 'all good' } }] };
+    const res = await appFor(configWith([]), fakeRedis({}), [broken, fine]).request('/status', auth);
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(html).toContain('cannot load: state unreadable');
+    expect(html).toContain('all good');
+  });
+});
+
+describe('ago', () => {
+  it.each([
+    [5_000, '5s ago'],
+    [10 * 60_000, '10m ago'],
+    [5 * 3_600_000, '5h ago'],
+    [3 * 86_400_000, '3d ago'],
+  ])('%d ms -> %s', (delta, text) => {
+    expect(ago(NOW - delta, NOW)).toBe(text);
+  });
+});

@@ -1,0 +1,22 @@
+import type { Hono, MiddlewareHandler } from 'hono';
+import type { Redis } from 'ioredis';
+import type { AppConfig } from '../config/schema.js';
+import type { QueueSet } from '../queue/queues.js';
+import { mountStatusPage } from '../status/status-page.js';
+import { mountQueueDashboard } from './queue-dashboard.js';
+
+export interface OperatorUiDeps {
+  config: AppConfig;
+  redis: Redis;
+  queues: QueueSet;
+}
+
+/**
+ * The human-facing pages, both behind the receiver's auth: /status (read-only, names
+ * internal hosts) and /admin/queues (can retry and delete jobs). Passed to createApp's
+ * `extend` hook by main.ts.
+ */
+export function mountOperatorUi(app: Hono, auth: MiddlewareHandler, { config, redis, queues }: OperatorUiDeps): void {
+  mountStatusPage(app, auth, { config, redis });
+  mountQueueDashboard(app, auth, queues);
+}
