@@ -30,6 +30,17 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
+      {
+        extends: true,
+        test: {
+          name: 'resilience',
+          include: ['test/resilience/**/*.test.ts'],
+          testTimeout: 240_000,
+          hookTimeout: 120_000,
+          // Kills Redis and workers on purpose: one file at a time, so no test sees another's crash.
+          fileParallelism: false,
+        },
+      },
     ],
     pool: 'forks',
     env: { LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent' },

@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import { serve, type ServerType } from '@hono/node-server';
 import type { AppConfig } from './config/schema.js';
 import { logger as rootLogger, type Logger } from './observability/logger.js';
@@ -133,10 +134,7 @@ export async function run(options: RunOptions): Promise<RunningService> {
     stop() {
       stopping ??= (async () => {
         logger.info('shutting down: no new requests, letting active jobs finish');
-        if (server) {
-          await new Promise<void>((resolve) => server!.close(() => resolve()));
-          (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
-        }
+        if (server) await closeServer(server as Server);
         await checks?.close();
         await workers?.close(config.jobs.shutdownTimeout);
         // Last push while Redis is still open, so queue sizes are fresh; bounded by its timeout.
@@ -149,4 +147,26 @@ export async function run(options: RunOptions): Promise<RunningService> {
       return stopping;
     },
   };
+}
+
+/** How long requests in flight at shutdown get to finish before their connections are cut. */
+const SHUTDOWN_GRACE_MS = 5_000;
+
+/**
+ * Stops taking requests and answers the ones in flight. close() alone never finished under
+ * load: it closes only idle keep-alive connections, and a client that keeps sending (as
+ * Alertmanager does) keeps its connections busy forever, until the orchestrator's SIGKILL
+ * also killed the workers' active jobs. So every later response says Connection: close,
+ * and whatever is still open after a grace period is cut (its client retries, and a re-sent
+ * alert is a duplicate, not a loss).
+ */
+async function closeServer(server: Server): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.on('request', (_req, res) => {
+    if (!res.headersSent) res.setHeader('Connection', 'close');
+  });
+  server.closeIdleConnections();
+  const grace = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+  await closed;
+  clearTimeout(grace);
 }

@@ -43,7 +43,8 @@ export function traceRequests(): MiddlewareHandler {
         span.updateName(spanName(route));
         if (route) span.setAttribute(ATTR_HTTP_ROUTE, route);
         span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, c.res.status);
-        const requestId = currentLogContext()?.request_id;
+        // The receiver sets X-Request-Id on every answer (app.ts); jobs keep a log context.
+        const requestId = c.res.headers.get('x-request-id') ?? currentLogContext()?.request_id;
         if (requestId) span.setAttribute('alertworks.request_id', requestId);
         // Server spans: only 5xx is an error (a 4xx is the client's mistake).
         if (c.res.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR, message: `HTTP ${c.res.status}` });

@@ -28,6 +28,12 @@ export class FakeSlack {
   port = 0;
   /** Every answer waits this long (a slow Slack), for shutdown and crash tests. */
   responseDelayMs = 0;
+  /**
+   * Answer every call this much later, after its effect is recorded (a message is posted
+   * before the answer comes back): a window in which a worker can die between the post and
+   * recording it (responseDelayMs delays before the effect).
+   */
+  answerDelayMs = 0;
 
   constructor(
     readonly token = 'xoxb-test-token-0000',
@@ -67,8 +73,12 @@ export class FakeSlack {
     if (this.responseDelayMs > 0) await new Promise((r) => setTimeout(r, this.responseDelayMs));
     const send = (status: number, payload: unknown, headers: Record<string, string> = {}) => {
       this.calls.push({ method, at: Date.now(), ok: status === 200 && (payload as { ok?: boolean }).ok === true });
-      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
-      res.end(JSON.stringify(payload));
+      const answer = () => {
+        res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+        res.end(JSON.stringify(payload));
+      };
+      if (this.answerDelayMs > 0) setTimeout(answer, this.answerDelayMs);
+      else answer();
     };
     const auth = req.headers.authorization ?? '';
     const token = auth.startsWith('Bearer ') ? auth.slice(7) : (body.token as string | undefined);
