@@ -4,7 +4,9 @@ import { notificationsTotal } from '../observability/metrics.js';
 import { scrub, scrubDeep } from '../observability/redact.js';
 import { withClientSpan } from '../observability/tracing.js';
 import { tracedFetch } from '../observability/traced-fetch.js';
-import type { ChatMessage, ChatNotifier, ChatRef } from './notifier.js';
+import type { ChatMessage, ChatNotifier, ChatRef, MessageMarker } from './notifier.js';
+
+const MARKER_EVENT = 'alertworks_step';
 
 /** Slack platform errors a retry can fix; every other `error` is permanent (bad token, channel...). */
 const TRANSIENT_PLATFORM_ERRORS = new Set(['internal_error', 'fatal_error', 'service_unavailable', 'request_timeout', 'ratelimited', 'team_added_to_org']);
@@ -27,6 +29,8 @@ export class SlackNotifier implements ChatNotifier {
   readonly kind = 'slack';
   private readonly client: WebClient;
   private readonly channel: string;
+  /** The channel id Slack answered with (conversations.* take ids, not names). */
+  private resolvedChannel?: string;
 
   constructor(options: SlackNotifierOptions) {
     this.channel = options.channel;
@@ -44,9 +48,31 @@ export class SlackNotifier implements ChatNotifier {
   async post(message: ChatMessage, threadTs?: string): Promise<ChatRef> {
     const clean = scrubMessage(message);
     const res = await this.call('chat.postMessage', () =>
-      this.client.chat.postMessage({ channel: this.channel, text: clean.text, blocks: clean.blocks as never, unfurl_links: false, ...(threadTs ? { thread_ts: threadTs } : {}) }),
+      this.client.chat.postMessage({
+        channel: this.channel,
+        text: clean.text,
+        blocks: clean.blocks as never,
+        unfurl_links: false,
+        ...(threadTs ? { thread_ts: threadTs } : {}),
+        ...(message.marker ? { metadata: { event_type: MARKER_EVENT, event_payload: { ...message.marker } } } : {}),
+      }),
     );
+    if (res.channel) this.resolvedChannel = res.channel;
     return { channel: res.channel ?? this.channel, ts: res.ts ?? '' };
+  }
+
+  /** Looks back through the thread (or the channel) for a message carrying the marker. Needs the `channels:history` scope. */
+  async findMarked(marker: MessageMarker, options: { channel?: string; threadTs?: string; sinceMs: number }): Promise<ChatRef | undefined> {
+    const oldest = (options.sinceMs / 1000).toFixed(6);
+    const channel = options.channel ?? this.resolvedChannel ?? this.channel;
+    const res = options.threadTs
+      ? await this.call('conversations.replies', () => this.client.conversations.replies({ channel, ts: options.threadTs!, oldest, include_all_metadata: true, limit: 200 }))
+      : await this.call('conversations.history', () => this.client.conversations.history({ channel, oldest, include_all_metadata: true, limit: 200 }));
+    const match = (res.messages ?? []).find((m) => {
+      const meta = (m as { metadata?: { event_type?: string; event_payload?: Record<string, unknown> } }).metadata;
+      return meta?.event_type === MARKER_EVENT && meta.event_payload?.incident === marker.incident && meta.event_payload?.step === marker.step;
+    });
+    return match?.ts ? { channel, ts: match.ts } : undefined;
   }
 
   async update(ref: ChatRef, message: ChatMessage): Promise<void> {

@@ -1,11 +1,13 @@
 import type { Redis } from 'ioredis';
 import { TransientError } from '../errors.js';
-import type { ChatMessage, ChatNotifier, ChatRef } from './notifier.js';
+import type { ChatMessage, ChatNotifier, ChatRef, MessageMarker } from './notifier.js';
 
 export interface SayOptions {
   /**
    * Names this message within the incident. A message whose step was already said is not
-   * posted again, so a retried or duplicated job repeats no message.
+   * posted again, so a retried or duplicated job repeats no message — also when the job
+   * died between posting and recording: the step's intent is stored before the post, and a
+   * retry looks for the tagged message (notifier.findMarked) before posting again.
    */
   step?: string;
   /** Also rewrite the thread's first message (e.g. to show "resolved"). */
@@ -16,6 +18,9 @@ export interface IncidentThreadsOptions {
   /** How long a thread is remembered. @defaultValue 30 days */
   ttlSeconds?: number;
 }
+
+/** How far before a stored intent a retry looks for its message (clock skew, slow posts). */
+const LOOKBACK_MS = 60_000;
 
 /**
  * One chat thread per incident (an alert fingerprint, a volume, a check...): the first
@@ -45,18 +50,29 @@ export class IncidentThreads {
 
   /** Posts into the incident's thread, opening it if needed; returns the thread's root. */
   async say(incident: string, message: ChatMessage, options: SayOptions = {}): Promise<ChatRef | undefined> {
+    const { step } = options;
     const stepsKey = this.key(incident, 'steps');
-    if (options.step && (await this.redis.sismember(stepsKey, options.step)) === 1) return this.get(incident);
+    if (step && (await this.redis.sismember(stepsKey, step)) === 1) return this.get(incident);
 
     let root = await this.get(incident);
-    if (root) {
-      await this.notifier.post(message, root.ts);
-    } else {
-      root = await this.openThread(incident, message);
+    const marker: MessageMarker | undefined = step ? { incident, step } : undefined;
+    const posted = marker ? await this.findUnrecorded(incident, marker, root) : undefined;
+    if (posted && !root) {
+      root = posted;
+      await this.redis.set(this.key(incident, 'ref'), JSON.stringify(root), 'EX', this.ttl);
     }
-    if (options.updateRoot) await this.notifier.update(root, options.updateRoot);
-    if (options.step) {
-      await this.redis.multi().sadd(stepsKey, options.step).expire(stepsKey, this.ttl).exec();
+    if (!posted) {
+      if (marker) await this.redis.set(this.intentKey(incident, marker.step), String(Date.now()), 'EX', this.ttl);
+      const tagged = marker ? { ...message, marker } : message;
+      if (root) {
+        await this.notifier.post(tagged, root.ts);
+      } else {
+        root = await this.openThread(incident, tagged);
+      }
+    }
+    if (options.updateRoot) await this.notifier.update(root!, options.updateRoot);
+    if (step) {
+      await this.redis.multi().sadd(stepsKey, step).expire(stepsKey, this.ttl).del(this.intentKey(incident, step)).exec();
     }
     return root;
   }
@@ -68,6 +84,29 @@ export class IncidentThreads {
   /** Forgets the thread: the next message about this incident opens a new one. */
   async close(incident: string): Promise<void> {
     await this.redis.del(this.key(incident, 'ref'), this.key(incident, 'steps'));
+  }
+
+  private intentKey(incident: string, step: string): string {
+    return this.key(incident, `intent:${step}`);
+  }
+
+  /**
+   * A step with an intent but no record was being posted when its job died: the message may
+   * be out there. Look for it (by its marker) before posting again. A failed look-up (no
+   * history scope, Slack down) falls back to posting: a rare duplicate beats a lost message.
+   */
+  private async findUnrecorded(incident: string, marker: MessageMarker, root: ChatRef | undefined): Promise<ChatRef | undefined> {
+    if (!this.notifier.findMarked) return undefined;
+    const since = await this.redis.get(this.intentKey(incident, marker.step));
+    if (!since) return undefined;
+    const channel = root?.channel ?? (await this.redis.get(`${this.prefix}:chat:channel`)) ?? undefined;
+    try {
+      const found = await this.notifier.findMarked(marker, { channel, threadTs: root?.ts, sinceMs: Number(since) - LOOKBACK_MS });
+      // A reply was found in the thread: the thread root is what callers need.
+      return found ? (root ?? found) : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   private async openThread(incident: string, message: ChatMessage): Promise<ChatRef> {
@@ -87,7 +126,12 @@ export class IncidentThreads {
     }
     try {
       const ref = await this.notifier.post(message);
-      await this.redis.set(this.key(incident, 'ref'), JSON.stringify(ref), 'EX', this.ttl);
+      await this.redis
+        .multi()
+        .set(this.key(incident, 'ref'), JSON.stringify(ref), 'EX', this.ttl)
+        // The channel's id, for looking back after a crash (history calls take ids, not names).
+        .set(`${this.prefix}:chat:channel`, ref.channel)
+        .exec();
       return ref;
     } finally {
       await this.redis.del(lockKey);

@@ -15,6 +15,8 @@ export interface SlackMessage {
   blocks?: unknown[];
   /** Versions of the message after chat.update, oldest first. */
   updates: { text: string; blocks?: unknown[] }[];
+  /** Message metadata (`{event_type, event_payload}`), returned by history calls with include_all_metadata. */
+  metadata?: { event_type: string; event_payload: Record<string, unknown> };
 }
 
 type Fault = { kind: 'ratelimit'; retryAfterSeconds: number } | { kind: 'platform'; error: string } | { kind: 'http'; status: number };
@@ -100,7 +102,8 @@ export class FakeSlack {
           return send(200, { ok: false, error: 'thread_not_found' });
         }
         const ts = `${Math.floor(Date.now() / 1000)}.${String(++this.seq).padStart(6, '0')}`;
-        const message: SlackMessage = { channel: channelId, ts, text: String(body.text ?? ''), blocks: parseBlocks(body.blocks), updates: [], ...(threadTs ? { thread_ts: threadTs } : {}) };
+        const metadata = parseJson(body.metadata) as SlackMessage['metadata'];
+        const message: SlackMessage = { channel: channelId, ts, text: String(body.text ?? ''), blocks: parseBlocks(body.blocks), updates: [], ...(threadTs ? { thread_ts: threadTs } : {}), ...(metadata ? { metadata } : {}) };
         this.messages.push(message);
         return send(200, { ok: true, channel: channelId, ts, message: { type: 'message', text: message.text, ts, ...(threadTs ? { thread_ts: threadTs } : {}) } });
       }
@@ -110,6 +113,26 @@ export class FakeSlack {
         message.updates.push({ text: String(body.text ?? ''), blocks: parseBlocks(body.blocks) });
         message.text = String(body.text ?? message.text);
         return send(200, { ok: true, channel: channelId, ts: message.ts, text: message.text });
+      }
+      case 'conversations.history':
+      case 'conversations.replies': {
+        // Like Slack: these take a channel id, not a name; newest first; `oldest` inclusive.
+        const id = String(body.channel ?? '');
+        if (!Object.values(this.channels).includes(id)) return send(200, { ok: false, error: 'channel_not_found' });
+        const oldest = Number(body.oldest ?? 0);
+        const withMeta = String(body.include_all_metadata) === 'true';
+        let list = this.messages.filter((m) => m.channel === id && Number(m.ts) >= oldest);
+        if (method === 'conversations.history') list = list.filter((m) => !m.thread_ts);
+        else {
+          const root = String(body.ts ?? '');
+          if (!this.messages.some((m) => m.ts === root)) return send(200, { ok: false, error: 'thread_not_found' });
+          list = list.filter((m) => m.ts === root || m.thread_ts === root);
+        }
+        const messages = list
+          .slice()
+          .reverse()
+          .map((m) => ({ type: 'message', ts: m.ts, text: m.text, ...(m.thread_ts ? { thread_ts: m.thread_ts } : {}), ...(withMeta && m.metadata ? { metadata: m.metadata } : {}) }));
+        return send(200, { ok: true, messages: method === 'conversations.replies' ? messages.reverse() : messages, has_more: false });
       }
       case 'auth.test':
         return send(200, { ok: true, user_id: 'U0ALERTWRK', team_id: 'T0TEAM', bot_id: 'B0BOT' });
@@ -121,6 +144,16 @@ export class FakeSlack {
   private resolveChannel(name: string): string | undefined {
     if (this.channels[name]) return this.channels[name];
     return Object.values(this.channels).includes(name) ? name : undefined;
+  }
+}
+
+function parseJson(raw: unknown): unknown {
+  if (raw === undefined || raw === '') return undefined;
+  if (typeof raw === 'object') return raw;
+  try {
+    return JSON.parse(String(raw));
+  } catch {
+    return undefined;
   }
 }
 

@@ -10,9 +10,10 @@ const CONCURRENCY = 8;
 
 /**
  * A worker is SIGKILLed while its jobs wait on a slow Slack. BullMQ's stalled-job recovery
- * must give those jobs to the next worker: every alert is posted, and only a job that died
- * between Slack accepting its message and the worker recording that may post it twice
- * (Slack's chat.postMessage has no idempotency key). That window is measured, not hidden.
+ * must give those jobs to the next worker: every alert is posted exactly once. The jobs that
+ * died between Slack accepting their message and recording it are the hard case (Slack's
+ * chat.postMessage has no idempotency key): each step's intent is stored before the post and
+ * the message carries a metadata marker, so the retry finds it in the channel's history.
  */
 describe('worker killed with SIGKILL in the middle of jobs', () => {
   let redis: RedisServer;
@@ -36,7 +37,7 @@ describe('worker killed with SIGKILL in the middle of jobs', () => {
     await redis?.destroy();
   });
 
-  it('recovers the stalled jobs on a new worker; every alert is posted, at most the in-flight ones twice', async () => {
+  it('recovers the stalled jobs on a new worker; every alert is posted exactly once, also those in flight at the kill', async () => {
     const alerts = Array.from({ length: N }, (_, i) => directAlert(`WorkerKill${i}`));
     const res = await postWebhook(receiver.url, alerts);
     expect(res.status).toBe(200);
@@ -69,13 +70,8 @@ describe('worker killed with SIGKILL in the middle of jobs', () => {
     const doubled = [...perAlert].filter(([, n]) => n > 1).map(([name]) => name);
     console.info(`worker kill: ${postedBeforeKill.size} messages posted before the kill, recovered in ${recoverySeconds.toFixed(1)} s, ${doubled.length} of ${N} alerts posted twice: ${doubled.join(', ') || 'none'}`);
 
-    // Nothing lost.
-    for (const a of alerts) expect(perAlert.get(a.name) ?? 0, a.name).toBeGreaterThanOrEqual(1);
-    // Never more than twice, and a second post only for a job that was in flight at the kill.
-    for (const [name, n] of perAlert) expect(n, name).toBeLessThanOrEqual(2);
-    for (const name of doubled) expect(postedBeforeKill.has(name), name).toBe(true);
-    expect(doubled.length).toBeLessThanOrEqual(CONCURRENCY);
-    // Alerts the dead worker never touched are posted exactly once.
-    for (const a of alerts.filter((x) => !postedBeforeKill.has(x.name))) expect(perAlert.get(a.name), a.name).toBe(1);
+    // Nothing lost, nothing twice: including the jobs whose message Slack had accepted when the worker died.
+    for (const a of alerts) expect(perAlert.get(a.name) ?? 0, a.name).toBe(1);
+    expect(doubled).toEqual([]);
   });
 });

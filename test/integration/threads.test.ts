@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
+import { SlackNotifier } from '../../src/notify/slack-notifier.js';
+import { IncidentThreads } from '../../src/notify/threads.js';
+import type { ChatMessage, ChatNotifier, ChatRef } from '../../src/notify/notifier.js';
+import { FakeSlack } from '../fakes/slack.js';
+import { RedisServer } from '../support/redis-server.js';
+
+/** A notifier whose process "dies" right after Slack accepted the message, before anything is recorded. */
+function dyingAfterPost(inner: SlackNotifier): ChatNotifier & { armed: boolean } {
+  return {
+    kind: 'slack',
+    armed: true,
+    async post(message: ChatMessage, threadTs?: string): Promise<ChatRef> {
+      const ref = await inner.post(message, threadTs);
+      if (this.armed) throw new Error('worker killed after the post');
+      return ref;
+    },
+    update: (ref, message) => inner.update(ref, message),
+    findMarked: (marker, options) => inner.findMarked(marker, options),
+  };
+}
+
+describe('incident threads: a job that dies between posting and recording posts nothing twice', () => {
+  let redis: RedisServer;
+  let client: Redis;
+  let slack: FakeSlack;
+  let notifier: SlackNotifier;
+
+  beforeAll(async () => {
+    redis = await RedisServer.start();
+    client = redis.client();
+    slack = await new FakeSlack().start();
+    notifier = new SlackNotifier({ token: slack.token, channel: '#ops', apiUrl: slack.apiUrl });
+    // The bot has posted before: the channel's id (history calls take ids) is known in Redis.
+    await new IncidentThreads(client, notifier, '{t}').say('warm-up', { text: 'warm-up' });
+  });
+
+  afterAll(async () => {
+    client.disconnect();
+    await slack.stop();
+    await redis.destroy();
+  });
+
+  it.each([
+    ['the first message (opening the thread)', 'inc-root', false],
+    ['a reply in an open thread', 'inc-reply', true],
+  ])('%s', async (_name, incident, threadFirst) => {
+    const threads = new IncidentThreads(client, notifier, '{t}');
+    if (threadFirst) await threads.say(incident, { text: `${incident} opened` }, { step: 'open' });
+
+    const dying = dyingAfterPost(notifier);
+    const crashed = new IncidentThreads(client, dying, '{t}');
+    await expect(crashed.say(incident, { text: `${incident} step` }, { step: 'step-1' })).rejects.toThrow('worker killed');
+    expect(slack.messages.filter((m) => m.text === `${incident} step`)).toHaveLength(1);
+
+    // The retry (a new process: nothing in memory) finds the message and records it.
+    const retry = new IncidentThreads(client, new SlackNotifier({ token: slack.token, channel: '#ops', apiUrl: slack.apiUrl }), '{t}');
+    const root = await retry.say(incident, { text: `${incident} step` }, { step: 'step-1' });
+    expect(slack.messages.filter((m) => m.text === `${incident} step`)).toHaveLength(1);
+    expect(await retry.hasSaid(incident, 'step-1')).toBe(true);
+    // And the thread is the one the lost message opened or replied in.
+    await retry.say(incident, { text: `${incident} next` }, { step: 'step-2' });
+    const next = slack.messages.find((m) => m.text === `${incident} next`);
+    expect(next?.thread_ts).toBe(root?.ts);
+  });
+
+  it('when the look-back fails (e.g. no history scope) it posts again rather than lose the message', async () => {
+    const dying = dyingAfterPost(notifier);
+    await expect(new IncidentThreads(client, dying, '{t}').say('inc-noscope', { text: 'noscope step' }, { step: 's' })).rejects.toThrow();
+    slack.injectFaults({ kind: 'platform', error: 'missing_scope' });
+    await new IncidentThreads(client, notifier, '{t}').say('inc-noscope', { text: 'noscope step' }, { step: 's' });
+    expect(slack.messages.filter((m) => m.text === 'noscope step')).toHaveLength(2);
+  });
+
+  it('a step said before is not posted again, and no look-back is made for it', async () => {
+    const threads = new IncidentThreads(client, notifier, '{t}');
+    await threads.say('inc-once', { text: 'once' }, { step: 'x' });
+    const calls = slack.calls.length;
+    await threads.say('inc-once', { text: 'once' }, { step: 'x' });
+    expect(slack.calls.length).toBe(calls);
+    expect(slack.messages.filter((m) => m.text === 'once')).toHaveLength(1);
+  });
+});
