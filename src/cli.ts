@@ -68,7 +68,7 @@ export async function main(argv: string[]): Promise<number> {
       return 2;
     }
     // Before anything creates a span; a no-op unless an OTLP endpoint is set (OTEL_SDK_DISABLED wins).
-    const tracing = startTracing(process.env, logger);
+    const tracing = await startTracing(process.env, logger);
     try {
       const config = loadConfig(configPath);
       const service = await run({ role: command as Role, config, insecureNoAuth: values['insecure-no-auth'] === true });

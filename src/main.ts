@@ -7,7 +7,6 @@ import { closeRedis, createRedis, describeRedisUrl, waitForRedis, withTimeout } 
 import { QueueSet } from './queue/queues.js';
 import { createApp } from './server/app.js';
 import { createProbeApp } from './server/probe-app.js';
-import { mountOperatorUi } from './ui/operator-ui.js';
 import { isAuthConfigured } from './server/auth.js';
 import { startWorkers, type RunningWorkers } from './worker/run-workers.js';
 import { actions } from '../workers/registry.js';
@@ -76,6 +75,8 @@ export async function run(options: RunOptions): Promise<RunningService> {
   let server: ServerType | undefined;
   let port: number | undefined;
   if (serving) {
+    // Loaded by the receiver only: the queue dashboard's UI stack is dead weight in a worker.
+    const { mountOperatorUi } = await import('./ui/operator-ui.js');
     const app = createApp({
       config, queues, redis, logger, insecureNoAuth: options.insecureNoAuth,
       extend: (a, auth) => mountOperatorUi(a, auth, { config, redis, queues }),
@@ -110,7 +111,7 @@ export async function run(options: RunOptions): Promise<RunningService> {
   let checks: RunningCheckScheduler | undefined;
   if (working) {
     stateRedis = createRedis(config.redis.url, 'worker');
-    const notifier = createNotifier(config, logger);
+    const notifier = await createNotifier(config, logger);
     const threads = new IncidentThreads(stateRedis, notifier, config.redis.prefix);
     const { pushgateway } = config;
     pushReporter.start({

@@ -1,7 +1,3 @@
-import { NodeTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-node';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
-import { detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import { readFileSync } from 'node:fs';
 import { diag, DiagLogLevel } from '@opentelemetry/api';
@@ -30,8 +26,16 @@ export function tracingWanted(env: NodeJS.ProcessEnv): boolean {
   return !!(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
 }
 
-export function startTracing(env: NodeJS.ProcessEnv = process.env, logger?: Logger): TracingSdk {
+export async function startTracing(env: NodeJS.ProcessEnv = process.env, logger?: Logger): Promise<TracingSdk> {
   if (!tracingWanted(env)) return NOOP;
+  // Loaded only when tracing is on: the SDK and exporter cost a worker ~10 MB of memory otherwise.
+  const [{ NodeTracerProvider, BatchSpanProcessor }, { OTLPTraceExporter }, { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator }, { detectResources, envDetector, resourceFromAttributes }] =
+    await Promise.all([
+      import('@opentelemetry/sdk-trace-node'),
+      import('@opentelemetry/exporter-trace-otlp-http'),
+      import('@opentelemetry/core'),
+      import('@opentelemetry/resources'),
+    ]);
   if (logger) routeDiagnostics(logger);
   const protocol = env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? env.OTEL_EXPORTER_OTLP_PROTOCOL;
   if (protocol && protocol !== 'http/json') {

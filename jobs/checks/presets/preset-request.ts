@@ -1,5 +1,4 @@
-import { Sha256 } from '@aws-crypto/sha256-js';
-import { SignatureV4 } from '@smithy/signature-v4';
+import type { SignatureV4 } from '@smithy/signature-v4';
 import { z } from 'zod';
 import type { ProbeContext } from '../../check-type.js';
 import { registerSecret } from '../../../src/observability/redact.js';
@@ -65,14 +64,20 @@ export function sigv4Signer(options: {
   credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string | undefined };
   uriEscapePath?: boolean;
 }): RequestSigner {
-  const signer = new SignatureV4({
-    service: options.service,
-    region: options.region,
-    credentials: { accessKeyId: options.credentials.accessKeyId, secretAccessKey: options.credentials.secretAccessKey, sessionToken: options.credentials.sessionToken },
-    sha256: Sha256,
-    uriEscapePath: options.uriEscapePath ?? true,
-  });
+  // The signer is loaded on first use: a worker without SES/S3 checks never pays for it.
+  let signerReady: Promise<SignatureV4> | undefined;
+  const load = async () => {
+    const [{ SignatureV4: Signer }, { Sha256 }] = await Promise.all([import('@smithy/signature-v4'), import('@aws-crypto/sha256-js')]);
+    return new Signer({
+      service: options.service,
+      region: options.region,
+      credentials: { accessKeyId: options.credentials.accessKeyId, secretAccessKey: options.credentials.secretAccessKey, sessionToken: options.credentials.sessionToken },
+      sha256: Sha256,
+      uriEscapePath: options.uriEscapePath ?? true,
+    });
+  };
   return async ({ method, url, headers, body }) => {
+    const signer = await (signerReady ??= load());
     const query: Record<string, string> = {};
     url.searchParams.forEach((v, k) => (query[k] = v));
     const signed = await signer.sign({
