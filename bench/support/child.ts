@@ -84,3 +84,29 @@ export function startSignal(): Promise<void> {
     }),
   );
 }
+
+/**
+ * The prober side of a CPU comparison: checks one probe works, says ready, waits for the
+ * start signal, then runs an open-model load — one probe every 1/rate s, whether or not
+ * earlier ones have finished — for `seconds`, and reports the counts.
+ */
+export async function runPacedProbes(probe: () => Promise<boolean>, rate: number, seconds: number, what: string): Promise<void> {
+  if (!(await probe())) throw new Error(`${what}: the first probe failed`);
+  // Listen before saying ready: on a busy machine the signal can arrive before the next line runs.
+  const go = startSignal();
+  tell('ready');
+  await go;
+  let ok = 0;
+  let failed = 0;
+  const pending: Promise<void>[] = [];
+  const total = Math.round(rate * seconds);
+  const started = Date.now();
+  for (let i = 0; i < total; i++) {
+    const due = started + (i * 1000) / rate;
+    const wait = due - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    pending.push(probe().then((s) => void (s ? ok++ : failed++), () => void failed++));
+  }
+  await Promise.all(pending);
+  tell('result', { ok, failed, seconds: (Date.now() - started) / 1000 });
+}

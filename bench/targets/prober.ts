@@ -9,7 +9,7 @@
 import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import { createLogger } from '../../src/observability/logger.js';
-import { startSignal, tell } from '../support/child.js';
+import { runPacedProbes } from '../support/child.js';
 import { ROOT } from '../support/paths.js';
 
 const [kind = 'fetch', url = '', rateArg = '100', secondsArg = '10'] = process.argv.slice(2);
@@ -42,23 +42,4 @@ function fetchProbe(): Probe {
 }
 
 const probe = kind === 'alertworks' ? await alertworksProbe() : fetchProbe();
-if (!(await probe())) throw new Error(`${kind}: the first probe of ${url} failed`);
-// Listen before saying ready: on a busy machine the signal can arrive before the next line runs.
-const go = startSignal();
-tell('ready');
-await go;
-
-// Open-model load: one probe every 1/rate s, whether or not earlier ones have finished.
-let ok = 0;
-let failed = 0;
-const pending: Promise<void>[] = [];
-const total = Math.round(rate * seconds);
-const started = Date.now();
-for (let i = 0; i < total; i++) {
-  const due = started + (i * 1000) / rate;
-  const wait = due - Date.now();
-  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-  pending.push(probe().then((s) => void (s ? ok++ : failed++), () => void failed++));
-}
-await Promise.all(pending);
-tell('result', { ok, failed, seconds: (Date.now() - started) / 1000 });
+await runPacedProbes(probe, rate, seconds, `${kind} probing ${url}`);
