@@ -1,5 +1,5 @@
 import { createServer, createSecureContext, type Server, type TLSSocket } from 'node:tls';
-import { generateKeyPairSync } from 'node:crypto';
+import { X509Certificate, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import forge from 'node-forge';
 
 const DAY_MS = 86_400_000;
@@ -41,13 +41,39 @@ export interface TestKeyPair extends forge.pki.rsa.KeyPair {
  * a test that fails one run in many. Forge still signs with the parsed key.
  */
 export function generateKeys(): TestKeyPair {
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, publicExponent: 0x10001, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
-  const key = forge.pki.privateKeyFromPem(privateKey) as forge.pki.rsa.PrivateKey;
-  return { privateKey: key, publicKey: forge.pki.setRsaPublicKey(key.n, key.e), privateKeyPem: privateKey };
+  for (let attempt = 0; ; attempt++) {
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, publicExponent: 0x10001, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+    const key = forge.pki.privateKeyFromPem(privateKey) as forge.pki.rsa.PrivateKey;
+    const publicKey = forge.pki.setRsaPublicKey(key.n, key.e);
+    // The certificate carries forge's encoding of the public key: keep only keys OpenSSL reads back.
+    if (attempt >= 5 || opensslAccepts(() => createPublicKey(forge.pki.publicKeyToPem(publicKey)))) {
+      return { privateKey: key, publicKey, privateKeyPem: privateKey };
+    }
+  }
 }
 
-/** One X.509 certificate (node-forge), signed by `issuer` or self-signed. */
+function opensslAccepts(parse: () => unknown): boolean {
+  try {
+    parse();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * One X.509 certificate (node-forge), signed by `issuer` or self-signed. Forge's DER is not
+ * always what OpenSSL 3 accepts (a CI run saw "asn1 illegal padding" once in a few hundred
+ * certificates): a certificate Node cannot parse is made again, with a new serial.
+ */
 export function generateCert(options: CertOptions): GeneratedCert {
+  for (let attempt = 0; ; attempt++) {
+    const made = buildCert(options);
+    if (attempt >= 5 || opensslAccepts(() => new X509Certificate(made.certPem))) return made;
+  }
+}
+
+function buildCert(options: CertOptions): GeneratedCert {
   const keys = options.keys ?? generateKeys();
   const cert = forge.pki.createCertificate();
   cert.publicKey = keys.publicKey;
