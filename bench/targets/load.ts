@@ -11,16 +11,9 @@ import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { tell } from '../support/child.js';
+import type { LoadOptions } from '../support/autocannon.js';
 
-interface Options {
-  url: string;
-  body?: string;
-  headers?: Record<string, string>;
-  connections: number;
-  seconds: number;
-  rate?: number;
-  uniqueIds?: boolean;
-}
+type Options = Omit<LoadOptions, 'tmpDir'>;
 
 type Autocannon = (opts: Record<string, unknown>) => Promise<Record<string, unknown>>;
 const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;

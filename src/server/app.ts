@@ -6,7 +6,7 @@ import type { Redis } from 'ioredis';
 import { trace } from '@opentelemetry/api';
 import type { AppConfig } from '../config/schema.js';
 import type { Logger } from '../observability/logger.js';
-import { httpDuration, httpRequests, registry } from '../observability/metrics.js';
+import { httpDuration, httpRequests } from '../observability/metrics.js';
 import { withTimeout } from '../redis.js';
 import { compileRoutes } from '../queue/routing.js';
 import { enqueueAlerts } from '../queue/enqueue.js';
@@ -15,6 +15,7 @@ import { alertsReceived } from '../observability/metrics.js';
 import { parsePayload } from './alertmanager-payload.js';
 import { requireAuth } from './auth.js';
 import { traceRequests } from './trace-requests.js';
+import { mountFallbacks, mountProbeRoutes } from './probe-app.js';
 
 export interface AppDeps {
   config: AppConfig;
@@ -53,22 +54,7 @@ export function createApp(deps: AppDeps): Hono {
   });
   app.use('*', traceRequests());
 
-  app.get('/healthz', (c) => c.json({ status: 'ok' }));
-
-  app.get('/readyz', async (c) => {
-    try {
-      await withTimeout(redis.ping(), 1000, 'redis ping');
-      return c.json({ status: 'ready' });
-    } catch (err) {
-      return c.json({ status: 'not ready', reason: `redis: ${(err as Error).message}` }, 503);
-    }
-  });
-
-  app.get('/metrics', async (c) => {
-    // Queue depth is read at scrape time; a Redis outage must not make the scrape hang.
-    await withTimeout(queues.counts(), 1000, 'queue counts').catch(() => undefined);
-    return c.text(await registry.metrics(), 200, { 'Content-Type': registry.contentType });
-  });
+  mountProbeRoutes(app, { redis, queues });
 
   app.post(
     '/hooks/alertmanager',
@@ -108,11 +94,7 @@ export function createApp(deps: AppDeps): Hono {
 
   deps.extend?.(app, auth);
 
-  app.notFound((c) => c.json({ error: 'not found' }, 404));
-  app.onError((err, c) => {
-    requestLog(c).error({ err }, 'unhandled error in request');
-    return c.json({ error: 'internal error' }, 500);
-  });
+  mountFallbacks(app, logger);
   return app;
 }
 

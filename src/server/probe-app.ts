@@ -12,12 +12,10 @@ export interface ProbeAppDeps {
 }
 
 /**
- * The listener of the `work` role: /healthz, /readyz and /metrics only, no webhook and no
- * UI. It lets Prometheus scrape the job and check metrics that only workers produce, and the
- * container HEALTHCHECK reach /healthz. Same answers as the receiver's endpoints (server/app.ts).
+ * /healthz, /readyz and /metrics, with the same answers wherever they are served: on the
+ * receiver (server/app.ts) and on the `work` role's own listener below.
  */
-export function createProbeApp({ redis, queues, logger }: ProbeAppDeps): Hono {
-  const app = new Hono();
+export function mountProbeRoutes(app: Hono, { redis, queues }: Pick<ProbeAppDeps, 'redis' | 'queues'>): void {
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {
     try {
@@ -28,13 +26,29 @@ export function createProbeApp({ redis, queues, logger }: ProbeAppDeps): Hono {
     }
   });
   app.get('/metrics', async (c) => {
+    // Queue depth is read at scrape time; a Redis outage must not make the scrape hang.
     await withTimeout(queues.counts(), 1000, 'queue counts').catch(() => undefined);
     return c.text(await registry.metrics(), 200, { 'Content-Type': registry.contentType });
   });
+}
+
+/** JSON 404 for unknown paths and a logged, detail-free 500 for unhandled errors. */
+export function mountFallbacks(app: Hono, logger: Logger): void {
   app.notFound((c) => c.json({ error: 'not found' }, 404));
   app.onError((err, c) => {
     logger.error({ err }, 'unhandled error in request');
     return c.json({ error: 'internal error' }, 500);
   });
+}
+
+/**
+ * The listener of the `work` role: /healthz, /readyz and /metrics only, no webhook and no
+ * UI. It lets Prometheus scrape the job and check metrics that only workers produce, and the
+ * container HEALTHCHECK reach /healthz.
+ */
+export function createProbeApp({ redis, queues, logger }: ProbeAppDeps): Hono {
+  const app = new Hono();
+  mountProbeRoutes(app, { redis, queues });
+  mountFallbacks(app, logger);
   return app;
 }

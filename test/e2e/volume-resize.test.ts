@@ -9,6 +9,7 @@ import { waitFor } from '../support/ports.js';
 import { Prometheus } from '../support/prometheus.js';
 import { RedisServer } from '../support/redis-server.js';
 import { ServiceProcess } from '../support/service.js';
+import { fakeEnv } from '../integration/volume-resize/harness.js';
 
 const GB = 1024 ** 3;
 const VOLUME = 4711;
@@ -90,12 +91,7 @@ volumeResize:
       env: {
         REDIS_URL: redis.url,
         WEBHOOK_TOKEN: TOKEN,
-        HCLOUD_TOKEN: hetzner.token,
-        HCLOUD_ENDPOINT: hetzner.url,
-        GITHUB_TOKEN: github.token,
-        GITHUB_API_URL: github.url,
-        SLACK_BOT_TOKEN: slack.token,
-        SLACK_API_URL: slack.apiUrl,
+        ...fakeEnv(hetzner, github, slack),
       },
     });
     am = await Alertmanager.start({ webhookUrl: `${aw.url}/hooks/alertmanager`, token: TOKEN, groupWait: '1s', groupInterval: '1s', repeatInterval: '1h' });
