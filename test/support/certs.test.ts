@@ -39,7 +39,7 @@ describe('certificate serials', () => {
   });
 
   it('a test PKI parses with OpenSSL every time (CA, intermediate, leaf)', () => {
-    for (let i = 0; i < 5; i++) {
+    for (let i = 0; i < 3; i++) {
       const pki = TestPki.create();
       const leaf = pki.leaf({ commonName: 'leaf.test' });
       for (const pem of [pki.ca.certPem, pki.intermediate.certPem, leaf.certPem]) {
