@@ -1,7 +1,7 @@
 import { pino, type Logger, type DestinationStream } from 'pino';
 import { trace } from '@opentelemetry/api';
 import { currentLogContext } from './context.js';
-import { scrub, scrubDeep } from './redact.js';
+import { LOG_LIMITS, scrubClipped, scrubForLog } from './redact.js';
 
 export type { Logger } from 'pino';
 
@@ -18,16 +18,17 @@ export function createLogger(options: { level?: string; destination?: Destinatio
       messageKey: 'msg',
       formatters: {
         level: (label) => ({ level: label }),
-        log: (obj) => scrubDeep(obj) as Record<string, unknown>,
+        // Scrubbed and bounded (redact.ts LOG_LIMITS): a line costs the same whatever a sender sent.
+        log: (obj) => scrubForLog(obj) as Record<string, unknown>,
       },
       hooks: {
         logMethod(args, method) {
           // Scrub the message string too (formatters.log only sees the merging object).
-          const scrubbed = args.map((a) => (typeof a === 'string' ? scrub(a) : a)) as Parameters<typeof method>;
+          const scrubbed = args.map((a) => (typeof a === 'string' ? scrubClipped(a, LOG_LIMITS.string) : a)) as Parameters<typeof method>;
           method.apply(this, scrubbed);
         },
       },
-      serializers: { err: (err: unknown) => scrubDeep(err) },
+      serializers: { err: (err: unknown) => scrubForLog(err) },
       mixin() {
         const span = trace.getActiveSpan();
         const spanContext = span?.spanContext();
