@@ -32,8 +32,8 @@ else {
   app.post('/hooks/alertmanager', async (c) => {
     const p = parsePayload(JSON.parse(await c.req.text()));
     if (!p.ok) return c.json({}, 400);
-    if (mode === 'als') return (await import('../src/observability/context.js')).withLogContext({ request_id: 'x' }, async () => c.json(await enqueueAlerts(p.payload, routes, qs), 200));
-    if (mode === 'enqueue') return c.json(await enqueueAlerts(p.payload, routes, qs), 200);
+    if (mode === 'als') return (await import('../src/observability/context.js')).withLogContext({ request_id: 'x' }, async () => c.json(await enqueueAlerts(p.payload, routes, qs, { chunkTimeoutMs: 1500 }), 200));
+    if (mode === 'enqueue') return c.json(await enqueueAlerts(p.payload, routes, qs, { chunkTimeoutMs: 1500 }), 200);
     if (mode === 'add') { await qs.get('notify').add('notify', { alert: p.payload.alerts[0] }, { jobId: p.payload.alerts[0]!.fingerprint }); return c.json({}, 200); }
     return c.json({}, 200);
   });

@@ -38,8 +38,25 @@ export const serverSchema = z.strictObject({
     })
     .refine((a) => a.bearerTokens.every((t) => t.length >= 16), { message: 'bearer tokens must be at least 16 characters', path: ['bearerTokens'] })
     .prefault({}),
-  /** Max time the receiver waits for Redis before answering 503. @defaultValue 1500ms */
+  /**
+   * Max time the receiver waits for Redis to store one chunk of 500 jobs before answering 503
+   * (a large batch is stored chunk by chunk, each with this budget). @defaultValue 1500ms
+   */
   enqueueTimeout: durationMs.default(1500),
+});
+
+/** The operator pages (/status, /admin/queues). */
+export const uiSchema = z.strictObject({
+  queueDashboard: z
+    .strictObject({
+      /**
+       * Let /admin/queues retry, promote, remove, clean, pause and add jobs. Off, the dashboard
+       * only shows the queues: a job added there skips the receiver's schema and dedup.
+       * @defaultValue false
+       */
+      allowActions: z.boolean().default(false),
+    })
+    .prefault({}),
 });
 
 export const jobsSchema = z.strictObject({
@@ -94,6 +111,7 @@ export const coreSchema = z.strictObject({
   dryRun: z.boolean().default(false),
   jobs: jobsSchema.prefault({}),
   pushgateway: pushgatewaySchema.prefault({}),
+  ui: uiSchema.prefault({}),
   /** First match wins; unmatched alerts are counted and acknowledged. Absent: the actions' default routes. */
   routes: z.array(routeSchema).optional(),
 });

@@ -24,6 +24,7 @@ export const metricContract: readonly ContractMetric[] = [
   { name: 'alertworks_http_requests_total', source: 'core' },
   { name: 'alertworks_http_request_duration_seconds', source: 'core', histogram: true },
   { name: 'alertworks_alerts_received_total', source: 'core' },
+  { name: 'alertworks_webhook_rejected_total', source: 'core' },
   { name: 'alertworks_jobs_total', source: 'core' },
   { name: 'alertworks_job_duration_seconds', source: 'core', histogram: true },
   { name: 'alertworks_notifications_total', source: 'core' },

@@ -29,6 +29,16 @@ export const alertsReceived = new Counter({
   registers: [registry],
 });
 
+/** Why the receiver's edge refused a request: a closed set, so the label stays bounded. */
+export type RejectReason = 'cross_site' | 'unsupported_media_type' | 'too_large' | 'invalid_json' | 'too_deep' | 'invalid_payload' | 'read_only';
+
+export const webhookRejected = new Counter({
+  name: 'alertworks_webhook_rejected_total',
+  help: 'Requests refused at the receiver edge with a 4xx, by reason (cross_site, unsupported_media_type, too_large, invalid_json, too_deep, invalid_payload, read_only).',
+  labelNames: ['reason'] as const,
+  registers: [registry],
+});
+
 export const jobsTotal = new Counter({
   name: 'alertworks_jobs_total',
   help: 'Jobs processed, by queue, action and outcome.',

@@ -7,7 +7,6 @@ import { trace } from '@opentelemetry/api';
 import type { AppConfig } from '../config/schema.js';
 import type { Logger } from '../observability/logger.js';
 import { httpDuration, httpRequests } from '../observability/metrics.js';
-import { withTimeout } from '../redis.js';
 import { compileRoutes } from '../queue/routing.js';
 import { enqueueAlerts } from '../queue/enqueue.js';
 import type { QueueSet } from '../queue/queues.js';
@@ -15,6 +14,8 @@ import { alertsReceived } from '../observability/metrics.js';
 import { parsePayload } from './alertmanager-payload.js';
 import { requireAuth } from './auth.js';
 import { traceRequests } from './trace-requests.js';
+import { refuse, refuseCrossSite, requireJson } from './request-guards.js';
+import { MAX_JSON_DEPTH, boundPayload, tooDeepAt } from './sender-bounds.js';
 import { mountFallbacks, mountProbeRoutes } from './probe-app.js';
 
 export interface AppDeps {
@@ -53,16 +54,22 @@ export function createApp(deps: AppDeps): Hono {
     httpDuration.observe({ method: c.req.method, route }, seconds);
   });
   app.use('*', traceRequests());
+  // Before every route, the queue dashboard's API included: a browser's stored credentials
+  // must not act for another site.
+  app.use('*', refuseCrossSite(logger));
 
   mountProbeRoutes(app, { redis, queues });
+
+  const rejected = (c: Context, status: 400 | 413, reason: 'too_large' | 'invalid_json' | 'too_deep' | 'invalid_payload', error: string) => {
+    alertsReceived.inc({ alertname: '', status: '', outcome: 'rejected' });
+    return refuse(c, requestLog(c), status, reason, error);
+  };
 
   app.post(
     '/hooks/alertmanager',
     auth,
-    declaredBodyLimit(config.server.bodyLimitBytes, (c) => {
-      alertsReceived.inc({ alertname: '', status: '', outcome: 'rejected' });
-      return c.json({ error: `body larger than ${config.server.bodyLimitBytes} bytes` }, 413);
-    }),
+    requireJson(logger),
+    declaredBodyLimit(config.server.bodyLimitBytes, (c) => rejected(c, 413, 'too_large', `body larger than ${config.server.bodyLimitBytes} bytes`)),
     async (c) => {
       // The request's SERVER span (trace-requests.ts) is named hooks.alertmanager.
       const span = trace.getActiveSpan();
@@ -70,18 +77,20 @@ export function createApp(deps: AppDeps): Hono {
       try {
         body = JSON.parse(await c.req.text());
       } catch {
-        alertsReceived.inc({ alertname: '', status: '', outcome: 'rejected' });
-        return c.json({ error: 'body is not valid JSON' }, 400);
+        return rejected(c, 400, 'invalid_json', 'body is not valid JSON');
       }
+      // Refused before anything walks the value: storing a payload nested 5,000 deep threw
+      // (answered 503 although Redis was fine), and no sender nests beyond a few levels.
+      const deep = tooDeepAt(body, MAX_JSON_DEPTH);
+      if (deep !== undefined) return rejected(c, 400, 'too_deep', `JSON nested deeper than ${MAX_JSON_DEPTH} levels at ${deep}`);
       const parsed = parsePayload(body);
-      if (!parsed.ok) {
-        alertsReceived.inc({ alertname: '', status: '', outcome: 'rejected' });
-        return c.json({ error: `not an Alertmanager v4 payload: ${parsed.reason}` }, 400);
-      }
-      span?.setAttribute('alertworks.alerts', parsed.payload.alerts.length);
+      if (!parsed.ok) return rejected(c, 400, 'invalid_payload', `not an Alertmanager v4 payload: ${parsed.reason}`);
+      // Cut every sender-controlled string to its bound before it is logged or stored.
+      const payload = boundPayload(parsed.payload);
+      span?.setAttribute('alertworks.alerts', payload.alerts.length);
       try {
-        const outcome = await withTimeout(enqueueAlerts(parsed.payload, routes, queues), config.server.enqueueTimeout, 'storing jobs');
-        requestLog(c).info({ ...outcome, receiver: parsed.payload.receiver, groupKey: parsed.payload.groupKey }, 'webhook accepted');
+        const outcome = await enqueueAlerts(payload, routes, queues, { chunkTimeoutMs: config.server.enqueueTimeout });
+        requestLog(c).info({ ...outcome, receiver: payload.receiver, groupKey: payload.groupKey }, 'webhook accepted');
         return c.json(outcome, 200);
       } catch (err) {
         // 503, never 429: Alertmanager retries 5xx and transport errors, so nothing is lost.

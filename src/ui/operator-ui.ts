@@ -18,5 +18,5 @@ export interface OperatorUiDeps {
  */
 export function mountOperatorUi(app: Hono, auth: MiddlewareHandler, { config, redis, queues }: OperatorUiDeps): void {
   mountStatusPage(app, auth, { config, redis });
-  mountQueueDashboard(app, auth, queues);
+  mountQueueDashboard(app, auth, queues, { allowActions: config.ui.queueDashboard.allowActions });
 }
