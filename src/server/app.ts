@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { routePath } from 'hono/route';
@@ -27,6 +28,9 @@ export interface AppDeps {
   /** Extra routes mounted by other parts (queue dashboard, status page). */
   extend?: (app: Hono, auth: MiddlewareHandler) => void;
 }
+
+/** Bodies longer than this are processed in steps (see the webhook handler). */
+const YIELD_ABOVE_CHARS = 256 * 1024;
 
 /** The HTTP surface: webhook receiver, health, readiness and metrics. */
 export function createApp(deps: AppDeps): Hono {
@@ -74,19 +78,27 @@ export function createApp(deps: AppDeps): Hono {
       // The request's SERVER span (trace-requests.ts) is named hooks.alertmanager.
       const span = trace.getActiveSpan();
       let body: unknown;
+      const text = await c.req.text();
+      // A body of megabytes is parsed, checked and cut in steps of a few ms each, with the
+      // event loop let through between them, so /healthz and other webhooks are answered
+      // meanwhile; small bodies (nearly all) go straight through.
+      const yieldBetweenSteps = text.length > YIELD_ABOVE_CHARS ? () => nextTurn() : () => undefined;
       try {
-        body = JSON.parse(await c.req.text());
+        body = JSON.parse(text);
       } catch {
         return rejected(c, 400, 'invalid_json', 'body is not valid JSON');
       }
+      await yieldBetweenSteps();
       // Refused before anything walks the value: storing a payload nested 5,000 deep threw
       // (answered 503 although Redis was fine), and no sender nests beyond a few levels.
       const deep = tooDeepAt(body, MAX_JSON_DEPTH);
       if (deep !== undefined) return rejected(c, 400, 'too_deep', `JSON nested deeper than ${MAX_JSON_DEPTH} levels at ${deep}`);
       const parsed = parsePayload(body);
       if (!parsed.ok) return rejected(c, 400, 'invalid_payload', `not an Alertmanager v4 payload: ${parsed.reason}`);
+      await yieldBetweenSteps();
       // Cut every sender-controlled string to its bound before it is logged or stored.
       const payload = boundPayload(parsed.payload);
+      await yieldBetweenSteps();
       span?.setAttribute('alertworks.alerts', payload.alerts.length);
       try {
         const outcome = await enqueueAlerts(payload, routes, queues, { chunkTimeoutMs: config.server.enqueueTimeout });
