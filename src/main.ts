@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { Server, ServerOptions } from 'node:http';
 import { serve, type ServerType } from '@hono/node-server';
 import type { AppConfig } from './config/schema.js';
 import { logger as rootLogger, type Logger } from './observability/logger.js';
@@ -82,10 +82,11 @@ export async function run(options: RunOptions): Promise<RunningService> {
       extend: (a, auth) => mountOperatorUi(a, auth, { config, redis, queues }),
     });
     await new Promise<void>((resolve) => {
-      server = serve({ fetch: app.fetch, port: config.server.port, hostname: config.server.host }, (info) => {
+      server = serve({ fetch: app.fetch, port: config.server.port, hostname: config.server.host, serverOptions: listenerOptions(config) }, (info) => {
         port = info.port;
         resolve();
       });
+      (server as Server).maxConnections = config.server.maxConnections;
     });
     logger.info({ port, host: config.server.host, role }, 'receiver listening');
   } else {
@@ -93,10 +94,11 @@ export async function run(options: RunOptions): Promise<RunningService> {
     // of job and check metrics). Port taken (a serve process on the same host): run without it.
     const app = createProbeApp({ redis, queues, logger });
     const listening = await new Promise<ServerType | undefined>((resolve) => {
-      const s = serve({ fetch: app.fetch, port: config.server.port, hostname: config.server.host }, (info) => {
+      const s = serve({ fetch: app.fetch, port: config.server.port, hostname: config.server.host, serverOptions: listenerOptions(config) }, (info) => {
         port = info.port;
         resolve(s);
       });
+      (s as Server).maxConnections = config.server.maxConnections;
       s.once('error', (err) => {
         logger.warn({ err, port: config.server.port }, 'work role: cannot listen for /healthz and /metrics; running without them');
         resolve(undefined);
@@ -148,6 +150,16 @@ export async function run(options: RunOptions): Promise<RunningService> {
       return stopping;
     },
   };
+}
+
+/**
+ * Slowloris limits for both listeners. Node checks them only every connectionsCheckingInterval
+ * (30 s by default: a 60 s header timeout fired after 68 s), so the check runs at a quarter
+ * of the header timeout, at most once a second.
+ */
+function listenerOptions(config: AppConfig): ServerOptions {
+  const { headersTimeout, requestTimeout } = config.server;
+  return { headersTimeout, requestTimeout, connectionsCheckingInterval: Math.max(25, Math.min(1_000, Math.floor(headersTimeout / 4))) };
 }
 
 /** How long requests in flight at shutdown get to finish before their connections are cut. */

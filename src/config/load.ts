@@ -106,6 +106,9 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
       problems.push(`routes[${i}].action: unknown action "${route.action}" (known: ${[...actionNames].join(', ')})`);
     }
   });
+  if (core.server.headersTimeout > core.server.requestTimeout) {
+    problems.push(`server.headersTimeout: must not be longer than server.requestTimeout (${core.server.requestTimeout}ms)`);
+  }
   const names = new Set<string>();
   core.checks.forEach((check, i) => {
     if (names.has(check.name)) problems.push(`checks[${i}].name: duplicate check name "${check.name}"`);

@@ -43,6 +43,18 @@ export const serverSchema = z.strictObject({
    * (a large batch is stored chunk by chunk, each with this budget). @defaultValue 1500ms
    */
   enqueueTimeout: durationMs.default(1500),
+  /**
+   * Longest time a client may take to send a request's headers; slower ones get 408 and are
+   * disconnected (slowloris). Alertmanager sends its headers at once. @defaultValue 10s
+   */
+  headersTimeout: durationMs.refine((ms) => ms >= 100, 'must be at least 100ms').default(10_000),
+  /** Longest time a client may take to send a whole request, body included (408 after it). @defaultValue 30s */
+  requestTimeout: durationMs.refine((ms) => ms >= 100, 'must be at least 100ms').default(30_000),
+  /**
+   * Open connections at most; more are closed at once (Alertmanager retries them). A few
+   * Alertmanager replicas and operators' browsers need tens. @defaultValue 256
+   */
+  maxConnections: z.number().int().min(1).max(65_536).default(256),
 });
 
 /** The operator pages (/status, /admin/queues). */
