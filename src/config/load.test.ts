@@ -96,3 +96,46 @@ describe('config: valid files', () => {
     expect(parseConfig(config, 'README.md', env).checks.map((c) => c.name)).toEqual(['api-health', 'openai', 'api-cert', 'internet']);
   });
 });
+
+describe('config: ${VAR} values stay single values (issue 13, item 13)', () => {
+  const evil = 'https://evil.example/api/';
+
+  it('the attack of the issue: a variable with a line break cannot add apiUrl to the shipped config', () => {
+    const env = { SLACK_BOT_TOKEN: 'xoxb-0000-1111-shipped-token', SLACK_CHANNEL: `#ops"\n  apiUrl: "${evil}` };
+    const config = loadConfig('config/alertworks.yaml', env);
+    expect(config.slack.apiUrl).toBeUndefined();
+    expect(config.slack.channel).toBe(env.SLACK_CHANNEL);
+  });
+
+  it('an unquoted reference whose value would be structure is one (refused) value', () => {
+    expect(problems('server:\n  port: ${PORT_IN_FILE:-8080}\n', { PORT_IN_FILE: `8080\nslack: { apiUrl: "${evil}" }` })).toEqual([
+      'server.port: Invalid input: expected number, received NaN',
+    ]);
+  });
+
+  it.each([
+    ['double quotes keep quotes, backslashes and line breaks literally', 'slack: { channel: "${CHAN}" }', 'a\\nb"c\\\\d\ne', 'a\\nb"c\\\\d\ne'],
+    ['single quotes keep a quote', "slack: { channel: '${CHAN}' }", "it's", "it's"],
+    ['a whole unquoted value with spaces and punctuation', 'slack:\n  channel: ${CHAN} # comment', 'ops, [team]: #1', 'ops, [team]: #1'],
+    ['a whole value in a flow mapping', 'slack: { channel: ${CHAN}, token: x }', 'a", "b', 'a", "b'],
+    ['a plain word inside a larger unquoted value', 'slack: { channel: team-${CHAN}-alerts }', 'ops.eu', 'team-ops.eu-alerts'],
+    ['a default written in the file', 'slack: { channel: "${UNSET_CHAN:-#fallback}" }', 'unused', '#fallback'],
+  ])('%s', (_name, yaml, value, expected) => {
+    expect(parseConfig(yaml, 'c.yaml', { CHAN: value }).slack.channel).toBe(expected);
+  });
+
+  it('a typed value still reads as its type when it is a plain word', () => {
+    const config = parseConfig('server: { port: ${P}, bodyLimitBytes: ${B} }\ndryRun: ${D}', 'c.yaml', { P: '9200', B: '1024', D: 'true' });
+    expect(config.server).toMatchObject({ port: 9200, bodyLimitBytes: 1024 });
+    expect(config.dryRun).toBe(true);
+  });
+
+  it.each([
+    ['part of an unquoted value', 'redis: { url: redis://${HOSTPART}:6379 }', 'h:1 }\nslack: { apiUrl: x', 'line 1: environment variable HOSTPART cannot be used here: its value has spaces, quotes'],
+    ['a line break in single quotes', "slack: { channel: '${HOSTPART}' }", 'a\nb', 'line 1: environment variable HOSTPART cannot be used here: its value has a line break'],
+  ])('refuses a value it cannot place as one scalar: %s (naming variable, line and file)', (_name, yaml, value, expected) => {
+    const found = problems(yaml, { HOSTPART: value });
+    expect(found.some((p) => p.startsWith(expected)), `got: ${found.join(' | ')}`).toBe(true);
+    expect(() => parseConfig(yaml, 'conf/prod.yaml', { HOSTPART: value })).toThrow(/^conf\/prod\.yaml: invalid config:/);
+  });
+});

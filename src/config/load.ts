@@ -59,11 +59,11 @@ function formatPath(path: readonly PropertyKey[]): string {
 /** Parses and validates config text; throws ConfigError naming `file`, the field and the reason. */
 export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv = process.env): AppConfig {
   const expanded = expandEnv(text, env);
-  if (expanded.missing.length > 0) {
-    throw new ConfigError(
-      file,
-      expanded.missing.map((m) => `line ${m.line}: environment variable ${m.name} is not set (write \${${m.name}:-default} to allow a default)`),
-    );
+  if (expanded.missing.length > 0 || expanded.refused.length > 0) {
+    throw new ConfigError(file, [
+      ...expanded.missing.map((m) => `line ${m.line}: environment variable ${m.name} is not set (write \${${m.name}:-default} to allow a default)`),
+      ...expanded.refused.map((r) => `line ${r.line}: environment variable ${r.name} cannot be used here: ${r.reason}`),
+    ]);
   }
   for (const [name, value] of expanded.used) if (isSecretName(name)) registerSecret(value);
 
