@@ -6,6 +6,7 @@ import { loadTls, statusMatches, statusSpec, transportShape } from './http-optio
 import { checkJsonCondition, jsonConditionSchema } from './json-path.js';
 import { ProbeFailure } from './probe-failure.js';
 import { scrub } from '../../src/observability/redact.js';
+import { moveUserinfoToHeader } from '../../src/config/url-credentials.js';
 
 export const httpExpectSchema = z
   .strictObject({
@@ -31,7 +32,21 @@ export const httpCheckSchema = z
     expect: httpExpectSchema,
     ...transportShape,
   })
-  .transform((raw, ctx) => ({ ...resolveBase(raw, ctx), tls: loadTls(raw.tls, ctx) }));
+  .transform((raw, ctx) => ({ ...resolveBase(raw, ctx), ...userinfoAsHeader(raw, ctx), tls: loadTls(raw.tls, ctx) }));
+
+/**
+ * `https://user:password@host/…`: the probe's HTTP client drops userinfo silently, so it is
+ * moved into an `Authorization: Basic` header at load. With an Authorization header set as
+ * well, the check is refused: which of the two was meant is not ours to guess.
+ */
+function userinfoAsHeader(raw: { url: string; headers: Record<string, string> }, ctx: z.RefinementCtx): { url: string; headers: Record<string, string> } {
+  const { url, authorization } = moveUserinfoToHeader(raw.url);
+  if (!authorization) return { url: raw.url, headers: raw.headers };
+  if (Object.keys(raw.headers).some((name) => name.toLowerCase() === 'authorization')) {
+    ctx.addIssue({ code: 'custom', path: ['url'], message: 'has user:password@ and headers.Authorization is set too; keep one of them' });
+  }
+  return { url, headers: { ...raw.headers, Authorization: authorization } };
+}
 
 export type HttpCheck = z.output<typeof httpCheckSchema>;
 export type HttpExpect = HttpCheck['expect'];

@@ -6,7 +6,7 @@ import { parseConfig } from '../config/load.js';
 
 /** A stand-in Pushgateway that records each push (method, path, body) and answers as told. */
 class RecordingGateway {
-  readonly pushes: { method: string; path: string; body: string; at: number }[] = [];
+  readonly pushes: { method: string; path: string; body: string; at: number; authorization?: string }[] = [];
   status = 200;
   /** Never answer (a hung Pushgateway). */
   hang = false;
@@ -18,7 +18,7 @@ class RecordingGateway {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        this.pushes.push({ method: req.method ?? '', path: req.url ?? '', body: Buffer.concat(chunks).toString(), at: Date.now() });
+        this.pushes.push({ method: req.method ?? '', path: req.url ?? '', body: Buffer.concat(chunks).toString(), at: Date.now(), authorization: req.headers.authorization });
         if (this.hang) return;
         res.writeHead(this.status).end(this.status >= 400 ? 'bad push' : '');
       });
@@ -103,6 +103,19 @@ describe('PushReporter', () => {
     expect(push.body).toContain('alertworks_jobs_active 0');
     expect(push.body).toMatch(/alertworks_job_last_success_timestamp_seconds \d{10}/);
     expect(push.body).toContain('alertworks_job_last_failure_timestamp_seconds 0');
+  });
+
+  it('sends the userinfo of a user:password@ URL as basic auth (fetch refuses credentials in URLs)', async () => {
+    reporter = new PushReporter();
+    const [scheme, rest] = gateway.url.split('//');
+    reporter.start({ url: `${scheme}//pg-user:p%40ss:word@${rest}`, instance: 'auth', intervalMs: 60_000, minPushIntervalMs: 100 });
+    reporter.onJobStarted({ queue: 'authq' });
+    reporter.onJobFinished({ queue: 'authq', action: 'authq', outcome: 'done', durationSeconds: 0.1 });
+    await expect.poll(() => gateway.pushes.filter((p) => p.path.includes('authq')).length).toBeGreaterThan(0);
+    const push = gateway.pushes.find((p) => p.path.includes('authq'))!;
+    expect(push.path).toBe('/metrics/job/alertworks_authq/instance/auth');
+    expect(push.authorization).toBe(`Basic ${Buffer.from('pg-user:p@ss:word').toString('base64')}`);
+    expect(await failures('alertworks_authq')).toBe(0);
   });
 
   it('coalesces 100 jobs finished within a second into a few pushes, the last one complete', async () => {

@@ -4,6 +4,7 @@ import type { ProbeResult } from '../../jobs/check-type.js';
 import { PushGroup } from './push-group.js';
 import type { Logger } from './logger.js';
 import { labelValue, registry as mainRegistry } from './metrics.js';
+import { moveUserinfoToHeader } from '../config/url-credentials.js';
 import { scrub } from './redact.js';
 
 /**
@@ -70,7 +71,7 @@ export class PushReporter {
   private readonly inFlight = new Map<string, Promise<void>>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly lastWarnAt = new Map<string, number>();
-  private options: Required<Omit<PushReporterOptions, 'url' | 'queueCounts' | 'logger'>> & Pick<PushReporterOptions, 'url' | 'queueCounts' | 'logger'>;
+  private options: Required<Omit<PushReporterOptions, 'url' | 'queueCounts' | 'logger'>> & Pick<PushReporterOptions, 'url' | 'queueCounts' | 'logger'> & { authorization?: string };
   private ticker?: NodeJS.Timeout;
   private stopped = false;
 
@@ -79,8 +80,13 @@ export class PushReporter {
   }
 
   private static withDefaults(o: PushReporterOptions) {
+    // `http://user:password@pushgateway:9091`: fetch refuses credentials in a URL, so they
+    // travel as an Authorization header (basic auth of the Pushgateway's web config).
+    const target = o.url ? moveUserinfoToHeader(o.url) : undefined;
     return {
       ...o,
+      url: target?.url,
+      authorization: target?.authorization,
       instance: o.instance ?? hostname(),
       intervalMs: o.intervalMs ?? 30_000,
       timeoutMs: o.timeoutMs ?? 5_000,
@@ -236,7 +242,7 @@ export class PushReporter {
       const body = await group.registry.metrics();
       const res = await this.options.fetch(target, {
         method: 'PUT',
-        headers: { 'content-type': group.registry.contentType },
+        headers: { 'content-type': group.registry.contentType, ...(this.options.authorization ? { authorization: this.options.authorization } : {}) },
         body,
         signal: AbortSignal.timeout(this.options.timeoutMs),
       });

@@ -109,6 +109,23 @@ describe('http check', () => {
     expect(last.headers['x-probe']).toBe('yes');
   });
 
+  it('sends the userinfo of a user:password@ URL as basic auth, and never shows the password', async () => {
+    plain.respond(200, 'ok');
+    const url = plain.url('/private').replace('://', '://probe:s3cret%2Fpw@');
+    const check = httpCheck.schema.parse({ name: 't', type: 'http', url });
+    expect(check.url).toBe(plain.url('/private'));
+    const r = await httpCheck.probe(check, { signal: new AbortController().signal, logger });
+    expect(r.success).toBe(true);
+    expect(plain.requests.at(-1)!.headers.authorization).toBe(`Basic ${Buffer.from('probe:s3cret/pw').toString('base64')}`);
+    expect(JSON.stringify(r)).not.toContain('s3cret');
+  });
+
+  it('refuses a URL with userinfo when an Authorization header is set too', () => {
+    const parsed = httpCheck.schema.safeParse({ name: 't', type: 'http', url: 'https://u:p@api.example.com/', headers: { authorization: 'Bearer x' } });
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`)).toEqual(['url: has user:password@ and headers.Authorization is set too; keep one of them']);
+  });
+
   it('follows redirects unless told not to', async () => {
     plain.handler = (req, res) => {
       if (req.url === '/old') res.writeHead(301, { location: '/new' }).end();
