@@ -41,7 +41,7 @@ describe('notify action with the Slack Web API fake', () => {
   const post = (...alerts: unknown[]) =>
     fetch(`http://127.0.0.1:${service.port}/hooks/alertmanager`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${TOKEN}` },
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
       body: JSON.stringify({ version: '4', receiver: 'alertworks', alerts }),
     });
 
@@ -133,7 +133,7 @@ describe('notify action with the Slack Web API fake', () => {
     try {
       await fetch(`http://127.0.0.1:${svc.port}/hooks/alertmanager`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${TOKEN}` },
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
         body: JSON.stringify({ version: '4', receiver: 'r', alerts: [alert('log-1', 'firing')] }),
       });
       const line = await waitFor('log notification', () => captured.lines.find((l) => l.msg === 'notification'));
@@ -156,7 +156,7 @@ describe('graceful shutdown', () => {
       env: { WEBHOOK_TOKEN: TOKEN, SLACK_BOT_TOKEN: slack.token, SLACK_API_URL: slack.apiUrl },
     });
     try {
-      await fetch(`${svc.url}/hooks/alertmanager`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` }, body: JSON.stringify({ version: '4', receiver: 'r', alerts: [alert('slow-1', 'firing')] }) });
+      await fetch(`${svc.url}/hooks/alertmanager`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ version: '4', receiver: 'r', alerts: [alert('slow-1', 'firing')] }) });
       await waitFor('job started', () => svc.logs.length > 0 && slack.calls.length === 0 && svc.logs.some((l) => l.msg === 'webhook accepted'));
       await new Promise((r) => setTimeout(r, 300));
       const code = await svc.stop('SIGTERM');
