@@ -78,12 +78,14 @@ export function createApp(deps: AppDeps): Hono {
       // The request's SERVER span (trace-requests.ts) is named hooks.alertmanager.
       const span = trace.getActiveSpan();
       let body: unknown;
-      const text = await c.req.text();
       // A body of megabytes is parsed, checked and cut in steps of a few ms each, with the
       // event loop let through between them, so /healthz and other webhooks are answered
       // meanwhile; small bodies (nearly all) go straight through.
-      const yieldBetweenSteps = text.length > YIELD_ABOVE_CHARS ? () => nextTurn() : () => undefined;
+      let yieldBetweenSteps = (): Promise<void> | undefined => undefined;
       try {
+        const text = await c.req.text();
+        if (text.length > YIELD_ABOVE_CHARS) yieldBetweenSteps = () => nextTurn();
+        await yieldBetweenSteps();
         body = JSON.parse(text);
       } catch {
         return rejected(c, 400, 'invalid_json', 'body is not valid JSON');
