@@ -53,7 +53,8 @@ export function expandEnv(text: string, env: NodeJS.ProcessEnv): ExpandResult {
     let quote: Quote = null;
     for (let i = 0; i < line.length; i++) {
       const c = line[i] as string;
-      if (quote === '"' && c === '\\') {
+      // An escape in double quotes, a doubled quote in single quotes: the string goes on.
+      if ((quote === '"' && c === '\\') || (quote === "'" && c === "'" && line[i + 1] === "'")) {
         result += line.slice(i, i + 2);
         i++;
         continue;

@@ -116,6 +116,7 @@ describe('config: ${VAR} values stay single values (issue 13, item 13)', () => {
   it.each([
     ['double quotes keep quotes, backslashes and line breaks literally', 'slack: { channel: "${CHAN}" }', 'a\\nb"c\\\\d\ne', 'a\\nb"c\\\\d\ne'],
     ['single quotes keep a quote', "slack: { channel: '${CHAN}' }", "it's", "it's"],
+    ['single quotes after a doubled quote', "slack: { channel: 'it''s ${CHAN}' }", "a 'b', c", "it's a 'b', c"],
     ['a whole unquoted value with spaces and punctuation', 'slack:\n  channel: ${CHAN} # comment', 'ops, [team]: #1', 'ops, [team]: #1'],
     ['a whole value in a flow mapping', 'slack: { channel: ${CHAN}, token: x }', 'a", "b', 'a", "b'],
     ['a plain word inside a larger unquoted value', 'slack: { channel: team-${CHAN}-alerts }', 'ops.eu', 'team-ops.eu-alerts'],
