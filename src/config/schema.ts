@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { durationMs } from './duration.js';
+import { rejectionLogIntervalSchema, spoolSchema, webhookHmacSchema } from './intake-schema.js';
 import type { CheckRunnerSettings } from '../../jobs/check-runner-settings.js';
 
 const MiB = 1024 * 1024;
@@ -35,11 +36,17 @@ export const serverSchema = z.strictObject({
       /** Several tokens may be valid at once, for rotation. Empty strings are ignored. */
       bearerTokens: z.array(z.string()).default([]).transform((t) => t.filter((x) => x.length > 0)),
       basic: z.array(basicUser).default([]),
+      /** Grafana's HMAC request signing, beside bearer/basic (config/intake-schema.ts). */
+      hmac: webhookHmacSchema,
     })
     .refine((a) => a.bearerTokens.every((t) => t.length >= 16), { message: 'bearer tokens must be at least 16 characters', path: ['bearerTokens'] })
     .prefault({}),
   /** Max time the receiver waits for Redis before answering 503. @defaultValue 1500ms */
   enqueueTimeout: durationMs.default(1500),
+  /** Webhook bodies kept on disk while Redis is away (config/intake-schema.ts). */
+  spool: spoolSchema,
+  /** Refused webhooks are logged once per reason per this interval, with a count. @defaultValue 60s */
+  rejectionLogInterval: rejectionLogIntervalSchema,
 });
 
 export const jobsSchema = z.strictObject({

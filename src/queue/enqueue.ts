@@ -1,6 +1,6 @@
 import { context, propagation } from '@opentelemetry/api';
-import type { AlertmanagerPayload } from '../server/alertmanager-payload.js';
 import { dedupKey } from '../server/alertmanager-payload.js';
+import type { IntakePayload } from '../server/webhook-payload.js';
 import type { AlertJobData } from '../../workers/action.js';
 import { alertsReceived, labelValue } from '../observability/metrics.js';
 import { routeAlert, type CompiledRoute } from './routing.js';
@@ -24,7 +24,7 @@ interface PlannedJob {
  * occurrence's dedup key, so a re-send (repeat_interval, an HA peer, a retry after 503) finds
  * the job already there and adds nothing. Resolves only once every new job is stored.
  */
-export async function enqueueAlerts(payload: AlertmanagerPayload, routes: readonly CompiledRoute[], queues: QueueSet): Promise<EnqueueOutcome> {
+export async function enqueueAlerts(payload: Pick<IntakePayload, 'alerts' | 'receiver' | 'externalURL'> & { source?: IntakePayload['source'] }, routes: readonly CompiledRoute[], queues: QueueSet): Promise<EnqueueOutcome> {
   const carrier: Record<string, string> = {};
   propagation.inject(context.active(), carrier);
   const receivedAt = Date.now();
@@ -55,6 +55,7 @@ export async function enqueueAlerts(payload: AlertmanagerPayload, routes: readon
       alert,
       receiver: payload.receiver,
       externalURL: payload.externalURL,
+      ...(payload.source === 'grafana' ? { source: 'grafana' as const } : {}),
       dedupKey: jobId,
       receivedAt,
       ...(carrier.traceparent ? { traceparent: carrier.traceparent } : {}),

@@ -1,20 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { routePath } from 'hono/route';
 import type { Redis } from 'ioredis';
-import { trace } from '@opentelemetry/api';
 import type { AppConfig } from '../config/schema.js';
 import type { Logger } from '../observability/logger.js';
 import { httpDuration, httpRequests } from '../observability/metrics.js';
-import { withTimeout } from '../redis.js';
 import { compileRoutes } from '../queue/routing.js';
-import { enqueueAlerts } from '../queue/enqueue.js';
 import type { QueueSet } from '../queue/queues.js';
-import { alertsReceived } from '../observability/metrics.js';
-import { parsePayload } from './alertmanager-payload.js';
 import { requireAuth } from './auth.js';
 import { traceRequests } from './trace-requests.js';
+import { mountWebhookRoutes } from './webhook-route.js';
+import type { WebhookSpool } from '../queue/spool.js';
 import { mountFallbacks, mountProbeRoutes } from './probe-app.js';
 
 export interface AppDeps {
@@ -23,6 +19,8 @@ export interface AppDeps {
   redis: Redis;
   logger: Logger;
   insecureNoAuth?: boolean;
+  /** Webhook bodies wait here while Redis is away (queue/spool.ts); without it: 503. */
+  spool?: WebhookSpool;
   /** Extra routes mounted by other parts (queue dashboard, status page). */
   extend?: (app: Hono, auth: MiddlewareHandler) => void;
 }
@@ -56,62 +54,14 @@ export function createApp(deps: AppDeps): Hono {
 
   mountProbeRoutes(app, { redis, queues });
 
-  app.post(
-    '/hooks/alertmanager',
-    auth,
-    declaredBodyLimit(config.server.bodyLimitBytes, (c) => {
-      alertsReceived.inc({ alertname: '', status: '', outcome: 'rejected' });
-      return c.json({ error: `body larger than ${config.server.bodyLimitBytes} bytes` }, 413);
-    }),
-    async (c) => {
-      // The request's SERVER span (trace-requests.ts) is named hooks.alertmanager.
-      const span = trace.getActiveSpan();
-      let body: unknown;
-      try {
-        body = JSON.parse(await c.req.text());
-      } catch {
-        alertsReceived.inc({ alertname: '', status: '', outcome: 'rejected' });
-        return c.json({ error: 'body is not valid JSON' }, 400);
-      }
-      const parsed = parsePayload(body);
-      if (!parsed.ok) {
-        alertsReceived.inc({ alertname: '', status: '', outcome: 'rejected' });
-        return c.json({ error: `not an Alertmanager v4 payload: ${parsed.reason}` }, 400);
-      }
-      span?.setAttribute('alertworks.alerts', parsed.payload.alerts.length);
-      try {
-        const outcome = await withTimeout(enqueueAlerts(parsed.payload, routes, queues), config.server.enqueueTimeout, 'storing jobs');
-        requestLog(c).info({ ...outcome, receiver: parsed.payload.receiver, groupKey: parsed.payload.groupKey }, 'webhook accepted');
-        return c.json(outcome, 200);
-      } catch (err) {
-        // 503, never 429: Alertmanager retries 5xx and transport errors, so nothing is lost.
-        requestLog(c).warn({ err }, 'could not store jobs; answering 503 so Alertmanager retries');
-        c.header('Retry-After', '5');
-        return c.json({ error: 'cannot store jobs right now (queue store unavailable); retry later' }, 503);
-      }
-    },
-  );
+  // The request's SERVER span (trace-requests.ts) is named after the route, e.g. hooks.alertmanager.
+  mountWebhookRoutes(app, {
+    config, queues, routes, logger, requestLog, spool: deps.spool, insecureNoAuth: deps.insecureNoAuth,
+    redisReady: () => redis.status === 'ready',
+  });
 
   deps.extend?.(app, auth);
 
   mountFallbacks(app, logger);
   return app;
-}
-
-/**
- * hono's bodyLimit reads `c.req.raw.body`, which makes @hono/node-server build a full fetch
- * Request (a web ReadableStream over the socket, an AbortController) for every webhook: a
- * fixed cost larger than parsing and storing a one-alert payload. A declared Content-Length is
- * checked from the headers alone; only chunked bodies (no length) go through the streaming
- * limit, which counts the bytes as they arrive.
- */
-function declaredBodyLimit(maxSize: number, onError: (c: Context) => Response | Promise<Response>): MiddlewareHandler {
-  const streaming = bodyLimit({ maxSize, onError });
-  return async function limitBody(c, next) {
-    const length = c.req.header('content-length');
-    if (length !== undefined && c.req.header('transfer-encoding') === undefined) {
-      return Number.parseInt(length, 10) > maxSize ? onError(c) : next();
-    }
-    return streaming(c, next);
-  };
 }

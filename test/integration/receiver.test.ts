@@ -59,7 +59,8 @@ describe('POST /hooks/alertmanager against a real Redis', () => {
   it.each([
     ['not JSON', '{"version": "4", alerts: [', 'body is not valid JSON'],
     ['no alerts field', '{"version":"4"}', 'not an Alertmanager v4 payload: alerts: required field is missing'],
-    ['wrong version', JSON.stringify({ version: '3', alerts: [] }), 'not an Alertmanager v4 payload: version: must be "4" (Alertmanager webhook payload version)'],
+    ['wrong version', JSON.stringify({ version: '3', alerts: [] }), 'version: "3" is neither "4" (Alertmanager webhook) nor "1" (Grafana webhook contact point)'],
+    ['no version', JSON.stringify({ alerts: [] }), 'not an Alertmanager v4 payload: version: must be "4" (Alertmanager webhook payload version)'],
     ['alerts of the wrong type', JSON.stringify({ version: '4', alerts: 'x' }), 'not an Alertmanager v4 payload: alerts: Invalid input: expected array, received string'],
     ['a label that is not a string', payload({ ...alert('t'), labels: { alertname: 5 } }), 'not an Alertmanager v4 payload: alerts[0].labels.alertname: Invalid input: expected string, received number'],
   ])('400 for %s, with the reason', async (_name, body, error) => {

@@ -1,0 +1,45 @@
+import type { Context, MiddlewareHandler } from 'hono';
+import type { AppConfig } from '../config/schema.js';
+import { checkAuthorization, isAuthConfigured } from './auth.js';
+import type { WebhookRejections } from './webhook-rejections.js';
+import { verifySignature } from './webhook-signature.js';
+
+type WebhookAuthConfig = AppConfig['server']['auth'];
+
+/** Requests whose signature is checked once the body is read (it signs the raw body). */
+const signedRequests = new WeakSet<Request>();
+
+/**
+ * Credentials of a webhook: a bearer token or basic auth (Alertmanager, older Grafana), and/or
+ * Grafana's HMAC signature when a secret is configured. Every credential a request presents
+ * must be valid, and at least one must be present. The signature needs the raw body, so this
+ * only marks the request; `checkSignature` runs after the body limit has read it.
+ */
+export function webhookCredentials(auth: WebhookAuthConfig, rejections: WebhookRejections, insecure = false): MiddlewareHandler {
+  const signing = auth.hmac.secret !== undefined;
+  const challenge = auth.basic.length > 0 ? 'Basic realm="alertworks"' : 'Bearer realm="alertworks"';
+  return async function webhookAuth(c, next) {
+    if (insecure && !isAuthConfigured(auth) && !signing) return next();
+    const header = c.req.header('authorization');
+    const signature = signing ? c.req.header(auth.hmac.header) : undefined;
+    if (header !== undefined && !checkAuthorization(header, auth)) {
+      c.header('WWW-Authenticate', challenge);
+      return rejections.reject(c, 401, 'invalid_credentials', 'invalid credentials', 'Authorization header does not match any configured credential');
+    }
+    if (signature !== undefined) signedRequests.add(c.req.raw);
+    if (header !== undefined || signature !== undefined) return next();
+    c.header('WWW-Authenticate', challenge);
+    const missing = signing ? `missing Authorization header or ${auth.hmac.header} signature` : 'missing Authorization header';
+    return rejections.reject(c, 401, 'missing_credentials', missing);
+  };
+}
+
+/** For a request marked by webhookCredentials: the signature over the raw body, or a 401 answer. */
+export function checkSignature(c: Context, auth: WebhookAuthConfig, rawBody: Uint8Array, rejections: WebhookRejections): Response | undefined {
+  if (!signedRequests.has(c.req.raw)) return undefined;
+  const { hmac } = auth;
+  const verdict = verifySignature(hmac, rawBody, c.req.header(hmac.header), hmac.timestampHeader ? c.req.header(hmac.timestampHeader) : undefined);
+  if (verdict.ok) return undefined;
+  const error = verdict.reason === 'stale_signature' ? 'stale or missing signature timestamp' : 'invalid signature';
+  return rejections.reject(c, 401, verdict.reason, error, verdict.detail);
+}
