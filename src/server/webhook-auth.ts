@@ -6,8 +6,11 @@ import { verifySignature } from './webhook-signature.js';
 
 type WebhookAuthConfig = AppConfig['server']['auth'];
 
-/** Requests whose signature is checked once the body is read (it signs the raw body). */
-const signedRequests = new WeakSet<Request>();
+/**
+ * Requests whose signature is checked once the body is read (it signs the raw body). Keyed by
+ * the Context: hono's streaming body limit replaces `c.req.raw` with a new Request.
+ */
+const signedRequests = new WeakSet<Context>();
 
 /**
  * Credentials of a webhook: a bearer token or basic auth (Alertmanager, older Grafana), and/or
@@ -26,7 +29,7 @@ export function webhookCredentials(auth: WebhookAuthConfig, rejections: WebhookR
       c.header('WWW-Authenticate', challenge);
       return rejections.reject(c, 401, 'invalid_credentials', 'invalid credentials', 'Authorization header does not match any configured credential');
     }
-    if (signature !== undefined) signedRequests.add(c.req.raw);
+    if (signature !== undefined) signedRequests.add(c);
     if (header !== undefined || signature !== undefined) return next();
     c.header('WWW-Authenticate', challenge);
     const missing = signing ? `missing Authorization header or ${auth.hmac.header} signature` : 'missing Authorization header';
@@ -36,7 +39,7 @@ export function webhookCredentials(auth: WebhookAuthConfig, rejections: WebhookR
 
 /** For a request marked by webhookCredentials: the signature over the raw body, or a 401 answer. */
 export function checkSignature(c: Context, auth: WebhookAuthConfig, rawBody: Uint8Array, rejections: WebhookRejections): Response | undefined {
-  if (!signedRequests.has(c.req.raw)) return undefined;
+  if (!signedRequests.has(c)) return undefined;
   const { hmac } = auth;
   const verdict = verifySignature(hmac, rawBody, c.req.header(hmac.header), hmac.timestampHeader ? c.req.header(hmac.timestampHeader) : undefined);
   if (verdict.ok) return undefined;
