@@ -6,6 +6,18 @@ import { verifySignature } from './webhook-signature.js';
 
 type WebhookAuthConfig = AppConfig['server']['auth'];
 
+const DEFAULT_HEADER = 'X-Grafana-Alerting-Signature';
+/**
+ * Where Grafana puts the signature when its contact point's "Header" field is left empty:
+ * grafana/alerting http/hmac.go falls back to this name, while the form's placeholder shows
+ * X-Grafana-Alerting-Signature. With the default header configured, both are read.
+ */
+const GRAFANA_FALLBACK_HEADER = 'X-Grafana-Alert-Signature';
+
+function signatureHeader(c: Context, header: string): string | undefined {
+  return c.req.header(header) ?? (header === DEFAULT_HEADER ? c.req.header(GRAFANA_FALLBACK_HEADER) : undefined);
+}
+
 /**
  * Requests whose signature is checked once the body is read (it signs the raw body). Keyed by
  * the Context: hono's streaming body limit replaces `c.req.raw` with a new Request.
@@ -24,7 +36,7 @@ export function webhookCredentials(auth: WebhookAuthConfig, rejections: WebhookR
   return async function webhookAuth(c, next) {
     if (insecure && !isAuthConfigured(auth) && !signing) return next();
     const header = c.req.header('authorization');
-    const signature = signing ? c.req.header(auth.hmac.header) : undefined;
+    const signature = signing ? signatureHeader(c, auth.hmac.header) : undefined;
     if (header !== undefined && !checkAuthorization(header, auth)) {
       c.header('WWW-Authenticate', challenge);
       return rejections.reject(c, 401, 'invalid_credentials', 'invalid credentials', 'Authorization header does not match any configured credential');
@@ -41,7 +53,7 @@ export function webhookCredentials(auth: WebhookAuthConfig, rejections: WebhookR
 export function checkSignature(c: Context, auth: WebhookAuthConfig, rawBody: Uint8Array, rejections: WebhookRejections): Response | undefined {
   if (!signedRequests.has(c)) return undefined;
   const { hmac } = auth;
-  const verdict = verifySignature(hmac, rawBody, c.req.header(hmac.header), hmac.timestampHeader ? c.req.header(hmac.timestampHeader) : undefined);
+  const verdict = verifySignature(hmac, rawBody, signatureHeader(c, hmac.header), hmac.timestampHeader ? c.req.header(hmac.timestampHeader) : undefined);
   if (verdict.ok) return undefined;
   const error = verdict.reason === 'stale_signature' ? 'stale or missing signature timestamp' : 'invalid signature';
   return rejections.reject(c, 401, verdict.reason, error, verdict.detail);

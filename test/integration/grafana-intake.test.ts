@@ -105,6 +105,13 @@ describe('Grafana webhook contact point against a real Redis', () => {
     expect(await res.json()).toEqual({ accepted: 1, duplicates: 0, unrouted: 0 });
   });
 
+  it("accepts the signature in Grafana's fallback header X-Grafana-Alert-Signature (contact point header left empty)", async () => {
+    const body = JSON.stringify(grafanaBody([{ labels: { alertname: 'High fallback' }, fingerprint: 'signed-fallback' }]));
+    const res = await post('/hooks/grafana', body, grafanaHeaders(body, { ...signing, header: 'X-Grafana-Alert-Signature' }));
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ accepted: 1, duplicates: 0, unrouted: 0 });
+  });
+
   it.each([
     ['a wrong signature', () => ({ ...grafanaHeaders('{}', signing), [TS_HEADER.toLowerCase()]: String(Math.floor(Date.now() / 1000)) }), 'invalid_signature', 'invalid signature'],
     ['no signature and no token', () => ({ 'content-type': 'application/json' }), 'missing_credentials', 'missing Authorization header or X-Grafana-Alerting-Signature signature'],
