@@ -11,6 +11,8 @@ export interface IntakePayload {
   receiver: string;
   groupKey?: string;
   externalURL?: string;
+  /** Alerts the sender left out (its max alerts setting). */
+  truncatedAlerts?: number;
   alerts: Alert[];
 }
 
@@ -36,13 +38,13 @@ export function parseWebhookBody(body: unknown): IntakeResult {
   if (version === undefined || version === '4') {
     const am = parsePayload(body);
     if (!am.ok) return { ok: false, reason: `not an Alertmanager v4 payload: ${am.reason}` };
-    const { receiver, groupKey, externalURL } = am.payload;
+    const { receiver, groupKey, externalURL, truncatedAlerts } = am.payload;
     // A sender-supplied `grafana` field is never trusted: only what the receiver derives is kept.
     const alerts = am.payload.alerts.map(({ grafana: _untrusted, ...alert }) => {
       const grafana = grafanaFieldsFromAnnotations(alert);
       return grafana ? { ...alert, grafana } : alert;
     });
-    return { ok: true, payload: { source: 'alertmanager', receiver, groupKey, externalURL, alerts } };
+    return { ok: true, payload: { source: 'alertmanager', receiver, groupKey, externalURL, truncatedAlerts, alerts } };
   }
   const shown = typeof version === 'string' ? `"${version.slice(0, 16)}"` : typeof version;
   return { ok: false, reason: `version: ${shown} is neither "4" (Alertmanager webhook) nor "1" (Grafana webhook contact point)` };

@@ -101,6 +101,9 @@ export function mountWebhookRoutes(app: Hono, deps: WebhookRouteDeps): WebhookRo
       return rejections.reject(c, 400, 'invalid_payload', parsed.reason);
     }
     const { payload } = parsed;
+    if (payload.truncatedAlerts) {
+      deps.requestLog(c).warn({ source: payload.source, truncated: payload.truncatedAlerts, alerts: payload.alerts.length }, 'sender truncated alerts: set its max alerts to 0 so none are left out');
+    }
     span?.setAttribute('alertworks.alerts', payload.alerts.length);
     span?.setAttribute('alertworks.source', payload.source);
     // While older bodies wait in the spool, newer ones queue behind them: replay keeps the order.
