@@ -139,7 +139,8 @@ export async function run(options: RunOptions): Promise<RunningService> {
       stopping ??= (async () => {
         logger.info('shutting down: no new requests, letting active jobs finish');
         if (server) await closeServer(server as Server);
-        spool?.close();
+        // The default directory (under the temp directory) is removed when nothing waits in it.
+        await spool?.close({ removeIfEmpty: !config.server.spool.dir });
         await checks?.close();
         await workers?.close(config.jobs.shutdownTimeout);
         // Last push while Redis is still open, so queue sizes are fresh; bounded by its timeout.

@@ -90,6 +90,18 @@ describe('WebhookSpool', () => {
     expect(readdirSync(dir).filter((f) => f.endsWith('.failed'))).toHaveLength(2);
   });
 
+  it('close removes the directory only when asked and only when nothing waits', async () => {
+    const spool = new WebhookSpool(join(dir, 'sub'), { maxBytes: 1 << 20, maxFiles: 100 }, logger);
+    await spool.init();
+    await spool.store(entry(1));
+    await spool.close({ removeIfEmpty: true });
+    expect(readdirSync(dir)).toEqual(['sub']);
+    const empty = new WebhookSpool(join(dir, 'empty'), { maxBytes: 1 << 20, maxFiles: 100 }, logger);
+    await empty.init();
+    await empty.close({ removeIfEmpty: true });
+    expect(readdirSync(dir)).toEqual(['sub']);
+  });
+
   it('uses one default directory per Redis and prefix', () => {
     expect(defaultSpoolDir('redis://a:6379', '{alertworks}')).toBe(defaultSpoolDir('redis://a:6379', '{alertworks}'));
     expect(defaultSpoolDir('redis://a:6379', '{alertworks}')).not.toBe(defaultSpoolDir('redis://b:6379', '{alertworks}'));

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, open, readFile, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, readFile, readdir, rename, rmdir, stat, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Counter, Gauge } from 'prom-client';
@@ -73,8 +73,11 @@ export class WebhookSpool {
     spoolFiles.set(this.files);
   }
 
-  close(): void {
+  /** Stops replaying; `removeIfEmpty` drops the directory when nothing waits in it (the default one). */
+  async close(options: { removeIfEmpty?: boolean } = {}): Promise<void> {
     this.closed = true;
+    await this.replaying?.catch(() => undefined);
+    if (options.removeIfEmpty && this.files === 0) await rmdir(this.dir).catch(() => undefined);
   }
 
   /** Bodies waiting to be replayed. */
