@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { GRAFANA_DOCS_EXAMPLE } from '../../test/support/grafana-webhook.js';
 import { parseWebhookBody } from '../server/webhook-payload.js';
-import { alertContextBlock, withAlertContext } from './alert-context.js';
+import { alertContextBlock, threadsWithAlertContext, withAlertContext } from './alert-context.js';
 import { alertMessage } from './alert-message.js';
 import { safeHttpUrl, slackLink } from './slack-text.js';
 
@@ -81,5 +81,31 @@ describe('alert context in Slack messages', () => {
     expect(message.blocks?.[1]).toMatchObject({ type: 'context' });
     // Nothing to add: the message is left as it was.
     expect(withAlertContext({ text: 'x' }, { annotations: {} })).toEqual({ text: 'x' });
+  });
+});
+
+describe('threadsWithAlertContext', () => {
+  it('adds the context to what a job says and leaves the rest of the threads object as it is', async () => {
+    const said: { incident: string; message: unknown; options: unknown }[] = [];
+    class Threads {
+      #closed: string[] = [];
+      async say(incident: string, message: unknown, options?: unknown) {
+        said.push({ incident, message, options });
+        return undefined;
+      }
+      async close(incident: string) {
+        this.#closed.push(incident);
+      }
+      get closed() {
+        return this.#closed;
+      }
+    }
+    const base = new Threads();
+    const decorated = threadsWithAlertContext(base as never, { annotations: { runbook_url: 'https://rb.example/x' } });
+    await decorated.say('volume:1', { text: 'step' }, { step: 's1', updateRoot: { text: 'root' } });
+    await decorated.close('volume:1');
+    expect(JSON.stringify(said[0]?.message)).toContain('<https://rb.example/x|Runbook>');
+    expect(JSON.stringify(said[0]?.options)).toContain('<https://rb.example/x|Runbook>');
+    expect(base.closed).toEqual(['volume:1']);
   });
 });

@@ -50,13 +50,19 @@ export function withAlertContext(message: ChatMessage, alert: Pick<Alert, 'annot
 
 /**
  * The incident threads of one job, with every message it says carrying the alert's context.
- * The object delegates to `threads` (same Redis state, same thread refs); only `say` differs.
+ * Everything else is the shared `threads` object itself (same Redis state, same thread refs);
+ * its methods run bound to it.
  */
 export function threadsWithAlertContext(threads: IncidentThreads, alert: Pick<Alert, 'annotations' | 'generatorURL' | 'grafana'>, externalURL?: string): IncidentThreads {
-  const decorated = Object.create(threads) as IncidentThreads;
-  decorated.say = (incident, message, options) =>
+  const say: IncidentThreads['say'] = (incident, message, options) =>
     threads.say(incident, withAlertContext(message, alert, externalURL), options?.updateRoot ? { ...options, updateRoot: withAlertContext(options.updateRoot, alert, externalURL) } : options);
-  return decorated;
+  return new Proxy(threads, {
+    get(target, prop) {
+      if (prop === 'say') return say;
+      const value: unknown = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
 }
 
 function formatValue(v: number): string {

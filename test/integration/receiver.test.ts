@@ -127,5 +127,11 @@ describe('POST /hooks/alertmanager against a real Redis', () => {
     expect(text).toMatch(/alertworks_alerts_received_total\{alertname="DiskFull",status="firing",outcome="duplicate"\} \d+/);
     expect(text).toMatch(/alertworks_http_requests_total\{method="POST",route="\/hooks\/alertmanager",status="401"\} 3/);
     expect(text).toContain('alertworks_queue_jobs{queue="notify",state="waiting"}');
+    // Every refusal above, by reason (two missing/wrong-token cases share invalid_credentials).
+    expect(text).toContain('alertworks_webhook_rejected_total{reason="missing_credentials"} 1');
+    expect(text).toContain('alertworks_webhook_rejected_total{reason="invalid_credentials"} 2');
+    expect(text).toContain('alertworks_webhook_rejected_total{reason="body_too_large"} 1');
+    expect(text).toContain('alertworks_webhook_rejected_total{reason="invalid_json"} 1');
+    expect(text).toContain('alertworks_webhook_rejected_total{reason="invalid_payload"} 5');
   });
 });
