@@ -24,10 +24,11 @@ interface PlannedJob {
  * occurrence's dedup key, so a re-send (repeat_interval, an HA peer, a retry after 503) finds
  * the job already there and adds nothing. Resolves only once every new job is stored.
  */
-export async function enqueueAlerts(payload: Pick<IntakePayload, 'alerts' | 'receiver' | 'externalURL'> & { source?: IntakePayload['source'] }, routes: readonly CompiledRoute[], queues: QueueSet): Promise<EnqueueOutcome> {
+export async function enqueueAlerts(payload: Pick<IntakePayload, 'alerts' | 'receiver' | 'externalURL'> & { source?: IntakePayload['source']; receivedAt?: number }, routes: readonly CompiledRoute[], queues: QueueSet): Promise<EnqueueOutcome> {
   const carrier: Record<string, string> = {};
   propagation.inject(context.active(), carrier);
-  const receivedAt = Date.now();
+  // A body replayed from the spool keeps the time it arrived.
+  const receivedAt = payload.receivedAt ?? Date.now();
 
   const byQueue = new Map<string, PlannedJob[]>();
   const seen = new Set<string>();

@@ -48,7 +48,7 @@ export function mountWebhookRoutes(app: Hono, deps: WebhookRouteDeps): WebhookRo
     alertsReceived.inc({ alertname: '', status: '', outcome: 'rejected' });
     return rejections.reject(c, 413, 'body_too_large', `body larger than ${server.bodyLimitBytes} bytes`);
   });
-  const store = (payload: IntakePayload) => withTimeout(enqueueAlerts(payload, routes, queues), server.enqueueTimeout, 'storing jobs');
+  const store = (payload: IntakePayload, receivedAt?: number) => withTimeout(enqueueAlerts({ ...payload, receivedAt }, routes, queues), server.enqueueTimeout, 'storing jobs');
   const spoolable = (payload: IntakePayload) => !!spool && server.spool.senders.includes(payload.source);
 
   const replayer = spool
@@ -58,7 +58,7 @@ export function mountWebhookRoutes(app: Hono, deps: WebhookRouteDeps): WebhookRo
           const parsed = parseWebhookBody(JSON.parse(entry.body));
           // Validated before it was spooled; a body that no longer parses is set aside by the spool.
           if (!parsed.ok) throw new Error(parsed.reason);
-          await store(parsed.payload);
+          await store(parsed.payload, entry.receivedAt);
         },
         deps.redisReady,
         server.spool.replayInterval,

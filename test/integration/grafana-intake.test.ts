@@ -165,6 +165,7 @@ describe('Grafana webhook contact point against a real Redis', () => {
   it('Redis down: a Grafana delivery is spooled (202) and stored once Redis is back; an Alertmanager one gets 503', async () => {
     await redis.stop('SIGKILL');
     let restarted = false;
+    const sentAt = Date.now();
     try {
       const body = JSON.stringify(grafanaBody([{ labels: { alertname: 'High spool' }, fingerprint: 'spool-1' }]));
       const res = await post('/hooks/grafana', body, grafanaHeaders(body, signing));
@@ -181,6 +182,9 @@ describe('Grafana webhook contact point against a real Redis', () => {
       const id = dedupKey({ fingerprint: 'spool-1', startsAt: '2026-11-22T05:00:00.123456789Z', status: 'firing' });
       const job = await waitFor('the spooled job in Redis', () => queues.get('notify').getJob(id), 15_000, 100);
       expect(job.data.source).toBe('grafana');
+      // The job says when the webhook arrived, not when it was replayed.
+      expect(job.data.receivedAt).toBeGreaterThanOrEqual(sentAt);
+      expect(job.data.receivedAt).toBeLessThan(job.timestamp);
       await waitFor('the spool to empty', () => readdirSync(spoolDir).length === 0, 5_000, 50);
       // Grafana sends the same notification again at its repeat interval: a duplicate.
       const again = await post('/hooks/grafana', body, grafanaHeaders(body, signing));
