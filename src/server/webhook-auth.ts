@@ -13,6 +13,8 @@ const DEFAULT_HEADER = 'X-Grafana-Alerting-Signature';
  * X-Grafana-Alerting-Signature. With the default header configured, both are read.
  */
 const GRAFANA_FALLBACK_HEADER = 'X-Grafana-Alert-Signature';
+/** The timestamp header Grafana's docs use; honoured when present even if none is configured. */
+const CONVENTIONAL_TIMESTAMP_HEADER = 'X-Grafana-Alerting-Timestamp';
 
 function signatureHeader(c: Context, header: string): string | undefined {
   return c.req.header(header) ?? (header === DEFAULT_HEADER ? c.req.header(GRAFANA_FALLBACK_HEADER) : undefined);
@@ -53,7 +55,11 @@ export function webhookCredentials(auth: WebhookAuthConfig, rejections: WebhookR
 export function checkSignature(c: Context, auth: WebhookAuthConfig, rawBody: Uint8Array, rejections: WebhookRejections): Response | undefined {
   if (!signedRequests.has(c)) return undefined;
   const { hmac } = auth;
-  const verdict = verifySignature(hmac, rawBody, signatureHeader(c, hmac.header), hmac.timestampHeader ? c.req.header(hmac.timestampHeader) : undefined);
+  // A configured timestamp header is required. Without one, a request that carries Grafana's
+  // conventional timestamp header was signed over "<ts>:<body>" and is checked so, window included.
+  const timestampHeader = hmac.timestampHeader ?? (c.req.header(CONVENTIONAL_TIMESTAMP_HEADER) !== undefined ? CONVENTIONAL_TIMESTAMP_HEADER : undefined);
+  const timestamp = timestampHeader ? c.req.header(timestampHeader) : undefined;
+  const verdict = verifySignature({ ...hmac, timestampHeader }, rawBody, signatureHeader(c, hmac.header), timestamp);
   if (verdict.ok) return undefined;
   const error = verdict.reason === 'stale_signature' ? 'stale or missing signature timestamp' : 'invalid signature';
   return rejections.reject(c, 401, verdict.reason, error, verdict.detail);
