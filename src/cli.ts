@@ -10,7 +10,7 @@ const HELP = `alertworks — Alertmanager-driven automation for self-hosted Prom
 
 Usage:
   alertworks [serve|work|all] [--config FILE] [--insecure-no-auth]
-      serve   HTTP receiver only (POST /hooks/alertmanager, /healthz, /readyz, /metrics)
+      serve   HTTP receiver only (POST /hooks/alertmanager and /hooks/grafana, /healthz, /readyz, /metrics)
       work    workers and schedulers only (listens for /healthz, /readyz, /metrics)
       all     both (default)
 ${commandLines()}
@@ -20,7 +20,7 @@ Web (same port as the receiver, behind the same auth): /status (checks, certific
   volumes), /admin/queues (queue dashboard); unauthenticated: /healthz, /readyz, /metrics.
 
 Config: --config FILE, else $ALERTWORKS_CONFIG, else ${DEFAULT_CONFIG_PATH}.
-Environment: REDIS_URL, WEBHOOK_TOKEN, PORT, HOST, SLACK_BOT_TOKEN, SLACK_API_URL, SLACK_CHANNEL,
+Environment: REDIS_URL, WEBHOOK_TOKEN, GRAFANA_WEBHOOK_SECRET, PORT, HOST, SLACK_BOT_TOKEN, SLACK_API_URL, SLACK_CHANNEL,
   HCLOUD_TOKEN, HCLOUD_ENDPOINT, GITHUB_TOKEN, GITHUB_API_URL, PUSHGATEWAY_URL, DRY_RUN, LOG_LEVEL,
   OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SERVICE_NAME, OTEL_SDK_DISABLED (see README.md).
 `;

@@ -5,6 +5,7 @@ import { logger as rootLogger, type Logger } from './observability/logger.js';
 import { registerSecret, registerSecretsFromEnv } from './observability/redact.js';
 import { closeRedis, createRedis, describeRedisUrl, waitForRedis, withTimeout } from './redis.js';
 import { QueueSet } from './queue/queues.js';
+import { WebhookSpool, defaultSpoolDir } from './queue/spool.js';
 import { createApp } from './server/app.js';
 import { createProbeApp } from './server/probe-app.js';
 import { isAuthConfigured } from './server/auth.js';
@@ -52,15 +53,16 @@ export async function run(options: RunOptions): Promise<RunningService> {
   registerSecretsFromEnv(env);
   for (const t of config.server.auth.bearerTokens) registerSecret(t);
   for (const u of config.server.auth.basic) registerSecret(u.password);
+  registerSecret(config.server.auth.hmac.secret);
   registerSecret(config.slack.token);
   registerSecret(config.github.token);
   registerSecret(config.hetzner.token);
 
   const serving = role === 'serve' || role === 'all';
   const working = role === 'work' || role === 'all';
-  if (serving && !isAuthConfigured(config.server.auth) && !options.insecureNoAuth) {
+  if (serving && !isAuthConfigured(config.server.auth) && !config.server.auth.hmac.secret && !options.insecureNoAuth) {
     throw new StartupError(
-      'refusing to start the receiver without auth: set WEBHOOK_TOKEN (or server.auth in the config), or pass --insecure-no-auth for a loopback-only test',
+      'refusing to start the receiver without auth: set WEBHOOK_TOKEN or GRAFANA_WEBHOOK_SECRET (or server.auth in the config), or pass --insecure-no-auth for a loopback-only test',
     );
   }
 
@@ -74,11 +76,12 @@ export async function run(options: RunOptions): Promise<RunningService> {
 
   let server: ServerType | undefined;
   let port: number | undefined;
+  const spool = serving ? await openSpool(config, logger) : undefined;
   if (serving) {
     // Loaded by the receiver only: the queue dashboard's UI stack is dead weight in a worker.
     const { mountOperatorUi } = await import('./ui/operator-ui.js');
     const app = createApp({
-      config, queues, redis, logger, insecureNoAuth: options.insecureNoAuth,
+      config, queues, redis, logger, insecureNoAuth: options.insecureNoAuth, spool,
       extend: (a, auth) => mountOperatorUi(a, auth, { config, redis, queues }),
     });
     await new Promise<void>((resolve) => {
@@ -138,6 +141,8 @@ export async function run(options: RunOptions): Promise<RunningService> {
       stopping ??= (async () => {
         logger.info('shutting down: no new requests, letting active jobs finish');
         if (server) await closeServer(server as Server);
+        // The default directory (under the temp directory) is removed when nothing waits in it.
+        await spool?.close({ removeIfEmpty: !config.server.spool.dir });
         await checks?.close();
         await workers?.close(config.jobs.shutdownTimeout);
         // Last push while Redis is still open, so queue sizes are fresh; bounded by its timeout.
@@ -160,6 +165,21 @@ export async function run(options: RunOptions): Promise<RunningService> {
 function listenerOptions(config: AppConfig): ServerOptions {
   const { headersTimeout, requestTimeout } = config.server;
   return { headersTimeout, requestTimeout, connectionsCheckingInterval: Math.max(25, Math.min(1_000, Math.floor(headersTimeout / 4))) };
+}
+
+/** The receiver's spool (Grafana deliveries while Redis is away); without a usable directory, none. */
+async function openSpool(config: AppConfig, logger: Logger): Promise<WebhookSpool | undefined> {
+  const settings = config.server.spool;
+  if (!settings.enabled) return undefined;
+  const spool = new WebhookSpool(settings.dir ?? defaultSpoolDir(config.redis.url, config.redis.prefix), settings, logger);
+  try {
+    await spool.init();
+  } catch (err) {
+    logger.warn({ err, dir: spool.dir }, 'cannot use the spool directory: Grafana deliveries during a Redis outage will get 503 and be lost');
+    return undefined;
+  }
+  if (spool.pending > 0) logger.info({ dir: spool.dir, waiting: spool.pending }, 'spooled webhooks from an earlier run wait for Redis');
+  return spool;
 }
 
 /** How long requests in flight at shutdown get to finish before their connections are cut. */

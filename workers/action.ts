@@ -13,6 +13,8 @@ export interface AlertJobData {
   /** Alertmanager receiver name and external URL, for links in messages. */
   receiver: string;
   externalURL?: string;
+  /** Set for Grafana's webhook contact point; absent for Alertmanager. */
+  source?: 'grafana';
   /** fingerprint + startsAt + status, hashed: the idempotency key of this occurrence. */
   dedupKey: string;
   receivedAt: number;

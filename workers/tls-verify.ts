@@ -10,6 +10,7 @@ import { formatDaysLeft, shortFingerprint } from '../jobs/checks/tls-levels.js';
 import { TlsConnectError, parseTarget, readLiveChain } from '../jobs/checks/tls-sources.js';
 import { reportCertificate, type CertificateReport } from '../jobs/checks/tls.js';
 import { defineAction } from './action.js';
+import { threadsWithAlertContext } from '../src/notify/alert-context.js';
 
 const namePattern = z.string().min(1).superRefine((value, ctx) => {
   if (!value.startsWith('=~')) return;
@@ -144,9 +145,10 @@ export const tlsVerifyAction = defineAction({
   description: 'Check the live certificate named by a TLS expiry alert and say whether it is still expiring or already renewed.',
   settings: { key: 'tlsVerify', schema: tlsVerifySettingsSchema },
   defaultRoutes: [{ match: { alertname: 'TlsCertExpiringSoon' }, status: 'firing' }],
-  create({ settings, config, threads, logger }) {
+  create({ settings, config, threads: allThreads, logger }) {
     return async (job) => {
       const { alert, dedupKey } = job.data;
+      const threads = threadsWithAlertContext(allThreads, alert, job.data.externalURL);
       const alertname = alert.labels.alertname ?? 'TlsCertExpiringSoon';
       const incident = `alert:${alert.fingerprint}`;
       const name = certificateName(alert.labels);

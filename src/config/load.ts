@@ -20,6 +20,7 @@ const ENV_OVERRIDES: { env: string; path: string[]; parse?: (v: string) => unkno
   { env: 'HOST', path: ['server', 'host'] },
   { env: 'REDIS_URL', path: ['redis', 'url'] },
   { env: 'WEBHOOK_TOKEN', path: ['server', 'auth', 'bearerTokens'], parse: (v) => v.split(',').map((t) => t.trim()).filter(Boolean) },
+  { env: 'GRAFANA_WEBHOOK_SECRET', path: ['server', 'auth', 'hmac', 'secret'] },
   { env: 'SLACK_BOT_TOKEN', path: ['slack', 'token'] },
   { env: 'SLACK_API_URL', path: ['slack', 'apiUrl'] },
   { env: 'SLACK_CHANNEL', path: ['slack', 'channel'] },

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { durationMs } from './duration.js';
+import { rejectionLogIntervalSchema, spoolSchema, webhookHmacSchema } from './intake-schema.js';
 import type { CheckRunnerSettings } from '../../jobs/check-runner-settings.js';
 
 const MiB = 1024 * 1024;
@@ -35,6 +36,8 @@ export const serverSchema = z.strictObject({
       /** Several tokens may be valid at once, for rotation. Empty strings are ignored. */
       bearerTokens: z.array(z.string()).default([]).transform((t) => t.filter((x) => x.length > 0)),
       basic: z.array(basicUser).default([]),
+      /** Grafana's HMAC request signing, beside bearer/basic (config/intake-schema.ts). */
+      hmac: webhookHmacSchema,
     })
     .refine((a) => a.bearerTokens.every((t) => t.length >= 16), { message: 'bearer tokens must be at least 16 characters', path: ['bearerTokens'] })
     .prefault({}),
@@ -55,6 +58,10 @@ export const serverSchema = z.strictObject({
    * Alertmanager replicas and operators' browsers need tens. @defaultValue 256
    */
   maxConnections: z.number().int().min(1).max(65_536).default(256),
+  /** Webhook bodies kept on disk while Redis is away (config/intake-schema.ts). */
+  spool: spoolSchema,
+  /** Refused webhooks are logged once per reason per this interval, with a count. @defaultValue 60s */
+  rejectionLogInterval: rejectionLogIntervalSchema,
 });
 
 /** The operator pages (/status, /admin/queues). */

@@ -1,5 +1,9 @@
 import type { Alert } from '../server/alertmanager-payload.js';
 import type { ChatMessage } from './notifier.js';
+import { alertContextLines } from './alert-context.js';
+import { escapeMrkdwn } from './slack-text.js';
+
+export { escapeMrkdwn };
 
 const HIDDEN_LABELS = new Set(['alertname', 'severity']);
 const MAX_LABELS = 12;
@@ -7,11 +11,6 @@ const MAX_TEXT = 2_800; // Slack section text limit is 3000
 
 function clip(text: string, max = MAX_TEXT): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
-}
-
-/** Slack mrkdwn escaping: alert text is untrusted and must not ping or link by accident. */
-export function escapeMrkdwn(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 /** The Block Kit message for one alert (firing or resolved), with plain fallback text. */
@@ -23,18 +22,20 @@ export function alertMessage(alert: Alert, externalURL?: string): ChatMessage {
   const summary = alert.annotations.summary ?? alert.annotations.description ?? '';
   const headline = `${firing ? 'FIRING' : 'RESOLVED'}: ${name}${severity ? ` (${severity})` : ''}`;
   const labels = Object.entries(alert.labels)
-    .filter(([k]) => !HIDDEN_LABELS.has(k))
+    // Grafana's private labels (__alert_rule_uid__ ...) are Grafana's own bookkeeping, as in its templates.
+    .filter(([k]) => !HIDDEN_LABELS.has(k) && !(k.startsWith('__') && k.endsWith('__')))
     .slice(0, MAX_LABELS)
     .map(([k, v]) => `\`${escapeMrkdwn(k)}\`=${escapeMrkdwn(v)}`)
     .join('  ');
-  const links = [alert.generatorURL && `<${alert.generatorURL}|source>`, externalURL && `<${externalURL}|alertmanager>`].filter(Boolean).join(' · ');
   const blocks: Record<string, unknown>[] = [
     { type: 'section', text: { type: 'mrkdwn', text: clip(`${icon} *${escapeMrkdwn(headline)}*${summary ? `\n${escapeMrkdwn(summary)}` : ''}`) } },
   ];
   if (alert.annotations.description && alert.annotations.description !== summary) {
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(escapeMrkdwn(alert.annotations.description)) } });
   }
-  const context = [labels, `since ${alert.startsAt}${!firing && alert.endsAt ? `, resolved ${alert.endsAt}` : ''}`, links].filter(Boolean);
+  // Runbook, source, dashboard, panel, silence links and the values (alert-context.ts).
+  const since = `since ${escapeMrkdwn(alert.startsAt)}${!firing && alert.endsAt ? `, resolved ${escapeMrkdwn(alert.endsAt)}` : ''}`;
+  const context = [labels, since, ...alertContextLines(alert, externalURL)].filter(Boolean);
   blocks.push({ type: 'context', elements: context.map((t) => ({ type: 'mrkdwn', text: clip(t, 1900) })) });
   return { text: clip(`${headline}${summary ? ` — ${summary}` : ''}`), blocks };
 }

@@ -29,6 +29,9 @@ export const metricContract: readonly ContractMetric[] = [
   { name: 'alertworks_job_duration_seconds', source: 'core', histogram: true },
   { name: 'alertworks_notifications_total', source: 'core' },
   { name: 'alertworks_queue_jobs', source: 'core' },
+  // receiver: refused webhooks (server/webhook-rejections.ts), the spool (queue/spool.ts)
+  { name: 'alertworks_webhook_rejected_total', source: 'feature' },
+  { name: 'alertworks_webhook_spool_files', source: 'feature' },
   // volume resize
   { name: 'alertworks_volume_size_gb', source: 'feature' },
   { name: 'alertworks_volume_resize_total', source: 'feature' },

@@ -30,14 +30,29 @@ export const alertsReceived = new Counter({
 });
 
 /** Why the receiver's edge refused a request: a closed set, so the label stays bounded. */
-export type RejectReason = 'cross_site' | 'unsupported_media_type' | 'too_large' | 'invalid_json' | 'too_deep' | 'invalid_payload' | 'read_only';
+export const REJECTION_REASONS = [
+  'missing_credentials',
+  'invalid_credentials',
+  'invalid_signature',
+  'stale_signature',
+  'body_too_large',
+  'unsupported_media_type',
+  'invalid_json',
+  'too_deep',
+  'invalid_payload',
+  'cross_site',
+  'read_only',
+] as const;
+export type RejectionReason = (typeof REJECTION_REASONS)[number];
 
 export const webhookRejected = new Counter({
   name: 'alertworks_webhook_rejected_total',
-  help: 'Requests refused at the receiver edge with a 4xx, by reason (cross_site, unsupported_media_type, too_large, invalid_json, too_deep, invalid_payload, read_only).',
+  help: 'Requests refused at the receiver edge with a 4xx, by reason (credentials, signature, body too large or too deep, media type, JSON, payload, cross-site, read-only dashboard).',
   labelNames: ['reason'] as const,
   registers: [registry],
 });
+// Every reason exists from the start, so increase() and absent() see a series at 0.
+for (const reason of REJECTION_REASONS) webhookRejected.inc({ reason }, 0);
 
 export const jobsTotal = new Counter({
   name: 'alertworks_jobs_total',

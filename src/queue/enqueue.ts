@@ -1,6 +1,6 @@
 import { context, propagation } from '@opentelemetry/api';
-import type { AlertmanagerPayload } from '../server/alertmanager-payload.js';
 import { dedupKey } from '../server/alertmanager-payload.js';
+import type { IntakePayload } from '../server/webhook-payload.js';
 import type { AlertJobData } from '../../workers/action.js';
 import { alertsReceived } from '../observability/metrics.js';
 import { withTimeout } from '../redis.js';
@@ -37,11 +37,17 @@ interface PlannedJob {
  * occurrence's dedup key, so a re-send (repeat_interval, an HA peer, a retry after 503) finds
  * the job already there and adds nothing. Resolves only once every new job is stored.
  */
-export async function enqueueAlerts(payload: AlertmanagerPayload, routes: readonly CompiledRoute[], queues: QueueSet, options: EnqueueOptions): Promise<EnqueueOutcome> {
+export async function enqueueAlerts(
+  payload: Pick<IntakePayload, 'alerts' | 'receiver' | 'externalURL'> & { source?: IntakePayload['source']; receivedAt?: number },
+  routes: readonly CompiledRoute[],
+  queues: QueueSet,
+  options: EnqueueOptions,
+): Promise<EnqueueOutcome> {
   const alertnameLabel = alertnameLabels(routes);
   const carrier: Record<string, string> = {};
   propagation.inject(context.active(), carrier);
-  const receivedAt = Date.now();
+  // A body replayed from the spool keeps the time it arrived.
+  const receivedAt = payload.receivedAt ?? Date.now();
 
   const byQueue = new Map<string, PlannedJob[]>();
   const seen = new Set<string>();
@@ -69,6 +75,7 @@ export async function enqueueAlerts(payload: AlertmanagerPayload, routes: readon
       alert,
       receiver: payload.receiver,
       externalURL: payload.externalURL,
+      ...(payload.source === 'grafana' ? { source: 'grafana' as const } : {}),
       dedupKey: jobId,
       receivedAt,
       ...(carrier.traceparent ? { traceparent: carrier.traceparent } : {}),

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import type { GrafanaAlertFields } from './grafana-payload.js';
 
 /**
  * Alertmanager webhook payload, version 4. Unknown fields are kept, not refused: Alertmanager
@@ -31,7 +32,11 @@ export const payloadSchema = z.looseObject({
   alerts: z.array(alertSchema),
 });
 
-export type Alert = z.infer<typeof alertSchema> & { fingerprint: string };
+export type Alert = z.infer<typeof alertSchema> & {
+  fingerprint: string;
+  /** Grafana's extras (links, query values), set by the receiver only (server/webhook-payload.ts). */
+  grafana?: GrafanaAlertFields;
+};
 export interface AlertmanagerPayload {
   version: '4';
   groupKey?: string;

@@ -1,14 +1,12 @@
 import type { Context, MiddlewareHandler } from 'hono';
-import type { Logger } from '../observability/logger.js';
-import { webhookRejected, type RejectReason } from '../observability/metrics.js';
+import type { RejectionReason } from '../observability/metrics.js';
+import type { WebhookRejections } from './webhook-rejections.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-/** 4xx with a reason, a warn line and a count: how the receiver's edge refuses a request. */
-export function refuse(c: Context, logger: Logger, status: 400 | 403 | 405 | 413 | 415, reason: RejectReason, error: string): Response {
-  webhookRejected.inc({ reason });
-  logger.warn({ status, reason, method: c.req.method, path: c.req.path, error }, 'request refused');
-  return c.json({ error }, status);
+/** 4xx with a reason, a warn line (rate-limited per reason) and a count: how the edge refuses a request. */
+export function refuse(c: Context, rejections: WebhookRejections, status: 400 | 403 | 405 | 413 | 415, reason: RejectionReason, error: string): Response {
+  return rejections.reject(c, status, reason, error, `${c.req.method} ${c.req.path.slice(0, 128)}: ${error}`);
 }
 
 /** Host (with port) of an Origin header value; undefined for "null" or anything unparsable. */
@@ -29,7 +27,7 @@ function originHost(origin: string): string | undefined {
  * behind a proxy, `X-Forwarded-Host`). Alertmanager, Grafana and curl send neither header and
  * are let through; pages cannot forge either one.
  */
-export function refuseCrossSite(logger: Logger): MiddlewareHandler {
+export function refuseCrossSite(rejections: WebhookRejections): MiddlewareHandler {
   return async function sameOriginOnly(c, next) {
     if (SAFE_METHODS.has(c.req.method)) return next();
     const site = c.req.header('sec-fetch-site')?.toLowerCase();
@@ -42,7 +40,7 @@ export function refuseCrossSite(logger: Logger): MiddlewareHandler {
       const hosts = [c.req.header('host'), ...(c.req.header('x-forwarded-host')?.split(',') ?? [])].map((h) => h?.trim().toLowerCase());
       if (from === undefined || !hosts.includes(from)) foreign = `Origin ${from ?? 'null'} is not this host`;
     }
-    if (foreign) return refuse(c, logger, 403, 'cross_site', `cross-site request refused (${foreign}); state-changing requests must come from this origin`);
+    if (foreign) return refuse(c, rejections, 403, 'cross_site', `cross-site request refused (${foreign}); state-changing requests must come from this origin`);
     return next();
   };
 }
@@ -57,7 +55,7 @@ export function isJsonContentType(header: string | undefined): boolean {
  * 415 unless the body is declared `application/json`. With `onlyWithBody`, a request that
  * declares neither a body nor a Content-Type passes: actions such as "retry job" carry none.
  */
-export function requireJson(logger: Logger, options: { onlyWithBody?: boolean } = {}): MiddlewareHandler {
+export function requireJson(rejections: WebhookRejections, options: { onlyWithBody?: boolean } = {}): MiddlewareHandler {
   return async function jsonOnly(c, next) {
     if (SAFE_METHODS.has(c.req.method)) return next();
     const type = c.req.header('content-type');
@@ -67,7 +65,7 @@ export function requireJson(logger: Logger, options: { onlyWithBody?: boolean } 
       if (!declaresBody) return next();
     }
     if (!isJsonContentType(type)) {
-      return refuse(c, logger, 415, 'unsupported_media_type', `Content-Type must be application/json (got ${type ? JSON.stringify(type.slice(0, 64)) : 'none'})`);
+      return refuse(c, rejections, 415, 'unsupported_media_type', `Content-Type must be application/json (got ${type ? JSON.stringify(type.slice(0, 64)) : 'none'})`);
     }
     return next();
   };

@@ -75,7 +75,7 @@ function boundAlert(alert: Alert): Alert {
  * The payload with every sender-controlled string cut to SENDER_LIMITS. Runs after parsing,
  * so a fingerprint derived from the labels is derived from the whole labels.
  */
-export function boundPayload(payload: AlertmanagerPayload): AlertmanagerPayload {
+export function boundPayload<P extends Omit<AlertmanagerPayload, 'version'>>(payload: P): P {
   const { groupKey, receiver, groupLabels, commonLabels, commonAnnotations, externalURL, alerts, ...rest } = payload;
   return {
     ...rest,
@@ -86,7 +86,7 @@ export function boundPayload(payload: AlertmanagerPayload): AlertmanagerPayload 
     ...(commonAnnotations ? { commonAnnotations: clipLabels(commonAnnotations, SENDER_LIMITS.annotationValue) } : {}),
     ...(externalURL !== undefined ? { externalURL: clipValue(externalURL, SENDER_LIMITS.url) } : {}),
     alerts: alerts.map(boundAlert),
-  };
+  } as P;
 }
 
 /**

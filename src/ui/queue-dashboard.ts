@@ -6,6 +6,7 @@ import type { Hono, MiddlewareHandler } from 'hono';
 import { logger } from '../observability/logger.js';
 import type { QueueSet } from '../queue/queues.js';
 import { refuse, requireJson } from '../server/request-guards.js';
+import { WebhookRejections } from '../server/webhook-rejections.js';
 
 export const QUEUE_DASHBOARD_PATH = '/admin/queues';
 
@@ -26,6 +27,7 @@ const READ_ONLY_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  */
 export function mountQueueDashboard(app: Hono, auth: MiddlewareHandler, queues: QueueSet, options: QueueDashboardOptions = {}): void {
   const { allowActions = false, basePath = QUEUE_DASHBOARD_PATH } = options;
+  const rejections = new WebhookRejections(logger, 60_000);
   const serverAdapter = new HonoAdapter(serveStatic);
   serverAdapter.setBasePath(basePath);
   createBullBoard({
@@ -35,11 +37,11 @@ export function mountQueueDashboard(app: Hono, auth: MiddlewareHandler, queues: 
     options: { uiConfig: { boardTitle: 'alertworks', hideDocsLink: true, miscLinks: [{ text: 'Status', url: '/status' }] } },
   });
   const actions: MiddlewareHandler = allowActions
-    ? requireJson(logger, { onlyWithBody: true })
+    ? requireJson(rejections, { onlyWithBody: true })
     : async function readOnly(c, next) {
         if (READ_ONLY_METHODS.has(c.req.method)) return next();
         c.header('Allow', 'GET, HEAD');
-        return refuse(c, logger, 405, 'read_only', 'the queue dashboard is read-only (set ui.queueDashboard.allowActions: true to act from it)');
+        return refuse(c, rejections, 405, 'read_only', 'the queue dashboard is read-only (set ui.queueDashboard.allowActions: true to act from it)');
       };
   app.use(basePath, auth, actions);
   app.use(`${basePath}/*`, auth, actions);

@@ -59,7 +59,8 @@ describe('POST /hooks/alertmanager against a real Redis', () => {
   it.each([
     ['not JSON', '{"version": "4", alerts: [', 'body is not valid JSON'],
     ['no alerts field', '{"version":"4"}', 'not an Alertmanager v4 payload: alerts: required field is missing'],
-    ['wrong version', JSON.stringify({ version: '3', alerts: [] }), 'not an Alertmanager v4 payload: version: must be "4" (Alertmanager webhook payload version)'],
+    ['wrong version', JSON.stringify({ version: '3', alerts: [] }), 'version: "3" is neither "4" (Alertmanager webhook) nor "1" (Grafana webhook contact point)'],
+    ['no version', JSON.stringify({ alerts: [] }), 'not an Alertmanager v4 payload: version: must be "4" (Alertmanager webhook payload version)'],
     ['alerts of the wrong type', JSON.stringify({ version: '4', alerts: 'x' }), 'not an Alertmanager v4 payload: alerts: Invalid input: expected array, received string'],
     ['a label that is not a string', payload({ ...alert('t'), labels: { alertname: 5 } }), 'not an Alertmanager v4 payload: alerts[0].labels.alertname: Invalid input: expected string, received number'],
   ])('400 for %s, with the reason', async (_name, body, error) => {
@@ -126,5 +127,11 @@ describe('POST /hooks/alertmanager against a real Redis', () => {
     expect(text).toMatch(/alertworks_alerts_received_total\{alertname="DiskFull",status="firing",outcome="duplicate"\} \d+/);
     expect(text).toMatch(/alertworks_http_requests_total\{method="POST",route="\/hooks\/alertmanager",status="401"\} 3/);
     expect(text).toContain('alertworks_queue_jobs{queue="notify",state="waiting"}');
+    // Every refusal above, by reason (two missing/wrong-token cases share invalid_credentials).
+    expect(text).toContain('alertworks_webhook_rejected_total{reason="missing_credentials"} 1');
+    expect(text).toContain('alertworks_webhook_rejected_total{reason="invalid_credentials"} 2');
+    expect(text).toContain('alertworks_webhook_rejected_total{reason="body_too_large"} 1');
+    expect(text).toContain('alertworks_webhook_rejected_total{reason="invalid_json"} 1');
+    expect(text).toContain('alertworks_webhook_rejected_total{reason="invalid_payload"} 5');
   });
 });

@@ -1,5 +1,6 @@
 import { GitHubOps } from '../../src/github/client.js';
 import { HetznerClient } from '../../src/hetzner/client.js';
+import { threadsWithAlertContext } from '../../src/notify/alert-context.js';
 import { defineAction } from '../action.js';
 import { processVolumeAlert } from './processor.js';
 import { volumeResizeSettingsSchema, type VolumeResizeSettings } from './settings.js';
@@ -27,6 +28,7 @@ export const volumeResizeAction = defineAction<VolumeResizeSettings>({
       logger: logger.child({ action: 'volume-resize' }),
       globalDryRun: config.dryRun,
     };
-    return (job) => processVolumeAlert(deps, job);
+    // Every message a job says in a thread carries its alert's links and values.
+    return (job) => processVolumeAlert({ ...deps, threads: threadsWithAlertContext(threads, job.data.alert, job.data.externalURL) }, job);
   },
 });
