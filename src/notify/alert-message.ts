@@ -1,5 +1,8 @@
 import type { Alert } from '../server/alertmanager-payload.js';
 import type { ChatMessage } from './notifier.js';
+import { escapeMrkdwn, safeLink } from './mrkdwn.js';
+
+export { escapeMrkdwn } from './mrkdwn.js';
 
 const HIDDEN_LABELS = new Set(['alertname', 'severity']);
 const MAX_LABELS = 12;
@@ -7,11 +10,6 @@ const MAX_TEXT = 2_800; // Slack section text limit is 3000
 
 function clip(text: string, max = MAX_TEXT): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
-}
-
-/** Slack mrkdwn escaping: alert text is untrusted and must not ping or link by accident. */
-export function escapeMrkdwn(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 /** The Block Kit message for one alert (firing or resolved), with plain fallback text. */
@@ -27,7 +25,8 @@ export function alertMessage(alert: Alert, externalURL?: string): ChatMessage {
     .slice(0, MAX_LABELS)
     .map(([k, v]) => `\`${escapeMrkdwn(k)}\`=${escapeMrkdwn(v)}`)
     .join('  ');
-  const links = [alert.generatorURL && `<${alert.generatorURL}|source>`, externalURL && `<${externalURL}|alertmanager>`].filter(Boolean).join(' · ');
+  // Sender URLs: only clean http(s) ones become links; anything else is dropped.
+  const links = [safeLink(alert.generatorURL, 'source'), safeLink(externalURL, 'alertmanager')].filter(Boolean).join(' · ');
   const blocks: Record<string, unknown>[] = [
     { type: 'section', text: { type: 'mrkdwn', text: clip(`${icon} *${escapeMrkdwn(headline)}*${summary ? `\n${escapeMrkdwn(summary)}` : ''}`) } },
   ];
@@ -36,5 +35,6 @@ export function alertMessage(alert: Alert, externalURL?: string): ChatMessage {
   }
   const context = [labels, `since ${alert.startsAt}${!firing && alert.endsAt ? `, resolved ${alert.endsAt}` : ''}`, links].filter(Boolean);
   blocks.push({ type: 'context', elements: context.map((t) => ({ type: 'mrkdwn', text: clip(t, 1900) })) });
-  return { text: clip(`${headline}${summary ? ` — ${summary}` : ''}`), blocks };
+  // The fallback text shows in notifications: escaped like the blocks.
+  return { text: clip(escapeMrkdwn(`${headline}${summary ? ` — ${summary}` : ''}`)), blocks };
 }
