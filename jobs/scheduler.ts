@@ -3,7 +3,6 @@ import { Histogram } from 'prom-client';
 import { createRedis } from '../src/redis.js';
 import { registry } from '../src/observability/metrics.js';
 import { withLogContext } from '../src/observability/context.js';
-import type { AppConfig } from '../src/config/schema.js';
 import { executeCheck, findCheck, type CheckRunDeps } from './check-runner.js';
 import { initCheckRunMetrics, observeRun } from './check-metrics.js';
 import { pushReporter } from '../src/observability/pushgateway.js';
