@@ -22,9 +22,10 @@ export const checkRunnerSchema = z
     /**
      * How often every \`work\` replica re-derives the check schedules from its config (and on
      * every reconnect to Redis): schedules lost with Redis data, or a chain of runs broken while
-     * Redis refused writes, are back within this time. @defaultValue 30s
+     * Redis refused writes, are back within this time.
+     * @defaultValue 30s, or half the shortest check interval when that is less (at least 1s)
      */
-    resyncInterval: durationMs.default(30_000).refine((ms) => ms >= 100, 'must be at least 100ms'),
+    resyncInterval: durationMs.refine((ms) => ms >= 100, 'must be at least 100ms').optional(),
     /**
      * Take the check schedules over from replicas running another config (another set of
      * checks) while they are still alive. Without it such a replica reports the mismatch and
@@ -36,3 +37,10 @@ export const checkRunnerSchema = z
   .prefault({});
 
 export type CheckRunnerSettings = z.output<typeof checkRunnerSchema>;
+
+/** The resync period in effect: the configured one, else 30s or half the shortest interval (at least 1s). */
+export function resyncIntervalMs(settings: Pick<CheckRunnerSettings, 'resyncInterval'>, checks: readonly { intervalMs: number }[]): number {
+  if (settings.resyncInterval !== undefined) return settings.resyncInterval;
+  const shortest = Math.min(...checks.map((c) => c.intervalMs));
+  return Math.max(1_000, Math.min(30_000, Math.floor(shortest / 2)));
+}

@@ -8,6 +8,7 @@ import type { Logger } from '../src/observability/logger.js';
 import { registry } from '../src/observability/metrics.js';
 import { forgetCheckMetrics } from './check-metrics.js';
 import { checkGeneration, type Claim, ScheduleOwnership } from './schedule-owner.js';
+import { resyncIntervalMs } from './check-runner-settings.js';
 
 const SCHEDULER_PREFIX = 'check:';
 
@@ -91,6 +92,7 @@ export type SyncOutcome = { owner: true; upserted: string[]; removed: string[] }
 export class ScheduleKeeper {
   readonly generation: string;
   readonly ownership: ScheduleOwnership;
+  readonly resyncMs: number;
   private readonly gate: LogGate;
   private timer?: NodeJS.Timeout;
   private running?: Promise<SyncOutcome | undefined>;
@@ -106,6 +108,7 @@ export class ScheduleKeeper {
 
   constructor(private readonly o: ScheduleKeeperOptions) {
     this.generation = checkGeneration(o.config.checks);
+    this.resyncMs = resyncIntervalMs(o.config.checkRunner, o.config.checks);
     this.ownership = new ScheduleOwnership(o.redis, o.config.redis.prefix);
     this.gate = new LogGate(o.logger, 60_000);
   }
@@ -119,7 +122,7 @@ export class ScheduleKeeper {
     const first = this.resync('start');
     if (this.o.connection.status === 'ready') this.firstReadySeen = true;
     this.o.connection.on('ready', this.onReady);
-    this.timer = setInterval(() => void this.resync('timer'), this.o.config.checkRunner.resyncInterval);
+    this.timer = setInterval(() => void this.resync('timer'), this.resyncMs);
     this.timer.unref();
     return first;
   }
@@ -151,10 +154,10 @@ export class ScheduleKeeper {
 
   private async syncOnce(reason: string): Promise<SyncOutcome | undefined> {
     const { config, logger } = this.o;
-    const { resyncInterval, takeOverSchedules } = config.checkRunner;
+    const { takeOverSchedules } = config.checkRunner;
     try {
       // A heartbeat outlives a few missed syncs; a stopped replica's counts no more after it.
-      const claim = await this.ownership.claim(this.generation, config.checks.map((c) => c.name), resyncInterval * 3 + 5_000, takeOverSchedules);
+      const claim = await this.ownership.claim(this.generation, config.checks.map((c) => c.name), this.resyncMs * 3 + 5_000, takeOverSchedules);
       if (!claim.owner) {
         await this.reportMismatch(claim);
         return { owner: false, generation: claim.generation };
