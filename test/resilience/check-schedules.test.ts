@@ -94,6 +94,11 @@ describe('check schedules survive Redis trouble', () => {
     expect(await admin.exists('sentinel')).toBe(0);
     const took = await expectRunsResume('an empty restart');
     console.info(`runs resumed ${took} ms after an empty Redis came back`);
+    // Staleness is exported: the last run is recent again, beside the interval it is judged by.
+    const metrics = await (await fetch(`${service.url}/metrics`)).text();
+    const lastRun = Number(/^alertworks_check_last_run_timestamp_seconds\{check="web"\} (\S+)$/m.exec(metrics)?.[1]);
+    expect(Date.now() / 1000 - lastRun).toBeLessThan(10);
+    expect(metrics).toMatch(/^alertworks_check_interval_seconds\{check="web"\} 1$/m);
     // The schedule itself is back (re-derived from the config), not just one stray job.
     expect(await admin.zscore('{alertworks}:checks:repeat', 'check:web')).not.toBeNull();
   });
