@@ -43,17 +43,23 @@ export function spreadOffset(name: string, intervalMs: number): number {
  * Idempotent: upserting a healthy schedule keeps its next run where it was; upserting one
  * whose chain of runs broke (its next job never written) starts the chain again.
  */
-export async function syncCheckSchedules(queue: Queue<CheckJobData>, config: AppConfig): Promise<{ upserted: string[]; removed: string[] }> {
+export async function syncCheckSchedules(queue: Queue<CheckJobData>, config: AppConfig): Promise<{ upserted: string[]; removed: string[]; failed: { check: string; err: unknown }[] }> {
   const keep = config.checkRunner.keepJobs;
   const upserted: string[] = [];
+  const failed: { check: string; err: unknown }[] = [];
   for (const check of config.checks) {
-    await queue.upsertJobScheduler(
-      schedulerId(check.name),
-      { every: check.intervalMs, offset: spreadOffset(check.name, check.intervalMs) },
-      // One attempt plus one retry: a retry re-probes but records nothing twice (runAt dedup) and finishes notifying.
-      { name: 'check', data: { check: check.name }, opts: { attempts: 2, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: keep, removeOnFail: keep } },
-    );
-    upserted.push(check.name);
+    try {
+      await queue.upsertJobScheduler(
+        schedulerId(check.name),
+        { every: check.intervalMs, offset: spreadOffset(check.name, check.intervalMs) },
+        // One attempt plus one retry: a retry re-probes but records nothing twice (runAt dedup) and finishes notifying.
+        { name: 'check', data: { check: check.name }, opts: { attempts: 2, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: keep, removeOnFail: keep } },
+      );
+      upserted.push(check.name);
+    } catch (err) {
+      // One schedule that cannot be written must not keep the others from being written (or run).
+      failed.push({ check: check.name, err });
+    }
   }
   const wanted = new Set(config.checks.map((c) => schedulerId(c.name)));
   const removed: string[] = [];
@@ -65,7 +71,7 @@ export async function syncCheckSchedules(queue: Queue<CheckJobData>, config: App
       removed.push(id.slice(SCHEDULER_PREFIX.length));
     }
   }
-  return { upserted, removed };
+  return { upserted, removed, failed };
 }
 
 export interface ScheduleKeeperOptions {
@@ -166,9 +172,13 @@ export class ScheduleKeeper {
       if (claim.previous && claim.previous !== this.generation) {
         logger.warn({ generation: this.generation, previous: claim.previous, takeOver: takeOverSchedules }, 'this config now owns the check schedules');
       }
-      const { upserted, removed } = await syncCheckSchedules(this.o.queue, config);
+      const { upserted, removed, failed } = await syncCheckSchedules(this.o.queue, config);
       this.owner = true;
       await this.o.onOwnership(true);
+      const [first] = failed;
+      if (first) {
+        this.gate.log('error', errorKey('schedule', first.err), { checks: failed.slice(0, 20).map((f) => f.check), failed: failed.length, err: first.err, reason }, 'could not set up some check schedules; retrying at the next sync');
+      }
       const log = { checks: upserted.length, removed, generation: this.generation, reason };
       if (reason === 'timer') logger.debug(log, 'check schedules in place');
       else logger.info(log, 'check schedules in place');
