@@ -25,6 +25,14 @@ const failuresTotal = new Counter({
   registers: [registry],
 });
 
+const lastRun = new Gauge({
+  name: 'alertworks_check_last_run_timestamp_seconds',
+  help: 'When this process last finished a run of the check (Unix seconds); before its first run, when it started. Take the max over replicas: a value far behind time() means the check stopped running.',
+  labelNames: ['check'] as const,
+  registers: [registry],
+});
+const interval = new Gauge({ name: 'alertworks_check_interval_seconds', help: 'The configured interval of the check, in seconds.', labelNames: ['check'] as const, registers: [registry] });
+
 /** The blackbox exporter calls the dns phase "resolve". */
 const PHASE_LABEL: Record<Phase, string> = { dns: 'resolve', connect: 'connect', tls: 'tls', processing: 'processing', transfer: 'transfer' };
 const HTTP_TYPES = new Set(['http', 'ses', 's3', 'openai', 'anthropic']);
@@ -46,8 +54,20 @@ export function observeState(name: string, state: CheckStateName, failures: numb
   consecutiveFailures.set({ check: name }, failures);
 }
 
+/** The staleness series of every configured check, so a check that never runs is seen too. */
+export function initCheckRunMetrics(checks: readonly { name: string; intervalMs: number }[], nowMs: number): void {
+  for (const c of checks) {
+    interval.set({ check: c.name }, c.intervalMs / 1000);
+    lastRun.set({ check: c.name }, nowMs / 1000);
+  }
+}
+
+export function observeRun(name: string, atMs: number): void {
+  lastRun.set({ check: name }, atMs / 1000);
+}
+
 /** Drops the series of a check that left the config. */
 export function forgetCheckMetrics(name: string): void {
-  for (const g of [probeSuccess, probeDuration, probeHttpStatus, probeDnsLookup, checkUp, consecutiveFailures]) g.remove({ check: name });
+  for (const g of [probeSuccess, probeDuration, probeHttpStatus, probeDnsLookup, checkUp, consecutiveFailures, lastRun, interval]) g.remove({ check: name });
   for (const phase of Object.values(PHASE_LABEL)) probeHttpPhase.remove({ check: name, phase });
 }

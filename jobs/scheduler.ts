@@ -3,17 +3,14 @@ import { Histogram } from 'prom-client';
 import { createRedis } from '../src/redis.js';
 import { registry } from '../src/observability/metrics.js';
 import { withLogContext } from '../src/observability/context.js';
-import type { AppConfig } from '../src/config/schema.js';
 import { executeCheck, findCheck, type CheckRunDeps } from './check-runner.js';
-import { forgetCheckMetrics } from './check-metrics.js';
+import { initCheckRunMetrics, observeRun } from './check-metrics.js';
 import { pushReporter } from '../src/observability/pushgateway.js';
+import { LogGate, errorKey } from '../src/observability/log-gate.js';
+import { ScheduleKeeper, type CheckJobData } from './schedule-keeper.js';
 
 export const CHECKS_QUEUE = 'checks';
-const SCHEDULER_PREFIX = 'check:';
-
-export interface CheckJobData {
-  check: string;
-}
+export { schedulerId, spreadOffset, syncCheckSchedules, type CheckJobData } from './schedule-keeper.js';
 
 const scheduleDelay = new Histogram({
   name: 'alertworks_check_schedule_delay_seconds',
@@ -21,50 +18,6 @@ const scheduleDelay = new Histogram({
   buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
   registers: [registry],
 });
-
-export function schedulerId(name: string): string {
-  return `${SCHEDULER_PREFIX}${name}`;
-}
-
-/**
- * Where in its interval a check runs: a stable hash of its name, like Prometheus spreads scrape
- * targets. Without it every check of one interval would fire at the same instant (they are all
- * upserted at start) and queue behind each other; with it the same load arrives evenly.
- */
-export function spreadOffset(name: string, intervalMs: number): number {
-  let h = 0x811c9dc5; // FNV-1a
-  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193) >>> 0;
-  return h % intervalMs;
-}
-
-/**
- * Makes the queue's job schedulers match the config: one per check (upsert is keyed by the
- * check name, so any number of replicas leave exactly one), none for checks that left it.
- */
-export async function syncCheckSchedules(queue: Queue<CheckJobData>, config: AppConfig): Promise<{ upserted: string[]; removed: string[] }> {
-  const keep = config.checkRunner.keepJobs;
-  const upserted: string[] = [];
-  for (const check of config.checks) {
-    await queue.upsertJobScheduler(
-      schedulerId(check.name),
-      { every: check.intervalMs, offset: spreadOffset(check.name, check.intervalMs) },
-      // One attempt plus one retry: a retry re-probes but records nothing twice (runAt dedup) and finishes notifying.
-      { name: 'check', data: { check: check.name }, opts: { attempts: 2, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: keep, removeOnFail: keep } },
-    );
-    upserted.push(check.name);
-  }
-  const wanted = new Set(config.checks.map((c) => schedulerId(c.name)));
-  const removed: string[] = [];
-  for (const s of await queue.getJobSchedulers(0, -1)) {
-    const id = s.key;
-    if (id.startsWith(SCHEDULER_PREFIX) && !wanted.has(id)) {
-      await queue.removeJobScheduler(id);
-      forgetCheckMetrics(id.slice(SCHEDULER_PREFIX.length));
-      removed.push(id.slice(SCHEDULER_PREFIX.length));
-    }
-  }
-  return { upserted, removed };
-}
 
 /** The moment a scheduler meant this run for: its job id is `repeat:<scheduler>:<millis>`. */
 export function scheduledAt(job: Job<CheckJobData>): number {
@@ -75,15 +28,17 @@ export function scheduledAt(job: Job<CheckJobData>): number {
 export interface CheckSchedulerOptions extends CheckRunDeps {
   /** Observes each run's start (the drift benchmark uses it). */
   onRunStart?(info: { check: string; scheduledAt: number; startedAt: number }): void;
-  /** Upsert/remove schedules at start. @defaultValue true */
+  /** Keep the schedules derived from the config (at start, on reconnect, periodically). @defaultValue true */
   sync?: boolean;
 }
 
 export interface RunningCheckScheduler {
-  /** Settles once the schedules match the config (or setting them up failed, which is logged). */
+  /** Settles once the first sync is done (or failed, which is logged and retried). */
   synced: Promise<void>;
   queue: Queue<CheckJobData>;
   worker: Worker<CheckJobData>;
+  /** Absent with `sync: false`. */
+  keeper?: ScheduleKeeper;
   close(): Promise<void>;
 }
 
@@ -99,16 +54,10 @@ export async function startCheckScheduler(options: CheckSchedulerOptions): Promi
   const queueConnection = createRedis(config.redis.url, 'worker');
   const workerConnection = createRedis(config.redis.url, 'worker');
   const queue = new Queue<CheckJobData>(CHECKS_QUEUE, { connection: queueConnection, prefix: config.redis.prefix });
-  queue.on('error', (err) => logger.warn({ err }, 'checks queue error'));
-  // Not awaited by startup: with Redis away the upserts wait for it, and the process must still start.
-  const synced =
-    options.sync === false
-      ? Promise.resolve()
-      : syncCheckSchedules(queue, config).then(
-          ({ removed }) => logger.info({ checks: config.checks.length, removed }, 'check schedules in place'),
-          (err: unknown) => logger.error({ err }, 'could not set up check schedules'),
-        );
-
+  // While Redis refuses writes these fire thousands of times a second: one line per kind and window.
+  const gate = new LogGate(logger);
+  queue.on('error', (err) => gate.log('warn', errorKey('checks queue', err), { err }, 'checks queue error'));
+  initCheckRunMetrics(config.checks, Date.now());
   const worker = new Worker<CheckJobData>(
     CHECKS_QUEUE,
     async (job) => {
@@ -126,21 +75,43 @@ export async function startCheckScheduler(options: CheckSchedulerOptions): Promi
         // Job figures (duration, outcome, last success) of the `checks` group on the Pushgateway.
         pushReporter.reportJob(CHECKS_QUEUE, async () => {
           const { result, transition } = await executeCheck(found.check, found.type, runAt, options);
+          observeRun(found.check.name, Date.now());
           return { outcome: result.success ? 'success' : 'failure', reason: result.failureReason, transition };
         }),
       );
     },
-    { connection: workerConnection, prefix: config.redis.prefix, concurrency: config.checkRunner.concurrency, lockDuration: 60_000, stalledInterval: 30_000 },
+    // Started once this replica's config owns the schedules (ScheduleKeeper), paused while another one does.
+    { connection: workerConnection, prefix: config.redis.prefix, concurrency: config.checkRunner.concurrency, lockDuration: 60_000, stalledInterval: 30_000, autorun: false },
   );
-  worker.on('error', (err) => logger.warn({ err }, 'checks worker error'));
-  worker.on('failed', (job, err) => logger.warn({ check: job?.data.check, err }, 'check job failed'));
+  worker.on('error', (err) => gate.log('warn', errorKey('checks worker', err), { err }, 'checks worker error'));
+  worker.on('failed', (job, err) => gate.log('warn', errorKey(`check job ${job?.data.check}`, err), { check: job?.data.check, err }, 'check job failed'));
+
+  const keeper =
+    options.sync === false
+      ? undefined
+      : new ScheduleKeeper({
+          queue,
+          connection: queueConnection,
+          redis: options.redis,
+          config,
+          logger,
+          threads: options.threads,
+          async onOwnership(owner) {
+            if (owner && (worker.isPaused() || !worker.isRunning())) await worker.resume();
+            else if (!owner && !worker.isPaused()) await worker.pause(true);
+          },
+        });
+  // Not awaited by startup: with Redis away the first sync waits for it, and the process must still start.
+  const synced = keeper ? keeper.start().then(() => undefined) : worker.resume();
 
   return {
     synced,
     queue,
     worker,
+    keeper,
     async close() {
       await Promise.race([synced, new Promise((r) => setTimeout(r, 2_000).unref())]);
+      await keeper?.stop();
       await worker.close();
       await queue.close();
       await Promise.allSettled([queueConnection.quit(), workerConnection.quit()]);

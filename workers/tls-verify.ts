@@ -1,3 +1,4 @@
+import { escapeMrkdwn } from '../src/notify/slack-text.js';
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { durationMs } from '../src/config/duration.js';
@@ -149,7 +150,8 @@ export const tlsVerifyAction = defineAction({
     return async (job) => {
       const { alert, dedupKey } = job.data;
       const threads = threadsWithAlertContext(allThreads, alert, job.data.externalURL);
-      const alertname = alert.labels.alertname ?? 'TlsCertExpiringSoon';
+      // Sender text: escaped before it reaches Slack (the certificate name is held to DNS syntax).
+      const alertname = escapeMrkdwn(alert.labels.alertname ?? 'TlsCertExpiringSoon');
       const incident = `alert:${alert.fingerprint}`;
       const name = certificateName(alert.labels);
       if (!name) {

@@ -77,6 +77,26 @@ export class HetznerClient {
     return body.actions;
   }
 
+  /**
+   * The volume's `resize_volume` actions started at or after `sinceMs`, newest first. The API
+   * filters actions by status only, so they are read newest first (`sort=started:desc`), page by
+   * page, until one started before `sinceMs` (at most `maxPages` pages).
+   */
+  async listResizeActions(id: number, sinceMs: number, maxPages = 5): Promise<HetznerAction[]> {
+    const out: HetznerAction[] = [];
+    let page: number | null = 1;
+    for (let read = 0; page !== null && read < maxPages; read++) {
+      const query = new URLSearchParams({ sort: 'started:desc', page: String(page), per_page: '50' });
+      const body: { actions: HetznerAction[]; meta?: ListMeta } = await this.request('list_volume_actions', 'GET', `/volumes/${id}/actions?${query}`, { 'hetzner.volume.id': id });
+      for (const action of body.actions) {
+        if (Date.parse(action.started) < sinceMs) return out;
+        if (action.command === 'resize_volume') out.push(action);
+      }
+      page = body.meta?.pagination?.next_page ?? null;
+    }
+    return out;
+  }
+
   /** POST /volumes/{id}/actions/resize; the answer is a running `resize_volume` action. */
   async resizeVolume(id: number, sizeGb: number): Promise<HetznerAction> {
     const body = await this.request<{ action: HetznerAction }>('resize_volume', 'POST', `/volumes/${id}/actions/resize`, { 'hetzner.volume.id': id, 'hetzner.volume.size_gb': sizeGb }, { size: sizeGb });

@@ -37,5 +37,6 @@ export function alertMessage(alert: Alert, externalURL?: string): ChatMessage {
   const since = `since ${escapeMrkdwn(alert.startsAt)}${!firing && alert.endsAt ? `, resolved ${escapeMrkdwn(alert.endsAt)}` : ''}`;
   const context = [labels, since, ...alertContextLines(alert, externalURL)].filter(Boolean);
   blocks.push({ type: 'context', elements: context.map((t) => ({ type: 'mrkdwn', text: clip(t, 1900) })) });
-  return { text: clip(`${headline}${summary ? ` — ${summary}` : ''}`), blocks };
+  // The fallback text shows in notifications: escaped like the blocks.
+  return { text: clip(escapeMrkdwn(`${headline}${summary ? ` — ${summary}` : ''}`)), blocks };
 }

@@ -10,8 +10,12 @@ export function escapeMrkdwn(text: string): string {
 }
 
 const MAX_URL = 2_048;
-/** Whitespace and control characters (C0, DEL, C1): never in a URL we link. */
-const UNSAFE_CHARS = /[\u0000-\u0020\u007f-\u009f]/;
+/**
+ * Whitespace, control characters (C0, DEL, C1) and what ends or splits Slack's `<url|text>`
+ * syntax: a URL holding any of them is dropped, not repaired, since a repaired link still
+ * points where the sender wanted.
+ */
+const UNSAFE_CHARS = /[\s\u0000-\u001f\u007f-\u009f<>|"`\\]/;
 
 /**
  * The URL, normalized, when it is a clean absolute http(s) URL without credentials and short
@@ -26,13 +30,12 @@ export function safeHttpUrl(raw: unknown): string | undefined {
     return undefined;
   }
   if ((url.protocol !== 'http:' && url.protocol !== 'https:') || !url.hostname || url.username || url.password) return undefined;
-  return url.href;
+  return UNSAFE_CHARS.test(url.href) ? undefined : url.href;
 }
 
 /** `<url|label>` for a safe URL (the `|` and `>` that would end the link are encoded); undefined otherwise. */
 export function slackLink(raw: unknown, label: string): string | undefined {
   const url = safeHttpUrl(raw);
   if (!url) return undefined;
-  const href = escapeMrkdwn(url.replace(/\|/g, '%7C'));
-  return `<${href}|${escapeMrkdwn(label.replace(/\|/g, '/'))}>`;
+  return `<${escapeMrkdwn(url)}|${escapeMrkdwn(label.replace(/\|/g, '/'))}>`;
 }

@@ -41,6 +41,9 @@ export const metricContract: readonly ContractMetric[] = [
   { name: 'probe_duration_seconds', source: 'feature' },
   { name: 'probe_http_duration_seconds', source: 'feature' },
   { name: 'probe_http_status_code', source: 'feature' },
+  { name: 'alertworks_check_last_run_timestamp_seconds', source: 'feature' },
+  { name: 'alertworks_check_interval_seconds', source: 'feature' },
+  { name: 'alertworks_check_config_mismatch', source: 'feature' },
   // TLS
   { name: 'alertworks_tls_cert_days_left', source: 'feature' },
   { name: 'probe_ssl_earliest_cert_expiry', source: 'feature' },

@@ -64,6 +64,22 @@ describe('/status', () => {
     expect(html).toContain('&#60;script&#62;');
   });
 
+  it('marks a check whose last result is older than two intervals as stale, and a fresh one not', async () => {
+    const config = configWith([
+      { name: 'stopped', type: 'http', intervalMs: 60_000 },
+      { name: 'fresh', type: 'http', intervalMs: 60_000 },
+    ]);
+    const now = Date.now();
+    const redis = fakeRedis({
+      '{alertworks}:check:stopped': { state: 'up', since: String(now - 3_600_000), lastResultAt: String(now - 10 * 60_000) },
+      '{alertworks}:check:fresh': { state: 'up', since: String(now - 3_600_000), lastResultAt: String(now - 30_000) },
+    });
+    const html = await (await appFor(config, redis).request('/status', auth)).text();
+    const row = (name: string) => new RegExp(`<tr class="(\\w+)"><td class="level">\\w+</td><td data-col="name">${name}</td>.*?<td data-col="state">([^<]+)</td>`).exec(html)?.slice(1);
+    expect(row('stopped')).toEqual(['warn', 'UP — STALE: no result for 10m']);
+    expect(row('fresh')).toEqual(['ok', 'UP']);
+  });
+
   it('lists tracked certificates soonest first with days left as of now, only for configured TLS checks', async () => {
     const config = configWith([{ name: 'edge', type: 'tls', intervalMs: 3_600_000, warnDays: 14, criticalDays: 7 }]);
     const cert = (name: string, days: number, check = 'edge') =>

@@ -6,6 +6,7 @@ import { AlertworksError, RetryLaterError, errorCode } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { withLogContext } from '../observability/context.js';
 import { jobDuration, jobsTotal } from '../observability/metrics.js';
+import { LogGate, errorKey } from '../observability/log-gate.js';
 import { scrub } from '../observability/redact.js';
 import { recordError, tracer } from '../observability/tracing.js';
 import type { Action, ActionProcessor, ActionRuntime, AlertJob } from '../../workers/action.js';
@@ -38,6 +39,8 @@ export async function startWorkers(
 ): Promise<RunningWorkers> {
   const workers: Worker[] = [];
   const connections: Redis[] = [];
+  // A Redis that refuses writes makes every worker fail thousands of times a second: one line per kind and window.
+  const gate = new LogGate(logger);
   for (const action of actionList) {
     const settings = action.settings ? config.sections[action.settings.key] : undefined;
     const processor = await action.create({ ...base, settings });
@@ -52,7 +55,7 @@ export async function startWorkers(
       stalledInterval: 15_000,
       lockDuration: 30_000,
     });
-    worker.on('error', (err) => logger.warn({ err, queue: action.name }, 'worker error'));
+    worker.on('error', (err) => gate.log('warn', errorKey(`worker ${action.name}`, err), { err, queue: action.name }, 'worker error'));
     workers.push(worker);
   }
   return {

@@ -115,6 +115,25 @@ export class FakeHetzner {
     return volume;
   }
 
+  /**
+   * An action the volume already has (made before the test, e.g. by a resize whose Redis record
+   * was lost): finished, with the given start time.
+   */
+  addPastAction(volumeId: number, a: { command?: string; started: Date; status?: 'success' | 'error'; toSize?: number }): FakeAction {
+    const action: FakeAction = {
+      id: this.nextActionId++,
+      command: a.command ?? 'resize_volume',
+      status: a.status ?? 'success',
+      progress: 100,
+      started: a.started.toISOString(),
+      finished: new Date(a.started.getTime() + 5_000).toISOString(),
+      resources: [{ id: volumeId, type: 'volume' }],
+      error: a.status === 'error' ? { code: 'action_failed', message: 'Action failed' } : null,
+    };
+    this.actions.set(action.id, { action, volumeId, toSize: a.toSize ?? this.volumes.get(volumeId)?.size ?? 0, doneAt: a.started.getTime() });
+    return action;
+  }
+
   /** The next `count` calls whose path matches `match` fail with `fault`. */
   failNext(count: number, fault: HetznerFault, options: { match?: RegExp; resetInSeconds?: number } = {}): void {
     for (let i = 0; i < count; i++) this.faults.push({ fault, match: options.match ?? /.*/, resetInSeconds: options.resetInSeconds ?? 2 });
@@ -235,8 +254,36 @@ export class FakeHetzner {
     if ((m = /^\/volumes\/(\d+)\/actions$/.exec(path)) && method === 'GET') {
       const id = Number(m[1]);
       if (!this.volumes.has(id)) return fail(404, 'not_found', 'volume not found');
-      const actions = [...this.actions.values()].filter((s) => s.volumeId === id).map((s) => s.action).sort((a, b) => b.id - a.id);
-      return send(200, { actions, meta: { pagination: { page: 1, per_page: 25, previous_page: null, next_page: null, last_page: 1, total_entries: actions.length } } });
+      // As the API: filter by `status` (repeatable), `sort` by id/command/status/started/finished
+      // (`:asc`/`:desc`, repeatable), page with `page`/`per_page` (at most 50).
+      const statuses = url.searchParams.getAll('status');
+      if (statuses.some((st) => !['running', 'success', 'error'].includes(st))) return fail(400, 'invalid_input', 'invalid input in field status', { fields: [{ name: 'status', messages: ['must be one of running, success, error'] }] });
+      const sorts = url.searchParams.getAll('sort');
+      const keys: { field: keyof FakeAction; desc: boolean }[] = [];
+      for (const sort of sorts) {
+        const sm = /^(id|command|status|started|finished)(?::(asc|desc))?$/.exec(sort);
+        if (!sm) return fail(400, 'invalid_input', 'invalid input in field sort', { fields: [{ name: 'sort', messages: [`unknown sort "${sort}"`] }] });
+        keys.push({ field: sm[1] as keyof FakeAction, desc: sm[2] === 'desc' });
+      }
+      keys.push({ field: 'id', desc: false });
+      const page = Math.max(1, Number(url.searchParams.get('page') ?? 1) || 1);
+      const perPage = Math.min(50, Math.max(1, Number(url.searchParams.get('per_page') ?? 25) || 25));
+      const all = [...this.actions.values()]
+        .filter((s) => s.volumeId === id && (statuses.length === 0 || statuses.includes(s.action.status)))
+        .map((s) => s.action)
+        .sort((a, b) => {
+          for (const k of keys) {
+            const [x, y] = [String(a[k.field] ?? ''), String(b[k.field] ?? '')];
+            const c = k.field === 'id' ? (a.id - b.id) : x < y ? -1 : x > y ? 1 : 0;
+            if (c !== 0) return k.desc ? -c : c;
+          }
+          return 0;
+        });
+      const last = Math.max(1, Math.ceil(all.length / perPage));
+      return send(200, {
+        actions: all.slice((page - 1) * perPage, page * perPage),
+        meta: { pagination: { page, per_page: perPage, previous_page: page > 1 ? page - 1 : null, next_page: page < last ? page + 1 : null, last_page: last, total_entries: all.length } },
+      });
     }
     if ((m = /^\/volumes\/(\d+)\/actions\/resize$/.exec(path)) && method === 'POST') {
       const v = this.volumes.get(Number(m[1]));

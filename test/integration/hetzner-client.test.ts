@@ -33,6 +33,25 @@ describe('HetznerClient against the fake Hetzner Cloud API', () => {
     expect((await client.listVolumeActions(1002))[0]?.id).toBe(action.id);
   });
 
+  it('reads a volume\'s resize actions since a moment, newest first, across pages, as the API sorts and pages them', async () => {
+    const now = Date.now();
+    // 120 actions, one a minute back from now; every third an attach (not a resize), one resize failed.
+    for (let i = 0; i < 120; i++) {
+      fake.addPastAction(1010, { command: i % 3 === 0 ? 'attach_volume' : 'resize_volume', started: new Date(now - (120 - i) * 60_000), status: i === 118 ? 'error' : 'success' });
+    }
+    const before = fake.calls.length;
+    const found = await client.listResizeActions(1010, now - 90 * 60_000);
+    const starts = found.map((a) => Date.parse(a.started));
+    expect(starts).toEqual([...starts].sort((a, b) => b - a));
+    expect(found.every((a) => a.command === 'resize_volume' && Date.parse(a.started) >= now - 90 * 60_000)).toBe(true);
+    expect(found).toHaveLength(60);
+    // 90 recent actions at 50 a page: two pages, then it stops at the first older one.
+    expect(fake.calls.slice(before).map((c) => c.path)).toEqual(['/volumes/1010/actions', '/volumes/1010/actions']);
+    const badSort = await fetch(`${fake.url}/volumes/1010/actions?sort=bogus`, { headers: { authorization: `Bearer ${fake.token}` } });
+    expect(badSort.status).toBe(400);
+    expect(((await badSort.json()) as { error: { code: string } }).error.code).toBe('invalid_input');
+  });
+
   it('maps the API error object to classified errors with the API code', async () => {
     const first = await client.resizeVolume(1003, 50);
     const locked = await client.resizeVolume(1003, 60).catch((e: unknown) => e);

@@ -4,6 +4,7 @@ import type { IncidentThreads } from '../../src/notify/threads.js';
 import type { Logger } from '../../src/observability/logger.js';
 import type { VolumeResizeSettings, VolumePolicy } from './settings.js';
 import type { VolumeResizeState } from './state.js';
+import type { VolumeLookup } from './identify.js';
 
 /** What the volume-resize steps share, built once per worker process. */
 export interface ResizeDeps {
@@ -12,6 +13,8 @@ export interface ResizeDeps {
   /** Absent without GITHUB_TOKEN: the filesystem and Terraform steps say what to do instead. */
   github?: GitHubOps;
   state: VolumeResizeState;
+  /** Matches alert references to allowlist entries (API calls, cached). */
+  lookup: VolumeLookup;
   threads: IncidentThreads;
   logger: Logger;
   /** Global DRY_RUN / config.dryRun. */

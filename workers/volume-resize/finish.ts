@@ -62,7 +62,7 @@ export async function finishResize(d: ResizeDeps, v: VolumeJob, intent: ResizeIn
 async function growFilesystem(d: ResizeDeps, v: VolumeJob, intent: ResizeIntent, sizeGb: number): Promise<void> {
   const step = `fs:${intent.issuedAt}`;
   const names = { id: v.id, name: v.name };
-  const command = text.filesystemCommand(intent.linuxDevice, intent.format, v.labels.mountpoint);
+  const command = text.filesystemCommand(v.id, intent.linuxDevice, intent.format);
   const wf = v.policy.workflow;
   if (!wf) {
     await d.threads.say(v.incident, text.filesystemManualMessage(names, command, 'No filesystem workflow is configured (`filesystem.workflow`).'), { step });

@@ -42,7 +42,10 @@ export interface Allowlisted {
 /**
  * The allowlist entry the reference means, and the volume id, or undefined (refused).
  * An entry by id matches only that id; an entry by name matches only that name; when an
- * entry has both, both must agree. The API is asked only when labels and entry differ in kind.
+ * entry has both, both must agree. Every API look-up is keyed by a value from the config,
+ * never by one from the alert: a name that no entry carries is refused without a call, and an
+ * id that no entry carries is compared with the (cached) ids of the entries listed by name, so
+ * a flood of made-up references costs no API budget.
  */
 export async function findAllowlisted(ref: VolumeRef, entries: readonly VolumeEntry[], lookup: VolumeLookup): Promise<Allowlisted | undefined> {
   if (ref.kind === 'id') {
@@ -51,17 +54,15 @@ export async function findAllowlisted(ref: VolumeRef, entries: readonly VolumeEn
       if (byId.name !== undefined && (await lookup.nameOf(ref.id)) !== byId.name) return undefined;
       return { id: ref.id, entry: byId };
     }
-    const byName = entries.filter((e) => e.id === undefined && e.name !== undefined);
-    if (byName.length === 0) return undefined;
-    const name = await lookup.nameOf(ref.id);
-    const entry = byName.find((e) => e.name === name);
-    return entry ? { id: ref.id, entry } : undefined;
+    for (const entry of entries) {
+      if (entry.id !== undefined || entry.name === undefined) continue;
+      if ((await lookup.idOf(entry.name)) === ref.id) return { id: ref.id, entry };
+    }
+    return undefined;
   }
   const named = entries.find((e) => e.name === ref.name);
-  if (!named && !entries.some((e) => e.id !== undefined)) return undefined;
-  const id = await lookup.idOf(ref.name);
+  if (!named?.name) return undefined;
+  const id = await lookup.idOf(named.name);
   if (id === undefined) return undefined;
-  if (named) return named.id === undefined || named.id === id ? { id, entry: named } : undefined;
-  const byId = entries.find((e) => e.id === id && e.name === undefined);
-  return byId ? { id, entry: byId } : undefined;
+  return named.id === undefined || named.id === id ? { id, entry: named } : undefined;
 }

@@ -5,6 +5,7 @@ import { defineAction } from '../action.js';
 import { processVolumeAlert } from './processor.js';
 import { volumeResizeSettingsSchema, type VolumeResizeSettings } from './settings.js';
 import { VolumeResizeState } from './state.js';
+import { CachedVolumeLookup } from './volume-lookup.js';
 
 /**
  * Grows a Hetzner Cloud volume when `VolumeUsageCritical` fires: by a step, never past the cap,
@@ -22,6 +23,7 @@ export const volumeResizeAction = defineAction<VolumeResizeSettings>({
     const deps = {
       settings,
       hetzner,
+      lookup: new CachedVolumeLookup(hetzner),
       github,
       state: new VolumeResizeState(redis, config.redis.prefix),
       threads,

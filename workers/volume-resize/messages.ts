@@ -1,5 +1,6 @@
 import type { ChatMessage } from '../../src/notify/notifier.js';
 import { formatDuration } from '../../src/config/duration.js';
+import { escapeMrkdwn } from '../../src/notify/slack-text.js';
 import type { VolumePolicy } from './settings.js';
 
 /**
@@ -37,9 +38,19 @@ export function resizeFailedMessage(v: VolumeNames, toGb: number, reason: string
   return msg(`:x: Resizing ${who(v)} to ${toGb} GB failed and will not be retried: ${reason}. Nothing else was done; the cooldown ${cooldownLifted ? 'was lifted' : 'stays'}.`);
 }
 
-export function filesystemCommand(linuxDevice: string, format?: string | null, mountpoint?: string): string {
-  if (format === 'xfs') return `sudo xfs_growfs ${mountpoint ?? '<mountpoint>'}`;
-  return `sudo resize2fs ${linuxDevice}`;
+/** The device path Hetzner gives every volume; anything else is not used in a command. */
+const HC_DEVICE = /^\/dev\/disk\/by-id\/scsi-0HC_Volume_\d{1,12}$/;
+
+/**
+ * The command that grows the filesystem, built only from trusted data: the volume's id and
+ * Hetzner's device path and format, never from alert labels (a `mountpoint` label is sender
+ * text and would be pasted into a command people run with sudo). xfs grows through its mount
+ * point, which findmnt reads from the device on the server itself.
+ */
+export function filesystemCommand(volumeId: number, linuxDevice: string, format?: string | null): string {
+  const device = HC_DEVICE.test(linuxDevice) ? linuxDevice : `/dev/disk/by-id/scsi-0HC_Volume_${Math.trunc(volumeId)}`;
+  if (format === 'xfs') return `sudo xfs_growfs "$(findmnt -n -o TARGET --source ${device})"`;
+  return `sudo resize2fs ${device}`;
 }
 
 export function filesystemManualMessage(v: VolumeNames, command: string, why: string): ChatMessage {
@@ -67,8 +78,12 @@ export function budgetMessage(v: VolumeNames, fromGb: number, toGb: number, budg
   return msg(`:no_entry: Not growing ${who(v)} (${fromGb} → ${toGb} GB): the budget of ${budget} resizes per hour across all volumes is used up (next slot in ${formatDuration(freeInMs)}). Check why so many volumes grow at once.`);
 }
 
-export function refusedMessage(what: string, alertname: string): ChatMessage {
-  return msg(`:no_entry_sign: ${alertname}: ${what} is not in the \`volumeResize.volumes\` allowlist, so alertworks did not touch it.`);
+/** `what` comes from describeRef (already stripped of markup); the alert name is sender text. */
+export function refusedMessage(what: string, alertname: string, windowMs: number): ChatMessage {
+  return msg(
+    `:no_entry_sign: ${escapeMrkdwn(alertname.slice(0, 128))}: ${what} is not in the \`volumeResize.volumes\` allowlist, so alertworks did not touch it. ` +
+      `Further refused alerts in the next ${formatDuration(windowMs)} are only counted (\`alertworks_volume_resize_total{outcome="refused"}\`), not posted.`,
+  );
 }
 
 export function resolvedMessage(v: VolumeNames): ChatMessage {

@@ -1,4 +1,4 @@
-import { AlertworksError, PermanentError, RetryLaterError } from '../../src/errors.js';
+import { AlertworksError, RetryLaterError } from '../../src/errors.js';
 import { labelValue } from '../../src/observability/metrics.js';
 import type { ActionResult, AlertJob } from '../action.js';
 import type { ResizeDeps, VolumeJob } from './context.js';
@@ -7,6 +7,7 @@ import { describeRef, findAllowlisted, volumeRefFromLabels } from './identify.js
 import * as text from './messages.js';
 import { volumeResizeTotal, volumeSizeGb } from './metrics.js';
 import { resizePlan } from './plan.js';
+import { recallBudgetHistory, recallVolumeHistory } from './history.js';
 import { volumePolicy } from './settings.js';
 import type { ResizeIntent } from './state.js';
 
@@ -15,6 +16,10 @@ const BUSY_DELAY_MS = 5_000;
 const NOT_READY_DELAY_MS = 15_000;
 /** Our clock and Hetzner's may differ: an action started this long before our intent is still ours. */
 const CLOCK_SKEW_MS = 60_000;
+/** Refused references are reported once per this window, however many arrive (they are counted). */
+const REFUSED_REPORT_WINDOW_MS = 3_600_000;
+/** The metric label of every reference outside the allowlist: senders choose those, so they share one series. */
+const OTHER = 'other';
 
 /** One alert about one volume: refuse, report resolution, or plan and (maybe) resize. */
 export async function processVolumeAlert(d: ResizeDeps, job: AlertJob): Promise<ActionResult> {
@@ -22,16 +27,11 @@ export async function processVolumeAlert(d: ResizeDeps, job: AlertJob): Promise<
   const ref = volumeRefFromLabels(alert.labels);
   let found;
   try {
-    found = ref
-      ? await findAllowlisted(ref, d.settings.volumes, {
-          nameOf: async (id) => (await d.hetzner.getVolume(id).catch(ifNotFound)).name,
-          idOf: async (name) => (await d.hetzner.listVolumes({ name }))[0]?.id,
-        })
-      : undefined;
+    found = ref ? await findAllowlisted(ref, d.settings.volumes, d.lookup) : undefined;
   } catch (err) {
     // Matching a name to an id needs the API; without a token that is a dry run that says so.
     if (d.hetzner.hasToken || !(err instanceof AlertworksError) || err.retryable || alert.status === 'resolved') throw err;
-    volumeResizeTotal.inc({ volume: labelValue(ref?.kind === 'id' ? String(ref.id) : ref?.name), outcome: 'dry_run' });
+    volumeResizeTotal.inc({ volume: OTHER, outcome: 'dry_run' });
     await d.threads.say(`volume-unidentified:${alert.fingerprint}`, text.dryRunUnidentifiedMessage(describeRef(ref), err.code), { step: `plan:${dedupKey}` });
     return { outcome: 'dry_run', volume: describeRef(ref) };
   }
@@ -39,9 +39,12 @@ export async function processVolumeAlert(d: ResizeDeps, job: AlertJob): Promise<
   if (!found) {
     if (alert.status === 'resolved') return { outcome: 'ignored', reason: 'not allowlisted' };
     const what = describeRef(ref);
-    volumeResizeTotal.inc({ volume: labelValue(ref ? (ref.kind === 'id' ? String(ref.id) : ref.name) : 'none'), outcome: 'refused' });
+    volumeResizeTotal.inc({ volume: OTHER, outcome: 'refused' });
     d.logger.warn({ volume: what, fingerprint: alert.fingerprint }, 'volume not in the allowlist: refused');
-    await d.threads.say(`volume-refused:${alert.fingerprint}`, text.refusedMessage(what, alert.labels.alertname ?? 'alert'), { step: `refused:${dedupKey}` });
+    // One thread per window, not one per refused alert: a flood of made-up references would flood #ops.
+    if (await d.state.firstReport('refused', REFUSED_REPORT_WINDOW_MS, dedupKey)) {
+      await d.threads.say(`volume-refused:${alert.fingerprint}`, text.refusedMessage(what, alert.labels.alertname ?? 'alert', REFUSED_REPORT_WINDOW_MS), { step: `refused:${dedupKey}` });
+    }
     return { outcome: 'refused', volume: what };
   }
 
@@ -88,6 +91,9 @@ async function firing(d: ResizeDeps, v: VolumeJob): Promise<ActionResult> {
 
   const cooldown = await d.state.cooldownLeft(v.id);
   if (cooldown > 0) return inCooldown(d, v, cooldown);
+  // No local record (Redis lost it, or first sight): Hetzner's record of resizes decides.
+  const recalled = await recallVolumeHistory(d, v);
+  if (recalled > 0) return inCooldown(d, v, recalled);
 
   const dryRun = d.globalDryRun ? 'DRY_RUN' : v.policy.dryRun ? 'dryRun for this volume' : !d.hetzner.hasToken ? 'no HCLOUD_TOKEN' : undefined;
   let volume;
@@ -126,10 +132,12 @@ async function firing(d: ResizeDeps, v: VolumeJob): Promise<ActionResult> {
 
   const issuedAt = Date.now();
   const budgetMember = `${v.id}:${plan.toGb}:${issuedAt}`;
+  await recallBudgetHistory(d, issuedAt);
   const budget = await d.state.reserveBudget(d.settings.hourlyBudget, budgetMember, issuedAt);
   if (!budget.ok) {
     volumeResizeTotal.inc({ volume: v.label, outcome: 'budget_exhausted' });
-    await d.threads.say(v.incident, text.budgetMessage(names, plan.fromGb, plan.toGb, d.settings.hourlyBudget, budget.freeInMs), { step: `budget:${v.dedupKey}` });
+    // Said once until a slot frees, not once per alert past the budget.
+    if (await d.state.firstReport('budget', budget.freeInMs, v.dedupKey)) await d.threads.say(v.incident, text.budgetMessage(names, plan.fromGb, plan.toGb, d.settings.hourlyBudget, budget.freeInMs), { step: `budget:${v.dedupKey}` });
     return { outcome: 'budget_exhausted', volume: v.id };
   }
   const next: ResizeIntent = {
@@ -182,9 +190,4 @@ async function reconcile(d: ResizeDeps, v: VolumeJob, intent: ResizeIntent): Pro
   await d.state.clearCooldown(intent.volumeId);
   await d.state.releaseBudget(intent.budgetMember);
   return undefined;
-}
-
-function ifNotFound(err: unknown): { name?: string } {
-  if (err instanceof PermanentError && err.code === 'hetzner_not_found') return {};
-  throw err;
 }

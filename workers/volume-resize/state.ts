@@ -103,6 +103,56 @@ export class VolumeResizeState {
     await this.redis.zrem(this.key('budget'), member);
   }
 
+  /**
+   * true for the first report of `kind` inside a window, false for later ones: floods (refused
+   * references, alerts past the budget) get one message per window, not one each. The job that
+   * won the window (`owner`) keeps it, so its retry still posts.
+   */
+  async firstReport(kind: string, windowMs: number, owner: string): Promise<boolean> {
+    const key = this.key('report', kind);
+    if ((await this.redis.set(key, owner, 'PX', Math.max(1000, Math.round(windowMs)), 'NX')) === 'OK') return true;
+    return (await this.redis.get(key)) === owner;
+  }
+
+  /** Whether Redis holds the record of this volume's recent resizes (false after data loss, or on first sight). */
+  async historyKnown(volumeId: number): Promise<boolean> {
+    return (await this.redis.exists(this.key('history', volumeId))) === 1;
+  }
+
+  /** No expiry: the marker must go exactly when the records it vouches for go (Redis data loss). */
+  async markHistoryKnown(volumeId: number): Promise<void> {
+    await this.redis.set(this.key('history', volumeId), String(Date.now()));
+  }
+
+  async budgetHistoryKnown(): Promise<boolean> {
+    return (await this.redis.exists(this.key('history', 'budget'))) === 1;
+  }
+
+  async markBudgetHistoryKnown(): Promise<void> {
+    await this.redis.set(this.key('history', 'budget'), String(Date.now()));
+  }
+
+  /** A cooldown recalled from Hetzner's record; never shortens one that is running. */
+  async recallCooldown(volumeId: number, ms: number, startedAt: number): Promise<void> {
+    if (ms > 0) await this.redis.set(this.key('cooldown', volumeId), String(startedAt), 'PX', Math.ceil(ms), 'NX');
+  }
+
+  /**
+   * Puts resizes found at Hetzner into the rolling-hour budget, unless an entry of ours for the
+   * same volume within `skewMs` of it is there already (our own reservation of that resize).
+   */
+  async recallBudget(volumeId: number, resizes: readonly { actionId: number; startedAt: number }[], skewMs: number): Promise<number> {
+    const key = this.key('budget');
+    let added = 0;
+    for (const r of resizes) {
+      const near = await this.redis.zrangebyscore(key, r.startedAt - skewMs, r.startedAt + skewMs);
+      if (near.some((m) => m.startsWith(`${volumeId}:`) || m === `hetzner:${r.actionId}`)) continue;
+      added += await this.redis.zadd(key, 'NX', r.startedAt, `hetzner:${r.actionId}`);
+    }
+    if (added > 0) await this.redis.pexpire(key, 3_600_000);
+    return added;
+  }
+
   /** true once per window: the first "at the cap" of a volume inside it is reported, later ones not. */
   async firstCapWarning(volumeId: number, windowMs: number): Promise<boolean> {
     return (await this.redis.set(this.key('capwarn', volumeId), '1', 'PX', Math.max(1000, windowMs), 'NX')) === 'OK';
