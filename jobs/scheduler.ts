@@ -96,8 +96,8 @@ export interface RunningCheckScheduler {
  */
 export async function startCheckScheduler(options: CheckSchedulerOptions): Promise<RunningCheckScheduler> {
   const { config, logger } = options;
-  const queueConnection = createRedis(config.redis.url, 'worker');
-  const workerConnection = createRedis(config.redis.url, 'worker');
+  const queueConnection = createRedis(config.redis, 'worker');
+  const workerConnection = createRedis(config.redis, 'worker');
   const queue = new Queue<CheckJobData>(CHECKS_QUEUE, { connection: queueConnection, prefix: config.redis.prefix });
   queue.on('error', (err) => logger.warn({ err }, 'checks queue error'));
   // Not awaited by startup: with Redis away the upserts wait for it, and the process must still start.

@@ -3,7 +3,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import type { AppConfig } from './config/schema.js';
 import { logger as rootLogger, type Logger } from './observability/logger.js';
 import { registerSecret, registerSecretsFromEnv } from './observability/redact.js';
-import { closeRedis, createRedis, describeRedisUrl, waitForRedis, withTimeout } from './redis.js';
+import { closeRedis, createRedis, describeRedis, waitForRedis, withTimeout } from './redis.js';
 import { QueueSet } from './queue/queues.js';
 import { createApp } from './server/app.js';
 import { createProbeApp } from './server/probe-app.js';
@@ -64,11 +64,11 @@ export async function run(options: RunOptions): Promise<RunningService> {
     );
   }
 
-  const redis = createRedis(config.redis.url, 'producer');
+  const redis = createRedis(config.redis, 'producer');
   try {
     await waitForRedis(redis, 10_000);
   } catch {
-    logger.warn({ redis: describeRedisUrl(config.redis.url) }, 'Redis not reachable yet; starting anyway, /readyz says 503 until it is');
+    logger.warn({ redis: describeRedis(config.redis) }, 'Redis not reachable yet; starting anyway, /readyz says 503 until it is');
   }
   const queues = new QueueSet(redis, config, observedQueueNames());
 
@@ -110,7 +110,7 @@ export async function run(options: RunOptions): Promise<RunningService> {
   let stateRedis: ReturnType<typeof createRedis> | undefined;
   let checks: RunningCheckScheduler | undefined;
   if (working) {
-    stateRedis = createRedis(config.redis.url, 'worker');
+    stateRedis = createRedis(config.redis, 'worker');
     const notifier = await createNotifier(config, logger);
     const threads = new IncidentThreads(stateRedis, notifier, config.redis.prefix);
     const { pushgateway } = config;

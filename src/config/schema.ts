@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { durationMs } from './duration.js';
+import { redisSchema } from './redis-schema.js';
 import type { CheckRunnerSettings } from '../../jobs/check-runner-settings.js';
 
 const MiB = 1024 * 1024;
@@ -74,13 +75,7 @@ export const pushgatewaySchema = z.strictObject({
 
 export const coreSchema = z.strictObject({
   server: serverSchema.prefault({}),
-  redis: z
-    .strictObject({
-      url: z.string().default('redis://127.0.0.1:6379'),
-      /** Key prefix; the braces make it a Cluster hash tag so all keys share a slot. */
-      prefix: z.string().default('{alertworks}'),
-    })
-    .prefault({}),
+  redis: redisSchema.prefault({}),
   slack: z
     .strictObject({
       channel: z.string().default('#ops'),

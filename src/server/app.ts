@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { routePath } from 'hono/route';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import { trace } from '@opentelemetry/api';
 import type { AppConfig } from '../config/schema.js';
 import type { Logger } from '../observability/logger.js';
@@ -20,7 +20,7 @@ import { mountFallbacks, mountProbeRoutes } from './probe-app.js';
 export interface AppDeps {
   config: AppConfig;
   queues: QueueSet;
-  redis: Redis;
+  redis: RedisClient;
   logger: Logger;
   insecureNoAuth?: boolean;
   /** Extra routes mounted by other parts (queue dashboard, status page). */

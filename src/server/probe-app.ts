@@ -1,12 +1,12 @@
 import { Hono } from 'hono';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import type { Logger } from '../observability/logger.js';
 import { registry } from '../observability/metrics.js';
 import type { QueueSet } from '../queue/queues.js';
 import { withTimeout } from '../redis.js';
 
 export interface ProbeAppDeps {
-  redis: Redis;
+  redis: RedisClient;
   queues: QueueSet;
   logger: Logger;
 }
