@@ -9,6 +9,7 @@ import { createApp } from './server/app.js';
 import { createProbeApp } from './server/probe-app.js';
 import { isAuthConfigured } from './server/auth.js';
 import { startWorkers, type RunningWorkers } from './worker/run-workers.js';
+import { WorkerLiveness } from './worker/worker-liveness.js';
 import { actions } from '../workers/registry.js';
 import { createNotifier } from './notify/create-notifier.js';
 import { IncidentThreads } from './notify/threads.js';
@@ -71,6 +72,7 @@ export async function run(options: RunOptions): Promise<RunningService> {
     logger.warn({ redis: describeRedis(config.redis) }, 'Redis not reachable yet; starting anyway, /readyz says 503 until it is');
   }
   const queues = new QueueSet(redis, config, observedQueueNames());
+  let liveness: WorkerLiveness | undefined;
 
   let server: ServerType | undefined;
   let port: number | undefined;
@@ -91,7 +93,7 @@ export async function run(options: RunOptions): Promise<RunningService> {
   } else {
     // The work role serves /healthz, /readyz and /metrics only (container HEALTHCHECK, scrapes
     // of job and check metrics). Port taken (a serve process on the same host): run without it.
-    const app = createProbeApp({ redis, queues, logger });
+    const app = createProbeApp({ redis, queues, logger, notReadyReason: () => liveness?.notReadyReason() });
     const listening = await new Promise<ServerType | undefined>((resolve) => {
       const s = serve({ fetch: app.fetch, port: config.server.port, hostname: config.server.host }, (info) => {
         port = info.port;
@@ -123,10 +125,28 @@ export async function run(options: RunOptions): Promise<RunningService> {
       queueCounts: () => queues.counts(),
       logger,
     });
-    workers = await startWorkers(config, actions, { config, redis: stateRedis, notifier, threads, logger, env }, logger, pushReporter);
+    const runtime = { config, redis: stateRedis, notifier, threads, logger, env };
+    workers = await startWorkers(config, actions, runtime, logger, pushReporter);
     logger.info({ queues: queueNames(), notifier: notifier.kind, dryRun: config.dryRun }, 'workers started');
     // Always started: with no checks configured it still removes schedules of checks that left the config.
     checks = await startCheckScheduler({ config, redis: stateRedis, threads, logger });
+    const shared = [redis, stateRedis];
+    liveness = new WorkerLiveness({
+      config,
+      logger,
+      async recreateWorkers() {
+        // Active jobs of stuck workers cannot finish anyway; their locks lapse and they are retried.
+        await Promise.allSettled([workers?.close(1_000), checks && withTimeout(checks.worker.close(true), 3_000, 'closing check worker')]);
+        void checks?.close().catch(() => undefined);
+        // Same client objects (notifier, threads and queues hold them), fresh sockets.
+        for (const c of shared) c.disconnect(true);
+        workers = await startWorkers(config, actions, runtime, logger, pushReporter);
+        // Schedules were set at start; only the worker that runs them is new.
+        checks = await startCheckScheduler({ config, redis: stateRedis!, threads, logger, sync: false });
+        logger.info({ queues: queueNames() }, 'workers recreated');
+      },
+    });
+    liveness.start();
   }
 
   let stopping: Promise<void> | undefined;
@@ -136,6 +156,7 @@ export async function run(options: RunOptions): Promise<RunningService> {
       stopping ??= (async () => {
         logger.info('shutting down: no new requests, letting active jobs finish');
         if (server) await closeServer(server as Server);
+        await liveness?.close();
         await checks?.close();
         await workers?.close(config.jobs.shutdownTimeout);
         // Last push while Redis is still open, so queue sizes are fresh; bounded by its timeout.

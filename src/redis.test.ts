@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Cluster, Redis } from 'ioredis';
-import { createRedis, describeRedis, parseHostPort, type RedisClient } from './redis.js';
+import { createRedis, describeRedis, parseHostPort, type RedisClient, type RedisTarget } from './redis.js';
 import { clearSecrets, scrub } from './observability/redact.js';
 
 describe('createRedis: one factory for every topology', () => {
@@ -59,7 +59,7 @@ describe('describeRedis: where Redis is, never a password', () => {
     ['rediss://user:pw-secret@r:6380', 'rediss://r:6380'],
     [{ url: 'redis://r:1', sentinels: ['s1:26379', 's2:26379'], sentinelName: 'aw', sentinelPassword: 'x-secret' }, 'sentinel master "aw" via s1:26379,s2:26379'],
     [{ cluster: ['c1:7000', 'c2:7001'], password: 'y-secret' }, 'cluster c1:7000,c2:7001'],
-  ] as const)('%j', (target, expected) => {
+  ] as [RedisTarget, string][])('%j', (target, expected) => {
     expect(describeRedis(target)).toBe(expected);
   });
 

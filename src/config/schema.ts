@@ -54,7 +54,11 @@ export const jobsSchema = z.strictObject({
   dedupWindow: durationMs.default(7 * 86_400_000),
   /** On SIGTERM, how long active jobs may take to finish. @defaultValue 30s */
   shutdownTimeout: durationMs.default(30_000),
-});
+  /** How often a `work` replica sends itself a canary job (worker liveness, docs/scaling.md). @defaultValue 10s */
+  livenessInterval: durationMs.refine((ms) => ms >= 100, 'must be at least 100ms').default(10_000),
+  /** A canary not picked up within this long marks the workers not live and recreates them. @defaultValue 60s */
+  livenessTimeout: durationMs.default(60_000),
+}).refine((j) => j.livenessTimeout > j.livenessInterval, { message: 'must be longer than jobs.livenessInterval', path: ['livenessTimeout'] });
 
 /** Pushgateway reporting (docs/observability.md). Without a url nothing is pushed. */
 export const pushgatewaySchema = z.strictObject({
