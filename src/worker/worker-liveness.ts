@@ -50,7 +50,8 @@ export class WorkerLiveness {
   private lastRecreated = 0;
   private recreating?: Promise<void>;
   private closed = false;
-  private liveNow = false;
+  /** Live until a canary is overdue: a replica that just started has not failed to take one yet. */
+  private liveNow = true;
 
   constructor(private readonly options: WorkerLivenessOptions) {
     const id = options.replicaId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
@@ -70,7 +71,7 @@ export class WorkerLiveness {
   }
 
   start(): void {
-    workerLive.set(0);
+    workerLive.set(1);
     this.lastTaken = Date.now();
     this.open();
     this.timer = setInterval(() => void this.tick(), this.options.config.jobs.livenessInterval);

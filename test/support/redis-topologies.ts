@@ -138,6 +138,20 @@ export class RedisClusterSet {
     }
   }
 
+  /** Waits until the slot of `key` has a master that passes `accept` and the cluster is ok again. */
+  async waitForMaster(key: string, accept: (node: RedisNode) => boolean, timeoutMs = 60_000): Promise<RedisNode> {
+    return waitFor(`a new master for ${key}`, async () => {
+      const node = await this.masterOf(key);
+      if (!accept(node)) return undefined;
+      const c = node.client({ maxRetriesPerRequest: 1 });
+      try {
+        return String(await c.cluster('INFO')).includes('cluster_state:ok') ? node : undefined;
+      } finally {
+        c.disconnect();
+      }
+    }, timeoutMs, 200);
+  }
+
   async destroy(): Promise<void> {
     await Promise.all(this.nodes.map((n) => n.kill()));
     rmSync(this.root, { recursive: true, force: true });
@@ -235,6 +249,20 @@ export class RedisSentinelSet {
       }
     }
     throw new Error('no sentinel names a master');
+  }
+
+  /** Waits until the sentinels name a master that passes `accept` and it answers as a master. */
+  async waitForMaster(accept: (node: RedisNode) => boolean, timeoutMs = 60_000): Promise<RedisNode> {
+    return waitFor('the sentinels to promote a replica', async () => {
+      const node = await this.master();
+      if (!accept(node) || !node.running) return undefined;
+      const c = node.client({ maxRetriesPerRequest: 1 });
+      try {
+        return String(await c.info('replication')).includes('role:master') ? node : undefined;
+      } finally {
+        c.disconnect();
+      }
+    }, timeoutMs, 200);
   }
 
   async destroy(): Promise<void> {
