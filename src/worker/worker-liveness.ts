@@ -13,6 +13,12 @@ const workerLive = new Gauge({
   registers: [registry],
 });
 
+const lastCanary = new Gauge({
+  name: 'alertworks_worker_last_canary_timestamp_seconds',
+  help: 'When this replica\'s workers last took a canary job (Unix time).',
+  registers: [registry],
+});
+
 const workerRecreations = new Counter({
   name: 'alertworks_worker_recreations_total',
   help: 'Times this replica recreated its workers because a canary job was not picked up in time.',
@@ -90,6 +96,7 @@ export class WorkerLiveness {
       this.queueName,
       async () => {
         this.lastTaken = Date.now();
+        lastCanary.set(this.lastTaken / 1000);
         if (!this.liveNow) logger.info({ queue: this.queueName }, 'workers live: canary job taken');
         this.liveNow = true;
         workerLive.set(1);

@@ -159,6 +159,7 @@ export function describeTopology(name: string, startTopology: () => Promise<Topo
 
         const killedAt = Date.now();
         const killed = await topology.killMaster();
+        const promotedAt = Date.now();
         // A second resize while the new master settles: it must happen once too.
         const alert: TestAlert = { labels: { volume_id: '302' } };
         const resizeStatus = waitFor('resize alert accepted', async () => (await postVolumeAlert(serve[1]!.url, alert)) === 200 || undefined, 60_000, 200);
@@ -166,8 +167,12 @@ export function describeTopology(name: string, startTopology: () => Promise<Topo
         await resizeStatus;
 
         await waitFor(`${STREAMED} alerts in Slack`, () => new Set(delivered().map((m) => alertNameOf(m.text))).size === STREAMED, 120_000, 200);
-        await waitFor('both work replicas live', async () => {
-          for (const w of work) if ((await metric(w, 'alertworks_worker_live')) !== 1) return false;
+        // Liveness proves the workers resumed: each replica took a canary after the new master was in place.
+        await waitFor('both work replicas took a canary on the new master', async () => {
+          for (const w of work) {
+            if ((await metric(w, 'alertworks_worker_live')) !== 1) return false;
+            if (((await metric(w, 'alertworks_worker_last_canary_timestamp_seconds')) ?? 0) * 1000 <= promotedAt) return false;
+          }
           return true;
         }, 60_000, 200);
         // The schedule goes on after the failover: 3 more runs, no slot twice.
