@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -8,6 +8,7 @@ import { parseConfig } from '../../src/config/load.js';
 import { run } from '../../src/main.js';
 import { freePort } from '../support/ports.js';
 import { RedisNode } from '../support/redis-topologies.js';
+import { TestPki } from '../support/certs.js';
 
 const exec = promisify(execFile);
 const repo = resolve(import.meta.dirname, '../..');
@@ -26,21 +27,40 @@ function queuesCli(env: Record<string, string>): Promise<CliResult> {
   );
 }
 
-/** A password-protected redis-server: the password from REDIS_PASSWORD or the URL works, and never shows. */
-describe('Redis with a password', () => {
+/**
+ * A password-protected redis-server that also listens with TLS: the password from
+ * REDIS_PASSWORD or the URL works, rediss:// works, and the password never shows.
+ */
+describe('Redis with a password, and over TLS', () => {
   let redis: RedisNode;
+  let tlsPort: number;
   let dir: string;
+  let caFile: string;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'aw-auth-'));
+    const pki = TestPki.create('redis tls');
+    const leaf = pki.leaf({ commonName: '127.0.0.1', sans: ['127.0.0.1'], notBeforeDays: -1, notAfterDays: 30 });
+    caFile = join(dir, 'ca.pem');
+    writeFileSync(caFile, pki.ca.certPem);
+    writeFileSync(join(dir, 'server.pem'), leaf.chainPem);
+    writeFileSync(join(dir, 'server.key'), leaf.keyPem);
     const port = await freePort();
-    redis = new RedisNode(port, dir, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--requirepass', PASSWORD], 'redis-server', PASSWORD);
+    tlsPort = await freePort();
+    const tls = ['--tls-port', String(tlsPort), '--tls-cert-file', join(dir, 'server.pem'), '--tls-key-file', join(dir, 'server.key'), '--tls-ca-cert-file', caFile, '--tls-auth-clients', 'no'];
+    redis = new RedisNode(port, dir, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--requirepass', PASSWORD, ...tls], 'redis-server', PASSWORD);
     await redis.start();
   });
 
   afterAll(async () => {
     await redis?.kill();
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('connects with rediss:// to the TLS port (CA trusted through NODE_EXTRA_CA_CERTS)', async () => {
+    const result = await queuesCli({ REDIS_URL: `rediss://127.0.0.1:${tlsPort}`, REDIS_PASSWORD: PASSWORD, NODE_EXTRA_CA_CERTS: caFile });
+    expect(result.code, result.stderr).toBe(0);
+    expect(Object.keys(JSON.parse(result.stdout) as object)).toContain('notify');
   });
 
   it.each([

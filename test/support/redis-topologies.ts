@@ -34,7 +34,11 @@ export class RedisNode {
     this.proc = spawn(this.binary, [...this.args], { cwd: this.dir, stdio: 'ignore' });
     const proc = this.proc;
     this.exited = new Promise((r) => proc.once('exit', () => r()));
-    await waitFor(`${this.binary} on ${this.port}`, () => this.ping(), 15_000, 50);
+    await waitFor(`${this.binary} on ${this.port}`, async () => {
+      // Exited at once (e.g. another process took the port between freePort and now): say so now.
+      if (!this.running) throw new Error(`${this.binary} on ${this.port} exited (${proc.exitCode ?? proc.signalCode})`);
+      return this.ping();
+    }, 30_000, 50);
   }
 
   /** PING over a throw-away connection; false when nothing answers. */
