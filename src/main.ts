@@ -136,8 +136,13 @@ export async function run(options: RunOptions): Promise<RunningService> {
       logger,
       async recreateWorkers() {
         // Active jobs of stuck workers cannot finish anyway; their locks lapse and they are retried.
-        await Promise.allSettled([workers?.close(1_000), checks && withTimeout(checks.worker.close(true), 3_000, 'closing check worker')]);
-        void checks?.close().catch(() => undefined);
+        const oldChecks = checks;
+        await Promise.allSettled([workers?.close(1_000), oldChecks && withTimeout(oldChecks.worker.close(true), 3_000, 'closing check worker')]);
+        if (oldChecks) {
+          // Cut the old scheduler's own connections rather than wait on them: they may be the stuck ones.
+          void oldChecks.close().catch(() => undefined);
+          void Promise.allSettled([oldChecks.worker.disconnect(), oldChecks.queue.disconnect()]);
+        }
         // Same client objects (notifier, threads and queues hold them), fresh sockets.
         for (const c of shared) c.disconnect(true);
         workers = await startWorkers(config, actions, runtime, logger, pushReporter);

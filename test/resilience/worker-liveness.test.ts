@@ -3,6 +3,7 @@ import { FakeSlack } from '../fakes/slack.js';
 import { RedisServer } from '../support/redis-server.js';
 import { ServiceProcess } from '../support/service.js';
 import { FreezingTcpProxy } from '../support/tcp-proxy.js';
+import { ScriptedServer } from '../support/check-targets.js';
 import { waitFor } from '../support/ports.js';
 import { TOKEN, alertNameOf, directAlert, notifyConfig, postUntilAccepted } from './helpers.js';
 
@@ -31,15 +32,20 @@ describe('worker liveness: a work replica whose connections are stuck recreates 
   let slack: FakeSlack;
   let receiver: ServiceProcess;
   let work: ServiceProcess;
+  let target: ScriptedServer;
 
   beforeAll(async () => {
     redis = await RedisServer.start();
     proxy = await FreezingTcpProxy.start(redis.port);
     slack = await new FakeSlack().start();
+    target = await ScriptedServer.start();
     receiver = await ServiceProcess.start({ role: 'serve', config: notifyConfig(redis.url), env: { WEBHOOK_TOKEN: TOKEN } });
     work = await ServiceProcess.start({
       role: 'work',
-      config: notifyConfig(`redis://127.0.0.1:${proxy.port}`, { jobs: 'livenessInterval: 250ms, livenessTimeout: 2s' }),
+      config: notifyConfig(`redis://127.0.0.1:${proxy.port}`, {
+        jobs: 'livenessInterval: 250ms, livenessTimeout: 2s',
+        extra: `checks:\n  - { name: live-probe, type: http, url: "http://127.0.0.1:${target.port}/health", interval: 500ms, timeout: 400ms }\n`,
+      }),
       env: { SLACK_BOT_TOKEN: slack.token, SLACK_API_URL: slack.apiUrl },
     });
   });
@@ -49,6 +55,7 @@ describe('worker liveness: a work replica whose connections are stuck recreates 
     await receiver?.stop();
     await proxy?.stop();
     await slack?.stop();
+    await target?.stop();
     await redis?.destroy();
   });
 
@@ -81,6 +88,9 @@ describe('worker liveness: a work replica whose connections are stuck recreates 
     expect((await postUntilAccepted(receiver.url, [directAlert('AfterRecovery')])).status).toBe(200);
     await waitFor('alert after recovery in Slack', () => delivered('AfterRecovery'), 20_000, 100);
     expect(slack.messages.filter((m) => alertNameOf(m.text) === 'WhileFrozen')).toHaveLength(1);
+    // The check worker was recreated too: the schedule's runs reach the target again.
+    const probes = target.requests.length;
+    await waitFor('2 more check runs', () => target.requests.length >= probes + 2, 20_000, 100);
     expect(work.logsWith('workers not live: no canary job taken in time').length).toBeGreaterThan(0);
     expect(work.logsWith('workers recreated').length).toBeGreaterThan(0);
   });
