@@ -90,7 +90,8 @@ export class WorkerLiveness {
     const queueConnection = createRedis(config.redis, 'worker');
     const workerConnection = createRedis(config.redis, 'worker');
     this.connections = [queueConnection, workerConnection];
-    this.queue = new Queue(this.queueName, { connection: queueConnection, prefix: config.redis.prefix, skipWaitingForReady: true });
+    // A canary every few seconds: keep its event stream short (BullMQ's default keeps 10,000 events).
+    this.queue = new Queue(this.queueName, { connection: queueConnection, prefix: config.redis.prefix, skipWaitingForReady: true, streams: { events: { maxLen: 100 } } });
     this.queue.on('error', () => undefined);
     this.worker = new Worker(
       this.queueName,
