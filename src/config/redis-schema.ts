@@ -23,10 +23,10 @@ const optionalSecret = z
  */
 export const redisSchema = z
   .strictObject({
-    /** redis:// or rediss:// (TLS); a password in the URL works too. Env: REDIS_URL. */
+    /** redis:// or rediss:// (TLS), or a unix socket path; a password in the URL works too. Env: REDIS_URL. */
     url: z
       .string()
-      .regex(/^rediss?:\/\/\S+$/, 'must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379')
+      .regex(/^(?:rediss?:\/\/|\/)\S+$/, 'must be a redis:// or rediss:// URL (or a unix socket path), e.g. redis://127.0.0.1:6379')
       .default('redis://127.0.0.1:6379'),
     /** Password of the Redis server(s), also of every Sentinel-managed or Cluster node. Env: REDIS_PASSWORD. */
     password: optionalSecret,
