@@ -45,6 +45,7 @@ export function createRedis(target: RedisTarget, role: RedisRole, extra: RedisOp
     const options: ClusterOptions = {
       redisOptions: common,
       enableOfflineQueue: common.enableOfflineQueue ?? true,
+      lazyConnect: common.lazyConnect ?? false,
       enableReadyCheck: true,
       clusterRetryStrategy: backoff,
       // While a replica is promoted the slot answers CLUSTERDOWN or its node is gone: wait and retry.
