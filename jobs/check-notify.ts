@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../src/redis.js';
 import type { AppConfig } from '../src/config/schema.js';
 import type { IncidentThreads } from '../src/notify/threads.js';
 import type { Logger } from '../src/observability/logger.js';
@@ -10,7 +10,7 @@ import { DEFAULT_REMIND_EVERY_MS } from './checks/base.js';
 
 export interface AnnounceDeps {
   config: AppConfig;
-  redis: Redis;
+  redis: RedisClient;
   threads: IncidentThreads;
   logger: Logger;
 }

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../src/redis.js';
 import type { AppConfig } from '../src/config/schema.js';
 import type { IncidentThreads } from '../src/notify/threads.js';
 import type { Logger } from '../src/observability/logger.js';
@@ -13,7 +13,7 @@ import { pushReporter } from '../src/observability/pushgateway.js';
 
 export interface CheckRunDeps {
   config: AppConfig;
-  redis: Redis;
+  redis: RedisClient;
   threads: IncidentThreads;
   logger: Logger;
   /** For tests of time-dependent behaviour (reminders, windows). @defaultValue Date.now */

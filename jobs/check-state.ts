@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../src/redis.js';
 import type { AppConfig } from '../src/config/schema.js';
 import type { FailureReason, Phase, ProbeResult } from './check-type.js';
 
@@ -97,7 +97,7 @@ export interface RecordInput {
   result: ProbeResult;
 }
 
-export async function recordResult(redis: Redis, prefix: string, input: RecordInput): Promise<{ transition: Transition; state: CheckStateName; consecutiveFailures: number }> {
+export async function recordResult(redis: RedisClient, prefix: string, input: RecordInput): Promise<{ transition: Transition; state: CheckStateName; consecutiveFailures: number }> {
   const r = input.result;
   const reply = (await redis.eval(
     RECORD,
@@ -144,7 +144,7 @@ export function parseState(name: string, h: Record<string, string>): CheckState 
   };
 }
 
-export async function readCheckState(redis: Redis, prefix: string, name: string): Promise<CheckState> {
+export async function readCheckState(redis: RedisClient, prefix: string, name: string): Promise<CheckState> {
   return parseState(name, await redis.hgetall(checkStateKey(prefix, name)));
 }
 
@@ -152,7 +152,7 @@ export async function readCheckState(redis: Redis, prefix: string, name: string)
  * The state of each named check, in order (for the status page: up/down, since when, why).
  * Checks never run yet are `unknown`.
  */
-export async function readCheckStates(redis: Redis, prefix: string, names: readonly string[]): Promise<CheckState[]> {
+export async function readCheckStates(redis: RedisClient, prefix: string, names: readonly string[]): Promise<CheckState[]> {
   if (names.length === 0) return [];
   const pipeline = redis.pipeline();
   for (const name of names) pipeline.hgetall(checkStateKey(prefix, name));
@@ -165,6 +165,6 @@ export async function readCheckStates(redis: Redis, prefix: string, names: reado
 }
 
 /** Every configured check's state, in config order. */
-export function readConfiguredCheckStates(redis: Redis, config: Pick<AppConfig, 'redis' | 'checks'>): Promise<CheckState[]> {
+export function readConfiguredCheckStates(redis: RedisClient, config: Pick<AppConfig, 'redis' | 'checks'>): Promise<CheckState[]> {
   return readCheckStates(redis, config.redis.prefix, config.checks.map((c) => c.name));
 }

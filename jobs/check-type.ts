@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../src/redis.js';
 import type { z } from 'zod';
 import type { AppConfig } from '../src/config/schema.js';
 import type { Logger } from '../src/observability/logger.js';
@@ -53,7 +53,7 @@ export interface ProbeContext {
 /** What a type-specific result hook may use (e.g. TLS expiry levels). */
 export interface CheckResultContext {
   config: AppConfig;
-  redis: Redis;
+  redis: RedisClient;
   threads: IncidentThreads;
   logger: Logger;
 }

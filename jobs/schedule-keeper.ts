@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../src/redis.js';
 import { Gauge } from 'prom-client';
 import type { AppConfig } from '../src/config/schema.js';
 import type { IncidentThreads } from '../src/notify/threads.js';

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../src/redis.js';
 
 /**
  * Which config generation owns the check schedules. Every `work` replica derives the

@@ -51,8 +51,8 @@ export interface RunningCheckScheduler {
  */
 export async function startCheckScheduler(options: CheckSchedulerOptions): Promise<RunningCheckScheduler> {
   const { config, logger } = options;
-  const queueConnection = createRedis(config.redis.url, 'worker');
-  const workerConnection = createRedis(config.redis.url, 'worker');
+  const queueConnection = createRedis(config.redis, 'worker');
+  const workerConnection = createRedis(config.redis, 'worker');
   const queue = new Queue<CheckJobData>(CHECKS_QUEUE, { connection: queueConnection, prefix: config.redis.prefix });
   // While Redis refuses writes these fire thousands of times a second: one line per kind and window.
   const gate = new LogGate(logger);

@@ -25,6 +25,7 @@ fi
 # Debian package -> a binary it provides, to tell whether it is installed.
 declare -A BIN=(
   [redis-server]=redis-server
+  [redis-sentinel]=redis-sentinel
   [prometheus]=prometheus
   [prometheus-alertmanager]=prometheus-alertmanager
   [prometheus-pushgateway]=prometheus-pushgateway

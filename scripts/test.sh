@@ -5,7 +5,7 @@
 # free loopback ports; nothing outside this machine is reached.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/ensure-deps.sh redis-server prometheus prometheus-alertmanager prometheus-pushgateway prometheus-blackbox-exporter docker-compose chromium
+bash scripts/ensure-deps.sh redis-server redis-sentinel prometheus prometheus-alertmanager prometheus-pushgateway prometheus-blackbox-exporter docker-compose chromium
 echo "== operator kit: promtool rules and tests, amtool, Alertmanager routing, docker-compose config"
 bash scripts/ci-operator-kit.sh
 echo "== typecheck"

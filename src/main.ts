@@ -3,13 +3,14 @@ import { serve, type ServerType } from '@hono/node-server';
 import type { AppConfig } from './config/schema.js';
 import { logger as rootLogger, type Logger } from './observability/logger.js';
 import { registerSecret, registerSecretsFromEnv } from './observability/redact.js';
-import { closeRedis, createRedis, describeRedisUrl, waitForRedis, withTimeout } from './redis.js';
+import { closeRedis, createRedis, describeRedis, waitForRedis, withTimeout } from './redis.js';
 import { QueueSet } from './queue/queues.js';
 import { WebhookSpool, defaultSpoolDir } from './queue/spool.js';
 import { createApp } from './server/app.js';
 import { createProbeApp } from './server/probe-app.js';
 import { isAuthConfigured } from './server/auth.js';
 import { startWorkers, type RunningWorkers } from './worker/run-workers.js';
+import { WorkerLiveness } from './worker/worker-liveness.js';
 import { actions } from '../workers/registry.js';
 import { createNotifier } from './notify/create-notifier.js';
 import { IncidentThreads } from './notify/threads.js';
@@ -66,13 +67,14 @@ export async function run(options: RunOptions): Promise<RunningService> {
     );
   }
 
-  const redis = createRedis(config.redis.url, 'producer');
+  const redis = createRedis(config.redis, 'producer');
   try {
     await waitForRedis(redis, 10_000);
   } catch {
-    logger.warn({ redis: describeRedisUrl(config.redis.url) }, 'Redis not reachable yet; starting anyway, /readyz says 503 until it is');
+    logger.warn({ redis: describeRedis(config.redis) }, 'Redis not reachable yet; starting anyway, /readyz says 503 until it is');
   }
   const queues = new QueueSet(redis, config, observedQueueNames());
+  let liveness: WorkerLiveness | undefined;
 
   let server: ServerType | undefined;
   let port: number | undefined;
@@ -95,7 +97,7 @@ export async function run(options: RunOptions): Promise<RunningService> {
   } else {
     // The work role serves /healthz, /readyz and /metrics only (container HEALTHCHECK, scrapes
     // of job and check metrics). Port taken (a serve process on the same host): run without it.
-    const app = createProbeApp({ redis, queues, logger });
+    const app = createProbeApp({ redis, queues, logger, notReadyReason: () => liveness?.notReadyReason() });
     const listening = await new Promise<ServerType | undefined>((resolve) => {
       const s = serve({ fetch: app.fetch, port: config.server.port, hostname: config.server.host, serverOptions: listenerOptions(config) }, (info) => {
         port = info.port;
@@ -115,7 +117,7 @@ export async function run(options: RunOptions): Promise<RunningService> {
   let stateRedis: ReturnType<typeof createRedis> | undefined;
   let checks: RunningCheckScheduler | undefined;
   if (working) {
-    stateRedis = createRedis(config.redis.url, 'worker');
+    stateRedis = createRedis(config.redis, 'worker');
     const notifier = await createNotifier(config, logger);
     const threads = new IncidentThreads(stateRedis, notifier, config.redis.prefix);
     const { pushgateway } = config;
@@ -128,10 +130,33 @@ export async function run(options: RunOptions): Promise<RunningService> {
       queueCounts: () => queues.counts(),
       logger,
     });
-    workers = await startWorkers(config, actions, { config, redis: stateRedis, notifier, threads, logger, env }, logger, pushReporter);
+    const runtime = { config, redis: stateRedis, notifier, threads, logger, env };
+    workers = await startWorkers(config, actions, runtime, logger, pushReporter);
     logger.info({ queues: queueNames(), notifier: notifier.kind, dryRun: config.dryRun }, 'workers started');
     // Always started: with no checks configured it still removes schedules of checks that left the config.
     checks = await startCheckScheduler({ config, redis: stateRedis, threads, logger });
+    const shared = [redis, stateRedis];
+    liveness = new WorkerLiveness({
+      config,
+      logger,
+      async recreateWorkers() {
+        // Active jobs of stuck workers cannot finish anyway; their locks lapse and they are retried.
+        const oldChecks = checks;
+        await Promise.allSettled([workers?.close(1_000), oldChecks && withTimeout(oldChecks.worker.close(true), 3_000, 'closing check worker')]);
+        if (oldChecks) {
+          // Cut the old scheduler's own connections rather than wait on them: they may be the stuck ones.
+          void oldChecks.close().catch(() => undefined);
+          void Promise.allSettled([oldChecks.worker.disconnect(), oldChecks.queue.disconnect()]);
+        }
+        // Same client objects (notifier, threads and queues hold them), fresh sockets.
+        for (const c of shared) c.disconnect(true);
+        workers = await startWorkers(config, actions, runtime, logger, pushReporter);
+        // Schedules were set at start; only the worker that runs them is new.
+        checks = await startCheckScheduler({ config, redis: stateRedis!, threads, logger, sync: false });
+        logger.info({ queues: queueNames() }, 'workers recreated');
+      },
+    });
+    liveness.start();
   }
 
   let stopping: Promise<void> | undefined;
@@ -141,6 +166,7 @@ export async function run(options: RunOptions): Promise<RunningService> {
       stopping ??= (async () => {
         logger.info('shutting down: no new requests, letting active jobs finish');
         if (server) await closeServer(server as Server);
+        await liveness?.close();
         // The default directory (under the temp directory) is removed when nothing waits in it.
         await spool?.close({ removeIfEmpty: !config.server.spool.dir });
         await checks?.close();

@@ -1,38 +1,119 @@
-import { Redis, type RedisOptions } from 'ioredis';
-import { scrub } from './observability/redact.js';
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import type { RedisSettings } from './config/redis-schema.js';
+import { registerSecret, scrub } from './observability/redact.js';
+
+/** A connection to any topology: one server and Sentinel give a Redis, a Cluster a Cluster. */
+export type RedisClient = Redis | Cluster;
+
+/**
+ * What a connection is made from: the `redis` config section, or (tools, benchmarks) a bare
+ * redis:// URL. Every ioredis client of the product is made by createRedis, so the topology,
+ * passwords and per-role behaviour are decided in one place.
+ */
+export type RedisTarget = string | Partial<Pick<RedisSettings, 'url' | 'password' | 'sentinels' | 'sentinelName' | 'sentinelPassword' | 'cluster'>>;
 
 /**
  * Redis connections by use:
- * - `producer` (the receiver): fails fast instead of queueing commands while Redis is away,
- *   so the webhook can answer 503 at once and Alertmanager retries.
+ * - `producer` (the receiver, the CLI): fails fast instead of queueing commands while Redis
+ *   is away, so the webhook can answer 503 at once and Alertmanager retries.
  * - `worker` (BullMQ workers, state): waits and reconnects for as long as it takes, as BullMQ
  *   requires (`maxRetriesPerRequest: null`).
  */
 export type RedisRole = 'producer' | 'worker';
 
-export function createRedis(url: string, role: RedisRole, extra: RedisOptions = {}): Redis {
+const backoff = (times: number) => Math.min(100 * 2 ** Math.min(times, 5), 2_000);
+
+/** After a failover the old master comes back as a replica: a write there must reconnect (to the new master), not fail. */
+const reconnectOnReadonly = (err: Error) => (err.message.startsWith('READONLY') ? 2 : false);
+
+export function createRedis(target: RedisTarget, role: RedisRole, extra: RedisOptions = {}): RedisClient {
+  const settings: Exclude<RedisTarget, string> = typeof target === 'string' ? { url: target } : target;
+  registerRedisSecrets(settings);
+  const roleOptions: RedisOptions =
+    role === 'producer' ? { enableOfflineQueue: false, maxRetriesPerRequest: 1 } : { maxRetriesPerRequest: null, enableReadyCheck: true };
   const common: RedisOptions = {
     connectTimeout: 2_000,
     lazyConnect: false,
-    retryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 5), 2_000),
+    retryStrategy: backoff,
+    reconnectOnError: reconnectOnReadonly,
+    ...(settings.password ? { password: settings.password } : {}),
+    ...roleOptions,
     ...extra,
   };
-  const options: RedisOptions =
-    role === 'producer'
-      ? { ...common, enableOfflineQueue: false, maxRetriesPerRequest: 1 }
-      : { ...common, maxRetriesPerRequest: null, enableReadyCheck: true };
-  const client = new Redis(url, options);
+  let client: RedisClient;
+  if (settings.cluster) {
+    const options: ClusterOptions = {
+      redisOptions: common,
+      enableOfflineQueue: common.enableOfflineQueue ?? true,
+      lazyConnect: common.lazyConnect ?? false,
+      enableReadyCheck: true,
+      clusterRetryStrategy: backoff,
+      // While a replica is promoted the slot answers CLUSTERDOWN or its node is gone: wait and retry.
+      retryDelayOnFailover: 200,
+      retryDelayOnClusterDown: 200,
+      slotsRefreshTimeout: 2_000,
+    };
+    client = new Cluster(settings.cluster.map(parseHostPort), options);
+  } else if (settings.sentinels) {
+    client = new Redis({
+      ...common,
+      sentinels: settings.sentinels.map(parseHostPort),
+      name: settings.sentinelName ?? 'mymaster',
+      role: 'master',
+      ...(settings.sentinelPassword ? { sentinelPassword: settings.sentinelPassword } : {}),
+      sentinelRetryStrategy: backoff,
+      // Subscribes to +switch-master, so a failover moves connections without waiting for a timeout.
+      failoverDetector: true,
+    });
+  } else {
+    client = new Redis(settings.url ?? 'redis://127.0.0.1:6379', common);
+  }
   // ioredis emits 'error' on every failed reconnect; an unhandled one would crash the process.
   client.on('error', () => undefined);
   return client;
 }
 
-/** The URL without credentials, for logs. */
-export function describeRedisUrl(url: string): string {
-  return scrub(url);
+export function parseHostPort(node: string): { host: string; port: number } {
+  const at = node.lastIndexOf(':');
+  const host = node.slice(0, at).replace(/^\[(.*)\]$/, '$1');
+  return { host, port: Number(node.slice(at + 1)) };
 }
 
-export async function waitForRedis(client: Redis, timeoutMs: number): Promise<void> {
+/** Passwords wherever they came from (the config, REDIS_PASSWORD, a URL's userinfo) never reach a log line or an error text. */
+function registerRedisSecrets(settings: Exclude<RedisTarget, string>): void {
+  registerSecret(settings.password);
+  registerSecret(settings.sentinelPassword);
+  if (settings.url) {
+    try {
+      registerSecret(decodeURIComponent(new URL(settings.url).password));
+    } catch {
+      // Not a URL ioredis could use either; ioredis reports it.
+    }
+  }
+}
+
+/** Where Redis is, for logs and errors: never a password. */
+export function describeRedis(target: RedisTarget): string {
+  if (typeof target === 'string') return scrubUrl(target);
+  if (target.cluster) return `cluster ${target.cluster.join(',')}`;
+  if (target.sentinels) return `sentinel master "${target.sentinelName ?? 'mymaster'}" via ${target.sentinels.join(',')}`;
+  return scrubUrl(target.url ?? 'redis://127.0.0.1:6379');
+}
+
+function scrubUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.username || u.password) {
+      u.username = '';
+      u.password = '';
+    }
+    return scrub(u.toString());
+  } catch {
+    return scrub(url).replace(/\/\/[^@/]*@/, '//');
+  }
+}
+
+export async function waitForRedis(client: RedisClient, timeoutMs: number): Promise<void> {
   if (client.status === 'ready') return;
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -60,7 +141,7 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): P
 }
 
 /** QUIT when Redis answers; otherwise drop the connection instead of waiting for a reconnect. */
-export async function closeRedis(client: Redis, timeoutMs = 1_000): Promise<void> {
+export async function closeRedis(client: RedisClient, timeoutMs = 1_000): Promise<void> {
   if (client.status === 'end') return;
   if (client.status !== 'ready') {
     client.disconnect();

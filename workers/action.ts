@@ -1,5 +1,5 @@
 import type { Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../src/redis.js';
 import type { z } from 'zod';
 import type { AppConfig, RouteConfig } from '../src/config/schema.js';
 import type { Logger } from '../src/observability/logger.js';
@@ -36,7 +36,7 @@ export interface ActionRuntime<Settings> {
   config: AppConfig;
   /** This action's own config section, parsed with its schema (defaults applied). */
   settings: Settings;
-  redis: Redis;
+  redis: RedisClient;
   notifier: ChatNotifier;
   threads: IncidentThreads;
   logger: Logger;

@@ -1,5 +1,5 @@
 import { Gauge } from 'prom-client';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../src/redis.js';
 import { labelValue, registry } from '../../src/observability/metrics.js';
 import type { ExpiryLevel } from './tls-levels.js';
 import { shortFingerprint } from './tls-levels.js';
@@ -93,7 +93,7 @@ export function inventoryKey(prefix: string): string {
 }
 
 /** Replaces what one check tracks (a file that is gone, or a name no longer served, drops out). */
-export async function saveTracked(redis: Redis, prefix: string, check: string, certificates: readonly TrackedCertificate[]): Promise<void> {
+export async function saveTracked(redis: RedisClient, prefix: string, check: string, certificates: readonly TrackedCertificate[]): Promise<void> {
   const key = inventoryKey(prefix);
   const fields = await redis.hkeys(key);
   const stale = fields.filter((f) => f.startsWith(`${check}\n`) && !certificates.some((c) => `${check}\n${c.name}` === f));
@@ -109,7 +109,7 @@ export async function saveTracked(redis: Redis, prefix: string, check: string, c
  * `knownChecks` is given.
  */
 export async function listTrackedCertificates(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   options: { now?: number; knownChecks?: readonly string[] } = {},
 ): Promise<TrackedCertificateView[]> {

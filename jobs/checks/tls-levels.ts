@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../src/redis.js';
 import type { IncidentThreads } from '../../src/notify/threads.js';
 import type { ChatMessage } from '../../src/notify/notifier.js';
 import type { Logger } from '../../src/observability/logger.js';
@@ -164,7 +164,7 @@ export function renewedMessage(cert: WatchedCertificate, oldFingerprint: string)
 }
 
 export interface LevelContext {
-  redis: Redis;
+  redis: RedisClient;
   threads: IncidentThreads;
   logger: Logger;
   prefix: string;

@@ -1,7 +1,7 @@
 import { loadConfig } from '../config/load.js';
 import { observedQueueNames } from '../main.js';
 import { JOB_STATES, QueueSet } from '../queue/queues.js';
-import { createRedis, describeRedisUrl, waitForRedis, withTimeout } from '../redis.js';
+import { createRedis, describeRedis, waitForRedis, withTimeout } from '../redis.js';
 import type { CliCommand } from './commands.js';
 
 /** Rows of a plain-text table: one line per queue, one column per job state, plus a total row. */
@@ -22,11 +22,11 @@ export const queuesCommand: CliCommand = {
   summary: 'job counts by state (waiting, active, delayed, failed, ...) per queue',
   async run({ configPath, json }) {
     const config = loadConfig(configPath);
-    const redis = createRedis(config.redis.url, 'producer');
+    const redis = createRedis(config.redis, 'producer');
     let queues: QueueSet | undefined;
     try {
       await waitForRedis(redis, 5_000).catch(() => {
-        throw new Error(`Redis at ${describeRedisUrl(config.redis.url)} is not reachable`);
+        throw new Error(`Redis at ${describeRedis(config.redis)} is not reachable`);
       });
       // After the connection is ready: the producer connection has no offline queue.
       queues = new QueueSet(redis, config, observedQueueNames());

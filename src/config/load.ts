@@ -19,7 +19,12 @@ const ENV_OVERRIDES: { env: string; path: string[]; parse?: (v: string) => unkno
   { env: 'PORT', path: ['server', 'port'] },
   { env: 'HOST', path: ['server', 'host'] },
   { env: 'REDIS_URL', path: ['redis', 'url'] },
-  { env: 'WEBHOOK_TOKEN', path: ['server', 'auth', 'bearerTokens'], parse: (v) => v.split(',').map((t) => t.trim()).filter(Boolean) },
+  { env: 'REDIS_PASSWORD', path: ['redis', 'password'] },
+  { env: 'REDIS_SENTINELS', path: ['redis', 'sentinels'], parse: parseList },
+  { env: 'REDIS_SENTINEL_NAME', path: ['redis', 'sentinelName'] },
+  { env: 'REDIS_SENTINEL_PASSWORD', path: ['redis', 'sentinelPassword'] },
+  { env: 'REDIS_CLUSTER_NODES', path: ['redis', 'cluster'], parse: parseList },
+  { env: 'WEBHOOK_TOKEN', path: ['server', 'auth', 'bearerTokens'], parse: parseList },
   { env: 'GRAFANA_WEBHOOK_SECRET', path: ['server', 'auth', 'hmac', 'secret'] },
   { env: 'SLACK_BOT_TOKEN', path: ['slack', 'token'] },
   { env: 'SLACK_API_URL', path: ['slack', 'apiUrl'] },
@@ -31,6 +36,10 @@ const ENV_OVERRIDES: { env: string; path: string[]; parse?: (v: string) => unkno
   { env: 'PUSHGATEWAY_URL', path: ['pushgateway', 'url'] },
   { env: 'DRY_RUN', path: ['dryRun'], parse: parseBool },
 ];
+
+function parseList(v: string): string[] {
+  return v.split(',').map((t) => t.trim()).filter(Boolean);
+}
 
 function parseBool(v: string): unknown {
   if (/^(1|true|yes|on)$/i.test(v)) return true;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { durationMs } from './duration.js';
 import { rejectionLogIntervalSchema, spoolSchema, webhookHmacSchema } from './intake-schema.js';
+import { redisSchema } from './redis-schema.js';
 import type { CheckRunnerSettings } from '../../jobs/check-runner-settings.js';
 
 const MiB = 1024 * 1024;
@@ -89,7 +90,11 @@ export const jobsSchema = z.strictObject({
   dedupWindow: durationMs.default(7 * 86_400_000),
   /** On SIGTERM, how long active jobs may take to finish. @defaultValue 30s */
   shutdownTimeout: durationMs.default(30_000),
-});
+  /** How often a `work` replica sends itself a canary job (worker liveness, docs/scaling.md). @defaultValue 10s */
+  livenessInterval: durationMs.refine((ms) => ms >= 100, 'must be at least 100ms').default(10_000),
+  /** A canary not picked up within this long marks the workers not live and recreates them. @defaultValue 60s */
+  livenessTimeout: durationMs.default(60_000),
+}).refine((j) => j.livenessTimeout > j.livenessInterval, { message: 'must be longer than jobs.livenessInterval', path: ['livenessTimeout'] });
 
 /** Pushgateway reporting (docs/observability.md). Without a url nothing is pushed. */
 export const pushgatewaySchema = z.strictObject({
@@ -110,13 +115,7 @@ export const pushgatewaySchema = z.strictObject({
 
 export const coreSchema = z.strictObject({
   server: serverSchema.prefault({}),
-  redis: z
-    .strictObject({
-      url: z.string().default('redis://127.0.0.1:6379'),
-      /** Key prefix; the braces make it a Cluster hash tag so all keys share a slot. */
-      prefix: z.string().default('{alertworks}'),
-    })
-    .prefault({}),
+  redis: redisSchema.prefault({}),
   slack: z
     .strictObject({
       channel: z.string().default('#ops'),

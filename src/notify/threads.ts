@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import { TransientError } from '../errors.js';
 import type { ChatMessage, ChatNotifier, ChatRef, MessageMarker } from './notifier.js';
 
@@ -31,7 +31,7 @@ export class IncidentThreads {
   private readonly ttl: number;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly notifier: ChatNotifier,
     private readonly prefix: string,
     options: IncidentThreadsOptions = {},

@@ -47,6 +47,8 @@ export const metricContract: readonly ContractMetric[] = [
   // TLS
   { name: 'alertworks_tls_cert_days_left', source: 'feature' },
   { name: 'probe_ssl_earliest_cert_expiry', source: 'feature' },
+  // worker liveness (src/worker/worker-liveness.ts)
+  { name: 'alertworks_worker_live', source: 'feature' },
   // Pushgateway reporting
   { name: 'alertworks_pushgateway_push_failures_total', source: 'feature' },
   { name: 'alertworks:volume_used_ratio', source: 'rule' },

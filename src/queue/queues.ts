@@ -1,5 +1,5 @@
 import { Queue, type JobsOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import type { AppConfig } from '../config/schema.js';
 import { queueJobs } from '../observability/metrics.js';
 
@@ -22,7 +22,7 @@ export class QueueSet {
   private readonly queues = new Map<string, Queue>();
 
   constructor(
-    readonly connection: Redis,
+    readonly connection: RedisClient,
     private readonly config: AppConfig,
     names: readonly string[],
   ) {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import type { AppConfig } from '../config/schema.js';
 import type { Logger } from '../observability/logger.js';
 import { httpDuration, httpRequests } from '../observability/metrics.js';
@@ -18,7 +18,7 @@ import { mountFallbacks, mountProbeRoutes } from './probe-app.js';
 export interface AppDeps {
   config: AppConfig;
   queues: QueueSet;
-  redis: Redis;
+  redis: RedisClient;
   logger: Logger;
   insecureNoAuth?: boolean;
   /** Webhook bodies wait here while Redis is away (queue/spool.ts); without it: 503. */

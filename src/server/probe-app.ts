@@ -1,29 +1,32 @@
 import { Hono } from 'hono';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import type { Logger } from '../observability/logger.js';
 import { registry } from '../observability/metrics.js';
 import type { QueueSet } from '../queue/queues.js';
 import { withTimeout } from '../redis.js';
 
 export interface ProbeAppDeps {
-  redis: Redis;
+  redis: RedisClient;
   queues: QueueSet;
   logger: Logger;
+  /** A reason to answer 503 besides Redis (the work role: its workers are not live). */
+  notReadyReason?: () => string | undefined;
 }
 
 /**
  * /healthz, /readyz and /metrics, with the same answers wherever they are served: on the
  * receiver (server/app.ts) and on the `work` role's own listener below.
  */
-export function mountProbeRoutes(app: Hono, { redis, queues }: Pick<ProbeAppDeps, 'redis' | 'queues'>): void {
+export function mountProbeRoutes(app: Hono, { redis, queues, notReadyReason }: Pick<ProbeAppDeps, 'redis' | 'queues' | 'notReadyReason'>): void {
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {
     try {
       await withTimeout(redis.ping(), 1000, 'redis ping');
-      return c.json({ status: 'ready' });
     } catch (err) {
       return c.json({ status: 'not ready', reason: `redis: ${(err as Error).message}` }, 503);
     }
+    const reason = notReadyReason?.();
+    return reason ? c.json({ status: 'not ready', reason }, 503) : c.json({ status: 'ready' });
   });
   app.get('/metrics', async (c) => {
     // Queue depth is read at scrape time; a Redis outage must not make the scrape hang.
@@ -46,9 +49,9 @@ export function mountFallbacks(app: Hono, logger: Logger): void {
  * UI. It lets Prometheus scrape the job and check metrics that only workers produce, and the
  * container HEALTHCHECK reach /healthz.
  */
-export function createProbeApp({ redis, queues, logger }: ProbeAppDeps): Hono {
+export function createProbeApp({ redis, queues, logger, notReadyReason }: ProbeAppDeps): Hono {
   const app = new Hono();
-  mountProbeRoutes(app, { redis, queues });
+  mountProbeRoutes(app, { redis, queues, notReadyReason });
   mountFallbacks(app, logger);
   return app;
 }

@@ -1,10 +1,10 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import type { AppConfig } from '../config/schema.js';
 
 /** What a status section may read: the frozen config and the shared Redis (read-only use). */
 export interface StatusContext {
   config: AppConfig;
-  redis: Redis;
+  redis: RedisClient;
   /** Epoch ms the page is rendered at, so "since" and "days left" agree within one page. */
   now: number;
 }
@@ -54,7 +54,7 @@ export function when(value: string | undefined, nowMs: number): string | undefin
 }
 
 /** HGETALL that treats an empty hash as "no state". */
-export async function readHash(redis: Redis, key: string): Promise<Record<string, string> | undefined> {
+export async function readHash(redis: RedisClient, key: string): Promise<Record<string, string> | undefined> {
   const hash = await redis.hgetall(key);
   return Object.keys(hash).length > 0 ? hash : undefined;
 }

@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../config/load.js';
 import type { AppConfig } from '../config/schema.js';
@@ -17,16 +17,16 @@ function configWith(checks: AppConfig['checks'], volumeResize?: unknown): AppCon
 }
 
 /** Only HGETALL is used by the sections; a map stands in for Redis here (real Redis: test/e2e). */
-function fakeRedis(hashes: Record<string, Record<string, string>>): Redis {
+function fakeRedis(hashes: Record<string, Record<string, string>>): RedisClient {
   return {
     hgetall: async (key: string) => hashes[key] ?? {},
     hvals: async (key: string) => Object.values(hashes[key] ?? {}),
     get: async () => null,
     pttl: async () => -2,
-  } as unknown as Redis;
+  } as unknown as RedisClient;
 }
 
-function appFor(config: AppConfig, redis: Redis, sections?: StatusSection[]): Hono {
+function appFor(config: AppConfig, redis: RedisClient, sections?: StatusSection[]): Hono {
   const app = new Hono();
   mountStatusPage(app, requireAuth(config.server.auth), { config, redis }, sections);
   return app;
@@ -56,7 +56,7 @@ describe('/status', () => {
     expect(html).toMatch(/<td data-col="cap">100<\/td>/);
   });
 
-  it('escapes state read from Redis (check reasons can contain remote text)', async () => {
+  it('escapes state read from RedisClient (check reasons can contain remote text)', async () => {
     const config = configWith([{ name: 'api', type: 'http', intervalMs: 60_000 }]);
     const redis = fakeRedis({ '{alertworks}:check:api': { state: 'down', lastReason: 'assertion', lastError: '<script>alert(1)</script>', since: String(NOW) } });
     const html = await (await appFor(config, redis).request('/status', auth)).text();

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 
 /** What the status page shows about one volume; written by the resize action. */
 export interface VolumeStatus {
@@ -16,7 +16,7 @@ export function volumeStatusKey(prefix: string, volumeId: number | string): stri
  * Records a volume's size (and a finished resize) for the /status page. Kept without expiry:
  * one small hash per allowlisted volume. Safe to repeat (a retried job writes the same values).
  */
-export async function recordVolumeStatus(redis: Redis, prefix: string, volumeId: number | string, status: VolumeStatus): Promise<void> {
+export async function recordVolumeStatus(redis: RedisClient, prefix: string, volumeId: number | string, status: VolumeStatus): Promise<void> {
   const fields: Record<string, string> = { sizeGb: String(status.sizeGb), seenAt: String(Date.now()) };
   if (status.lastResize) {
     fields.lastResizeAt = String(status.lastResize.at);

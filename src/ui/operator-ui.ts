@@ -1,5 +1,5 @@
 import type { Hono, MiddlewareHandler } from 'hono';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import type { AppConfig } from '../config/schema.js';
 import type { QueueSet } from '../queue/queues.js';
 import { mountStatusPage } from '../status/status-page.js';
@@ -7,7 +7,7 @@ import { mountQueueDashboard } from './queue-dashboard.js';
 
 export interface OperatorUiDeps {
   config: AppConfig;
-  redis: Redis;
+  redis: RedisClient;
   queues: QueueSet;
 }
 

@@ -1,5 +1,5 @@
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import { context, propagation, SpanKind, type Span } from '@opentelemetry/api';
 import type { AppConfig } from '../config/schema.js';
 import { AlertworksError, RetryLaterError, errorCode } from '../errors.js';
@@ -38,13 +38,13 @@ export async function startWorkers(
   observer: JobObserver = {},
 ): Promise<RunningWorkers> {
   const workers: Worker[] = [];
-  const connections: Redis[] = [];
+  const connections: RedisClient[] = [];
   // A Redis that refuses writes makes every worker fail thousands of times a second: one line per kind and window.
   const gate = new LogGate(logger);
   for (const action of actionList) {
     const settings = action.settings ? config.sections[action.settings.key] : undefined;
     const processor = await action.create({ ...base, settings });
-    const connection = createRedis(config.redis.url, 'worker');
+    const connection = createRedis(config.redis, 'worker');
     connections.push(connection);
     const worker = new Worker(action.name, wrapProcessor(action, processor, logger, observer), {
       connection,

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../src/redis.js';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import type { AppConfig } from '../../src/config/schema.js';
@@ -25,7 +25,7 @@ let t0 = Date.parse('2026-11-22T10:00:00Z');
 
 interface Worker {
   config: AppConfig;
-  redis: Redis;
+  redis: RedisClient;
   /** Time of the latest run of any check. */
   now: number;
   /** Runs the check at its next scheduled time (each check keeps its own timeline from `at`). */

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../../src/redis.js';
 import { parseConfig } from '../../src/config/load.js';
 import { createApp } from '../../src/server/app.js';
 import { QueueSet } from '../../src/queue/queues.js';

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Redis } from 'ioredis';
 import { parseConfig } from '../../src/config/load.js';
 import { createApp } from '../../src/server/app.js';
 import { QueueSet } from '../../src/queue/queues.js';
-import { createRedis, waitForRedis } from '../../src/redis.js';
+import { createRedis, waitForRedis, type RedisClient } from '../../src/redis.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { RedisServer } from '../support/redis-server.js';
 
@@ -14,7 +13,7 @@ const payload = (...alerts: unknown[]) => JSON.stringify({ version: '4', receive
 
 describe('POST /hooks/alertmanager against a real Redis', () => {
   let redis: RedisServer;
-  let producer: Redis;
+  let producer: RedisClient;
   let queues: QueueSet;
   let app: ReturnType<typeof createApp>;
 

@@ -47,6 +47,25 @@ export function postWebhook(url: string, alerts: readonly DirectAlert[], signal?
   });
 }
 
+/**
+ * Posts as Alertmanager does: a 5xx or a transport error is retried (with a short pause)
+ * until accepted; a 4xx is final. Returns the final status and how many tries it took.
+ */
+export async function postUntilAccepted(url: string, alerts: readonly DirectAlert[], timeoutMs = 30_000): Promise<{ status: number; tries: number }> {
+  const deadline = Date.now() + timeoutMs;
+  for (let tries = 1; ; tries++) {
+    const status = await postWebhook(url, alerts, AbortSignal.timeout(5_000)).then(
+      async (res) => {
+        await res.body?.cancel();
+        return res.status;
+      },
+      () => 0,
+    );
+    if ((status >= 200 && status < 500) || Date.now() > deadline) return { status, tries };
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /** The BullMQ job id of an alert occurrence (its dedup key). */
 export function jobIdOf(a: DirectAlert): string {
   return dedupKey({ fingerprint: a.fingerprint, startsAt: a.startsAt, status: 'firing' });

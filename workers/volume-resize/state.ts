@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../src/redis.js';
 import { recordVolumeStatus, type VolumeStatus } from '../../src/status/volume-status.js';
 
 /** What is stored before the resize call, so a retried or recovered job never resizes twice. */
@@ -44,7 +44,7 @@ return {1, ARGV[1]}`;
  */
 export class VolumeResizeState {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {}
 

@@ -1,0 +1,99 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/load.js';
+import { run } from '../../src/main.js';
+import { freePort } from '../support/ports.js';
+import { RedisNode } from '../support/redis-topologies.js';
+import { TestPki } from '../support/certs.js';
+
+const exec = promisify(execFile);
+const repo = resolve(import.meta.dirname, '../..');
+const PASSWORD = 'redis-requirepass-0123456789';
+
+interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function queuesCli(env: Record<string, string>): Promise<CliResult> {
+  return exec(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'queues', '--json'], { cwd: repo, env: { PATH: process.env.PATH ?? '', ALERTWORKS_CONFIG: 'config/alertworks.yaml', LOG_LEVEL: 'info', ...env } }).then(
+    (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
+    (e: CliResult) => e,
+  );
+}
+
+/**
+ * A password-protected redis-server that also listens with TLS: the password from
+ * REDIS_PASSWORD or the URL works, rediss:// works, and the password never shows.
+ */
+describe('Redis with a password, and over TLS', () => {
+  let redis: RedisNode;
+  let tlsPort: number;
+  let dir: string;
+  let caFile: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'aw-auth-'));
+    const pki = TestPki.create('redis tls');
+    const leaf = pki.leaf({ commonName: '127.0.0.1', sans: ['127.0.0.1'], notBeforeDays: -1, notAfterDays: 30 });
+    caFile = join(dir, 'ca.pem');
+    writeFileSync(caFile, pki.ca.certPem);
+    writeFileSync(join(dir, 'server.pem'), leaf.chainPem);
+    writeFileSync(join(dir, 'server.key'), leaf.keyPem);
+    const port = await freePort();
+    tlsPort = await freePort();
+    const tls = ['--tls-port', String(tlsPort), '--tls-cert-file', join(dir, 'server.pem'), '--tls-key-file', join(dir, 'server.key'), '--tls-ca-cert-file', caFile, '--tls-auth-clients', 'no'];
+    redis = new RedisNode(port, dir, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--requirepass', PASSWORD, ...tls], 'redis-server', PASSWORD);
+    await redis.start();
+  });
+
+  afterAll(async () => {
+    await redis?.kill();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('connects with rediss:// to the TLS port (CA trusted through NODE_EXTRA_CA_CERTS)', async () => {
+    const result = await queuesCli({ REDIS_URL: `rediss://127.0.0.1:${tlsPort}`, REDIS_PASSWORD: PASSWORD, NODE_EXTRA_CA_CERTS: caFile });
+    expect(result.code, result.stderr).toBe(0);
+    expect(Object.keys(JSON.parse(result.stdout) as object)).toContain('notify');
+  });
+
+  it.each([
+    ['REDIS_PASSWORD', () => ({ REDIS_URL: `redis://${redis.address}`, REDIS_PASSWORD: PASSWORD })],
+    ['the URL', () => ({ REDIS_URL: `redis://:${PASSWORD}@${redis.address}` })],
+  ])('connects with the password from %s', async (_from, env) => {
+    const result = await queuesCli(env());
+    expect(result.code, result.stderr).toBe(0);
+    expect(Object.keys(JSON.parse(result.stdout) as object)).toContain('notify');
+  });
+
+  it('a wrong password fails with a message that names Redis but shows no password', async () => {
+    const wrong = 'wrong-password-9876543210';
+    const result = await queuesCli({ REDIS_URL: `redis://:${wrong}@${redis.address}`, REDIS_PASSWORD: PASSWORD });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`Redis at redis://${redis.address}`);
+    expect(result.stderr).not.toContain(wrong);
+    expect(result.stderr).not.toContain(PASSWORD);
+  });
+
+  it('the service logs where Redis is, never the password, and is ready', async () => {
+    const lines: string[] = [];
+    const { default: pino } = await import('pino');
+    const logger = pino({ level: 'debug' }, { write: (l: string) => void lines.push(l) });
+    const config = parseConfig(`redis: { url: "redis://:${PASSWORD}@${redis.address}" }\nserver: { host: 127.0.0.1, port: 0 }\n`, 'auth.yaml', {});
+    const service = await run({ role: 'all', config, insecureNoAuth: true, logger });
+    try {
+      const res = await fetch(`http://127.0.0.1:${service.port}/readyz`);
+      expect(res.status).toBe(200);
+    } finally {
+      await service.stop();
+    }
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.join('\n')).not.toContain(PASSWORD);
+  });
+});
