@@ -110,4 +110,10 @@ export interface AppConfig extends CoreConfig {
   checkRunner: CheckRunnerSettings;
   /** Where the config came from, for messages. */
   source: string;
+  /**
+   * Where `dryRun` was decided, for messages ("DRY_RUN=true in the environment",
+   * "dryRun: true in config/alertworks.yaml", "the default (dryRun: false)"). Precedence:
+   * DRY_RUN in the environment, then the file's `dryRun`, then false.
+   */
+  dryRunSource?: string;
 }

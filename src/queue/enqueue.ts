@@ -6,6 +6,7 @@ import { alertsReceived, labelValue } from '../observability/metrics.js';
 import { routeAlert, type CompiledRoute } from './routing.js';
 import type { QueueSet } from './queues.js';
 import type { Queue } from 'bullmq';
+import type { Logger } from '../observability/logger.js';
 
 export interface EnqueueOutcome {
   accepted: number;
@@ -24,7 +25,10 @@ interface PlannedJob {
  * occurrence's dedup key, so a re-send (repeat_interval, an HA peer, a retry after 503) finds
  * the job already there and adds nothing. Resolves only once every new job is stored.
  */
-export async function enqueueAlerts(payload: AlertmanagerPayload, routes: readonly CompiledRoute[], queues: QueueSet): Promise<EnqueueOutcome> {
+export async function enqueueAlerts(payload: AlertmanagerPayload, routes: readonly CompiledRoute[], queues: QueueSet, logger?: Logger): Promise<EnqueueOutcome> {
+  // LOG_LEVEL=debug: one line per alert saying which route took it (or none). Checked once, so
+  // the hot path builds nothing at info level.
+  const debug = logger?.isLevelEnabled('debug') ? logger : undefined;
   const carrier: Record<string, string> = {};
   propagation.inject(context.active(), carrier);
   const receivedAt = Date.now();
@@ -38,6 +42,10 @@ export async function enqueueAlerts(payload: AlertmanagerPayload, routes: readon
   for (const alert of payload.alerts) {
     const alertname = labelValue(alert.labels.alertname);
     const match = routeAlert(routes, alert);
+    debug?.debug(
+      { alertname, status: alert.status, fingerprint: alert.fingerprint.slice(0, 32), route: match?.index, action: match?.route.action },
+      match ? `route ${match.index} matched: queued for ${match.route.action}` : 'no route matched: acknowledged, nothing queued',
+    );
     if (!match) {
       unrouted++;
       counted.push({ alertname, status: alert.status, outcome: 'unrouted' });

@@ -80,7 +80,7 @@ export function createApp(deps: AppDeps): Hono {
       }
       span?.setAttribute('alertworks.alerts', parsed.payload.alerts.length);
       try {
-        const outcome = await withTimeout(enqueueAlerts(parsed.payload, routes, queues), config.server.enqueueTimeout, 'storing jobs');
+        const outcome = await withTimeout(enqueueAlerts(parsed.payload, routes, queues, requestLog(c)), config.server.enqueueTimeout, 'storing jobs');
         requestLog(c).info({ ...outcome, receiver: parsed.payload.receiver, groupKey: parsed.payload.groupKey }, 'webhook accepted');
         return c.json(outcome, 200);
       } catch (err) {

@@ -26,6 +26,7 @@ export const volumeResizeAction = defineAction<VolumeResizeSettings>({
       threads,
       logger: logger.child({ action: 'volume-resize' }),
       globalDryRun: config.dryRun,
+      dryRunSource: config.dryRunSource,
     };
     return (job) => processVolumeAlert(deps, job);
   },
