@@ -79,13 +79,19 @@ export async function run(options: RunOptions): Promise<RunningService> {
     const { mountOperatorUi } = await import('./ui/operator-ui.js');
     const app = createApp({
       config, queues, redis, logger, insecureNoAuth: options.insecureNoAuth,
-      extend: (a, auth) => mountOperatorUi(a, auth, { config, redis, queues }),
+      extend: (a) => void mountOperatorUi(a, { config, redis, queues, logger, insecureNoAuth: options.insecureNoAuth }),
     });
-    await new Promise<void>((resolve) => {
+    await new Promise<void>((resolve, reject) => {
       server = serve({ fetch: app.fetch, port: config.server.port, hostname: config.server.host }, (info) => {
         port = info.port;
         resolve();
       });
+      // Port taken or not ours to bind: one clear line (cli.ts), not a stack trace.
+      server.once('error', (err: NodeJS.ErrnoException) => reject(listenError(err, config.server.host, config.server.port)));
+    }).catch(async (err: unknown) => {
+      await withTimeout(queues.close(), 2_000, 'closing queues').catch(() => undefined);
+      await closeRedis(redis);
+      throw err;
     });
     logger.info({ port, host: config.server.host, role }, 'receiver listening');
   } else {
@@ -148,6 +154,13 @@ export async function run(options: RunOptions): Promise<RunningService> {
       return stopping;
     },
   };
+}
+
+function listenError(err: NodeJS.ErrnoException, host: string, port: number): Error {
+  if (err.code === 'EADDRINUSE') return new StartupError(`cannot listen on ${host}:${port}: the port is in use (another alertworks or another program); set PORT (or server.port) to a free port`);
+  if (err.code === 'EACCES') return new StartupError(`cannot listen on ${host}:${port}: permission denied (ports below 1024 need privileges); set PORT to 1024 or above`);
+  if (err.code === 'EADDRNOTAVAIL') return new StartupError(`cannot listen on ${host}:${port}: no such address on this machine; set HOST (or server.host)`);
+  return err;
 }
 
 /** How long requests in flight at shutdown get to finish before their connections are cut. */

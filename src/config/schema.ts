@@ -40,6 +40,18 @@ export const serverSchema = z.strictObject({
     .prefault({}),
   /** Max time the receiver waits for Redis before answering 503. @defaultValue 1500ms */
   enqueueTimeout: durationMs.default(1500),
+  /** Browser sessions of the operator pages (POST /login with the webhook token). */
+  session: z
+    .strictObject({
+      /** How long a login lasts. @defaultValue 12h */
+      ttl: durationMs.refine((ms) => ms >= 60_000, 'must be at least 1m').default(12 * 3_600_000),
+      /**
+       * The cookie's Secure attribute: `auto` sets it when the request came over https (directly
+       * or as X-Forwarded-Proto from a TLS proxy); true always; false never. @defaultValue auto
+       */
+      secureCookie: z.union([z.literal('auto'), z.boolean()]).default('auto'),
+    })
+    .prefault({}),
 });
 
 export const jobsSchema = z.strictObject({
