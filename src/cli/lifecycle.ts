@@ -23,11 +23,17 @@ export function signalQueue(): { next(): Promise<NodeJS.Signals>; close(): void 
       const first = pending.shift();
       return first ? Promise.resolve(first) : new Promise((resolve) => (waiting = resolve));
     },
-    // Shutting down: a second SIGTERM/SIGINT takes the default action (stop now); a SIGHUP
-    // is only logged (its default would kill the process mid-shutdown).
+    // Shutting down. A Ctrl-C under `npm start` reaches this process twice (SIGINT from the
+    // terminal, SIGTERM from scripts/start.sh), so further SIGTERMs (and SIGHUPs) are only
+    // logged: active jobs still finish. A second Ctrl-C (SIGINT) means "stop now".
     close: () => {
-      process.off('SIGTERM', onSignal);
-      process.off('SIGINT', onSignal);
+      for (const n of names) process.off(n, onSignal);
+      const later = (signal: NodeJS.Signals) => {
+        if (signal !== 'SIGINT') return logger.info({ signal }, 'already stopping: letting active jobs finish (Ctrl-C again to stop now)');
+        logger.warn({ signal }, 'second Ctrl-C: stopping now; unfinished jobs will be retried');
+        process.exit(130);
+      };
+      for (const n of names) process.on(n, later);
     },
   };
 }

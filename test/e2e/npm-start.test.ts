@@ -124,4 +124,21 @@ describe('npm start in a fresh clone', () => {
     expect(existsSync(join(clone.dir, '.data/redis-url'))).toBe(false);
     expect(clone.status()).toBe('');
   });
+
+  it('Ctrl-C in the terminal: alertworks stops gracefully (once), then its Redis', async () => {
+    const again = await NpmStart.start(clone.dir, {}, true);
+    try {
+      again.ctrlC();
+      await waitFor('alertworks and its Redis to stop', async () => !(await portOpen(again.port)) && !(await portOpen(again.redisPort)), 60_000, 200);
+      await waitFor('Redis to say goodbye', () => again.stdout.includes('Redis is now ready to exit'), 10_000, 100);
+      const stopped = again.stdout.indexOf('"msg":"stopped"');
+      expect(stopped).toBeGreaterThan(0);
+      expect(again.stdout.indexOf('Redis is now ready to exit')).toBeGreaterThan(stopped);
+      // The terminal's SIGINT and start.sh's SIGTERM both arrive: the second does not cut the shutdown short.
+      expect(again.stdout).not.toContain('stopping now');
+      expect(clone.status()).toBe('');
+    } finally {
+      await again.stop('SIGKILL');
+    }
+  });
 });

@@ -21,12 +21,14 @@ export class NpmStart {
     this.exited = new Promise((resolve) => proc.once('exit', (code) => resolve(code)));
   }
 
-  static async start(dir: string, env: Record<string, string> = {}): Promise<NpmStart> {
+  /** `terminal`: its own process group, as in a shell, so `ctrlC()` reaches every process in it. */
+  static async start(dir: string, env: Record<string, string> = {}, terminal = false): Promise<NpmStart> {
     const [port, redisPort] = [await freePort(), await freePort()];
     const proc = spawn('npm', ['start'], {
       cwd: dir,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', PORT: String(port), ALERTWORKS_REDIS_PORT: String(redisPort), LOG_LEVEL: 'info', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: terminal,
     });
     const run = new NpmStart(proc, port, redisPort);
     await waitFor(
@@ -50,6 +52,11 @@ export class NpmStart {
 
   get base(): string {
     return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** What a terminal does on Ctrl-C: SIGINT to the whole foreground process group. */
+  ctrlC(): void {
+    if (this.proc.pid !== undefined) process.kill(-this.proc.pid, 'SIGINT');
   }
 
   async stop(signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 60_000): Promise<number | null> {
