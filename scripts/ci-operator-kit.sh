@@ -29,18 +29,35 @@ promtool check config "$tmp/prometheus.yml"
 step "amtool check-config"
 amtool check-config config/alertmanager/alertmanager.yml
 
-step "Alertmanager routing: automation alerts reach alertworks, others do not"
+step "README's Alertmanager example, as pasted: amtool check-config"
+# The fenced block that starts with "# alertmanager.yml" under "Pointing Alertmanager at it".
+awk 'on && /^```$/ {exit} on {print} /^```yaml$/ {getline first; if (first ~ /^# alertmanager\.yml/) {on=1; print first}}' README.md > "$tmp/readme-alertmanager.yml"
+[ -s "$tmp/readme-alertmanager.yml" ] || { echo "README.md: no \`\`\`yaml block starting with '# alertmanager.yml'" >&2; exit 1; }
+amtool check-config "$tmp/readme-alertmanager.yml"
+# Its URL must name the compose service that serves webhooks.
+url=$(sed -n 's/^ *- url: *//p' "$tmp/readme-alertmanager.yml")
+[[ "$url" == "http://alertworks-serve:8080/hooks/alertmanager" ]] || { echo "README example url '$url' is not the compose service alertworks-serve" >&2; exit 1; }
+grep -q '^  alertworks-serve:' docker-compose.yml || { echo "docker-compose.yml has no alertworks-serve service" >&2; exit 1; }
+
+step "Alertmanager routing (shipped file and README example): automation alerts reach alertworks, others do not"
 expect_route() {
-  local want=$1; shift
+  local file=$1 want=$2; shift 2
   local got
-  got=$(amtool config routes test --config.file=config/alertmanager/alertmanager.yml "$@" 2>/dev/null)
-  if [[ "$got" != "$want" ]]; then echo "routes for $*: got '$got', want '$want'" >&2; exit 1; fi
-  echo "$* -> $got"
+  got=$(amtool config routes test --config.file="$file" "$@" 2>/dev/null)
+  if [[ "$got" != "$want" ]]; then echo "$file: routes for $*: got '$got', want '$want'" >&2; exit 1; fi
+  echo "$file: $* -> $got"
 }
-expect_route alertworks,default alertname=VolumeUsageCritical
-expect_route alertworks,default alertname=TlsCertExpiringSoon
-expect_route default alertname=VolumeUsageWarning
-expect_route default alertname=CheckDown
+for file in config/alertmanager/alertmanager.yml "$tmp/readme-alertmanager.yml"; do
+  expect_route "$file" alertworks,default alertname=VolumeUsageCritical
+  expect_route "$file" alertworks,default alertname=TlsCertExpiringSoon
+  expect_route "$file" default alertname=VolumeUsageWarning
+  expect_route "$file" default alertname=CheckDown
+done
+# Same file apart from the README's leading comment lines: they cannot drift apart.
+if ! diff <(sed -n '/^global:/,$p' config/alertmanager/alertmanager.yml) <(sed -n '/^global:/,$p' "$tmp/readme-alertmanager.yml"); then
+  echo "README.md's Alertmanager example differs from config/alertmanager/alertmanager.yml (above); keep them the same" >&2
+  exit 1
+fi
 
 step "docker-compose config"
 if command -v docker-compose >/dev/null; then
@@ -59,7 +76,8 @@ if [[ "${1:-}" == "--tests" ]]; then
     src/observability/operator-kit.test.ts src/status/status-page.test.ts src/cli/queues-command.test.ts \
     test/integration/build-output.test.ts test/integration/work-role-and-queues-cli.test.ts test/integration/status-volumes.test.ts \
     test/e2e/operator-ui.test.ts test/e2e/dashboard-and-rules-prometheus.test.ts test/e2e/alertmanager-example-config.test.ts \
-    test/e2e/demo.test.ts
+    test/e2e/demo.test.ts test/e2e/npm-start.test.ts test/integration/cli-lifecycle.test.ts \
+    test/integration/stand-ins.test.ts test/integration/docs-links.test.ts src/server/login.test.ts
 fi
 echo
 echo "operator kit checks passed"

@@ -14,12 +14,12 @@ if [ "$node_major" -lt 20 ]; then
   exit 1
 fi
 
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  say "installing npm packages (versions from package-lock.json)"
-  # `npm install`, not `npm ci`: npm 11 writes locks without the other platforms' optional
-  # msgpackr-extract binaries and then refuses them in `npm ci` as "out of sync". With a lock
-  # present, `npm install` installs exactly the locked versions.
-  npm install --no-audit --no-fund --loglevel=error
+# Installed = every package the lock names for this machine is in node_modules at the locked
+# version (compared by content, not by file times: a fresh clone or a checkout touches the
+# lock). `npm ci` installs exactly the lock and never rewrites it, so the checkout stays clean.
+if ! node scripts/lock-installed.mjs; then
+  say "installing npm packages (npm ci: exactly the versions in package-lock.json)"
+  npm ci --no-audit --no-fund --loglevel=error
 fi
 
 # Debian package -> a binary it provides, to tell whether it is installed.

@@ -1,9 +1,13 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from './errors.js';
 import { DEFAULT_CONFIG_PATH, loadConfig } from './config/load.js';
-import { logger } from './observability/logger.js';
-import { run, StartupError, type Role } from './main.js';
+import { closest } from './config/suggest.js';
+import { invalidLogLevel, logger } from './observability/logger.js';
+import { run, StartupError, type Role, type RunningService } from './main.js';
 import { cliCommands, type CliCommand } from './cli/commands.js';
+import { cliRedisSource } from './cli/redis-source.js';
+import { printUrls, reload, signalQueue } from './cli/lifecycle.js';
+import { packageVersion } from './cli/version.js';
 import { startTracing } from './observability/otel-sdk.js';
 
 const HELP = `alertworks — Alertmanager-driven automation for self-hosted Prometheus stacks
@@ -14,10 +18,16 @@ Usage:
       work    workers and schedulers only (listens for /healthz, /readyz, /metrics)
       all     both (default)
 ${commandLines()}
-  alertworks --help
+  alertworks --help | --version
 
-Web (same port as the receiver, behind the same auth): /status (checks, certificates,
-  volumes), /admin/queues (queue dashboard); unauthenticated: /healthz, /readyz, /metrics.
+Web (same port as the receiver): /login (the webhook token, once per browser session), then
+  /status (checks, certificates, volumes) and /admin/queues (queue dashboard); scripts may send
+  the token as a bearer header instead; unauthenticated: /healthz, /readyz, /metrics.
+
+Signals: SIGTERM/SIGINT stop after active jobs finish; SIGHUP re-reads the config (an invalid
+  file is refused with the reason and the running config is kept).
+Redis for commands: REDIS_URL, else the one a running \`npm start\` recorded in .data/redis-url,
+  else redis.url of the config; each command that reads Redis says which.
 
 Config: --config FILE, else $ALERTWORKS_CONFIG, else ${DEFAULT_CONFIG_PATH}.
 Environment: REDIS_URL, REDIS_PASSWORD, REDIS_SENTINELS, REDIS_SENTINEL_NAME,
@@ -35,46 +45,102 @@ function commandLines(): string {
 
 const ROLES = new Set<Role>(['serve', 'work', 'all']);
 
+const OPTIONS = {
+  config: { type: 'string', short: 'c' },
+  'insecure-no-auth': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  json: { type: 'boolean' },
+  version: { type: 'boolean', short: 'V' },
+} as const;
+
+/** Options each kind of command understands; any other is an error, not silently ignored. */
+const ROLE_OPTIONS = new Set(['config', 'insecure-no-auth']);
+const COMMAND_OPTIONS = new Set(['config', 'json']);
+
+function usageError(message: string): number {
+  process.stderr.write(`alertworks: ${message}\n(alertworks --help lists the commands and options)\n`);
+  return 2;
+}
+
+/** Parses strictly: an unknown or misspelt option is an error with the closest valid one. */
+function parseCli(argv: string[]): { values: { [K in keyof typeof OPTIONS]?: string | boolean }; positionals: string[]; given: string[] } | string {
+  try {
+    const { values, positionals, tokens } = parseArgs({ args: argv, allowPositionals: true, strict: true, tokens: true, options: OPTIONS });
+    const given = tokens.flatMap((t) => (t.kind === 'option' ? [t.name] : []));
+    return { values, positionals, given };
+  } catch (err) {
+    const text = (err as Error).message;
+    const unknown = /Unknown option '(-{1,2}[^']*)'/.exec(text)?.[1];
+    if (unknown) {
+      const near = closest(unknown.replace(/^-+/, '').split('=')[0] ?? '', Object.keys(OPTIONS));
+      return `unknown option ${unknown}${near ? ` (did you mean --${near}?)` : ''}`;
+    }
+    return text.split('\n')[0] ?? text;
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    strict: false,
-    options: {
-      config: { type: 'string', short: 'c' },
-      'insecure-no-auth': { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-      json: { type: 'boolean' },
-    },
-  });
+  const parsed = parseCli(argv);
+  if (typeof parsed === 'string') return usageError(parsed);
+  const { values, positionals, given } = parsed;
+  if (values.version) {
+    process.stdout.write(`alertworks ${packageVersion()}\n`);
+    return 0;
+  }
   const [command = 'all', ...rest] = positionals;
   if (values.help || command === 'help') {
     process.stdout.write(HELP);
     return 0;
   }
+  // pino would throw a stack trace at the first log line; one line instead.
+  const levelProblem = invalidLogLevel();
+  if (levelProblem) {
+    process.stderr.write(`alertworks: ${levelProblem}\n`);
+    return 2;
+  }
   const configPath = (values.config as string | undefined) ?? process.env.ALERTWORKS_CONFIG ?? DEFAULT_CONFIG_PATH;
 
   try {
     if (command === 'check-config') {
+      const extra = given.find((o) => o !== 'config');
+      if (extra || rest.length > 1) return usageError(extra ? `check-config does not take --${extra}` : `check-config takes one file, got ${rest.length}`);
       const file = rest[0] ?? configPath;
       const config = loadConfig(file);
       process.stdout.write(`${file}: OK (${config.routes.length} routes, ${config.checks.length} checks)\n`);
       return 0;
     }
     const sub = findCommand(command, rest);
-    if (sub) return await sub.command.run({ args: sub.args, configPath, json: values.json === true });
+    if (sub) {
+      const extra = given.find((o) => !COMMAND_OPTIONS.has(o));
+      if (extra) return usageError(`${sub.command.name} does not take --${extra}`);
+      const redis = cliRedisSource(process.env);
+      return await sub.command.run({ args: sub.args, configPath, json: values.json === true, env: redis.env, redisFrom: redis.from });
+    }
 
     if (!ROLES.has(command as Role)) {
-      process.stderr.write(`alertworks: unknown command "${command}"\n\n${HELP}`);
-      return 2;
+      const near = closest(command, [...ROLES, 'check-config', ...cliCommands.map((c) => c.name.split(' ')[0] ?? '')]);
+      return usageError(`unknown command "${command.slice(0, 64)}"${near ? ` (did you mean ${near}?)` : ''}`);
     }
+    const extra = given.find((o) => !ROLE_OPTIONS.has(o));
+    if (extra) return usageError(`${command} does not take --${extra}`);
+    if (rest.length > 0) return usageError(`${command} takes no arguments, got "${rest.join(' ').slice(0, 64)}" (use --config FILE for a config)`);
+    // Handlers first: SIGHUP's default action would kill the process while it starts.
+    const signals = signalQueue();
     // Before anything creates a span; a no-op unless an OTLP endpoint is set (OTEL_SDK_DISABLED wins).
     const tracing = await startTracing(process.env, logger);
     try {
+      const role = command as Role;
+      const insecureNoAuth = values['insecure-no-auth'] === true;
       const config = loadConfig(configPath);
-      const service = await run({ role: command as Role, config, insecureNoAuth: values['insecure-no-auth'] === true });
+      let service: RunningService = await run({ role, config, insecureNoAuth });
+      printUrls(role, config.server.host, service.port);
       if (tracing.enabled) logger.info({ otel_service_name: process.env.OTEL_SERVICE_NAME || 'alertworks' }, 'tracing: exporting spans over OTLP/HTTP');
-      await waitForSignal();
+      for (;;) {
+        const signal = await signals.next();
+        if (signal !== 'SIGHUP') break;
+        service = await reload(service, configPath, (next) => run({ role, config: next, insecureNoAuth }));
+      }
+      signals.close();
       await service.stop();
       return 0;
     } finally {
@@ -98,19 +164,6 @@ function findCommand(command: string, rest: string[]): { command: CliCommand; ar
     if (words.every((w, i) => given[i] === w)) return { command: c, args: given.slice(words.length) };
   }
   return undefined;
-}
-
-function waitForSignal(): Promise<void> {
-  return new Promise((resolve) => {
-    const onSignal = (signal: NodeJS.Signals) => {
-      logger.info({ signal }, 'signal received');
-      process.off('SIGTERM', onSignal);
-      process.off('SIGINT', onSignal);
-      resolve();
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
-  });
 }
 
 main(process.argv.slice(2)).then(

@@ -84,14 +84,21 @@ export async function run(options: RunOptions): Promise<RunningService> {
     const { mountOperatorUi } = await import('./ui/operator-ui.js');
     const app = createApp({
       config, queues, redis, logger, insecureNoAuth: options.insecureNoAuth, spool,
-      extend: (a, auth) => mountOperatorUi(a, auth, { config, redis, queues }),
+      extend: (a) => void mountOperatorUi(a, { config, redis, queues, logger, insecureNoAuth: options.insecureNoAuth }),
     });
-    await new Promise<void>((resolve) => {
+    await new Promise<void>((resolve, reject) => {
       server = serve({ fetch: app.fetch, port: config.server.port, hostname: config.server.host, serverOptions: listenerOptions(config) }, (info) => {
         port = info.port;
         resolve();
       });
       (server as Server).maxConnections = config.server.maxConnections;
+      // Port taken or not ours to bind: one clear line (cli.ts), not a stack trace.
+      server.once('error', (err: NodeJS.ErrnoException) => reject(listenError(err, config.server.host, config.server.port)));
+    }).catch(async (err: unknown) => {
+      await spool?.close({ removeIfEmpty: !config.server.spool.dir });
+      await withTimeout(queues.close(), 2_000, 'closing queues').catch(() => undefined);
+      await closeRedis(redis);
+      throw err;
     });
     logger.info({ port, host: config.server.host, role }, 'receiver listening');
   } else {
@@ -132,7 +139,7 @@ export async function run(options: RunOptions): Promise<RunningService> {
     });
     const runtime = { config, redis: stateRedis, notifier, threads, logger, env };
     workers = await startWorkers(config, actions, runtime, logger, pushReporter);
-    logger.info({ queues: queueNames(), notifier: notifier.kind, dryRun: config.dryRun }, 'workers started');
+    logger.info({ queues: queueNames(), notifier: notifier.kind, dryRun: config.dryRun, dryRunSource: config.dryRunSource }, 'workers started');
     // Always started: with no checks configured it still removes schedules of checks that left the config.
     checks = await startCheckScheduler({ config, redis: stateRedis, threads, logger });
     const shared = [redis, stateRedis];
@@ -206,6 +213,13 @@ async function openSpool(config: AppConfig, logger: Logger): Promise<WebhookSpoo
   }
   if (spool.pending > 0) logger.info({ dir: spool.dir, waiting: spool.pending }, 'spooled webhooks from an earlier run wait for Redis');
   return spool;
+}
+
+function listenError(err: NodeJS.ErrnoException, host: string, port: number): Error {
+  if (err.code === 'EADDRINUSE') return new StartupError(`cannot listen on ${host}:${port}: the port is in use (another alertworks or another program); set PORT (or server.port) to a free port`);
+  if (err.code === 'EACCES') return new StartupError(`cannot listen on ${host}:${port}: permission denied (ports below 1024 need privileges); set PORT to 1024 or above`);
+  if (err.code === 'EADDRNOTAVAIL') return new StartupError(`cannot listen on ${host}:${port}: no such address on this machine; set HOST (or server.host)`);
+  return err;
 }
 
 /** How long requests in flight at shutdown get to finish before their connections are cut. */

@@ -16,7 +16,7 @@ export const checkRunCommand: CliCommand = {
   summary: 'run one check once; print its result and phases',
   async run(ctx) {
     const name = ctx.args[0];
-    const config = loadConfig(ctx.configPath);
+    const config = loadConfig(ctx.configPath, ctx.env);
     registerSecretsFromEnv(process.env);
     const found = name ? findCheck(config, name) : undefined;
     if (!found) {

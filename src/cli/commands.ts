@@ -6,6 +6,10 @@ export interface CliContext {
   args: string[];
   configPath: string;
   json: boolean;
+  /** The environment to load the config with (REDIS_URL filled in from .data/redis-url when set by npm start). */
+  env: NodeJS.ProcessEnv;
+  /** Where the Redis URL came from, for the "reading Redis at ..." line. */
+  redisFrom: string;
 }
 
 /** A CLI sub-command beyond the roles and check-config; one file each, listed here. */

@@ -3,6 +3,10 @@ import { observedQueueNames } from '../main.js';
 import { JOB_STATES, QueueSet } from '../queue/queues.js';
 import { createRedis, describeRedis, waitForRedis, withTimeout } from '../redis.js';
 import type { CliCommand } from './commands.js';
+import { redisLine } from './redis-source.js';
+
+/** How long a command waits for Redis before saying it is unreachable (well inside 2 s). */
+export const REDIS_WAIT_MS = 1_500;
 
 /** Rows of a plain-text table: one line per queue, one column per job state, plus a total row. */
 export function formatQueueCounts(counts: Record<string, Record<string, number>>): string {
@@ -20,13 +24,14 @@ export const queuesCommand: CliCommand = {
   name: 'queues',
   usage: 'queues [--json]',
   summary: 'job counts by state (waiting, active, delayed, failed, ...) per queue',
-  async run({ configPath, json }) {
-    const config = loadConfig(configPath);
-    const redis = createRedis(config.redis, 'producer');
+  async run({ configPath, json, env, redisFrom }) {
+    const config = loadConfig(configPath, env);
+    process.stderr.write(redisLine(config.redis, redisFrom));
+    const redis = createRedis(config.redis, 'producer', { connectTimeout: REDIS_WAIT_MS });
     let queues: QueueSet | undefined;
     try {
-      await waitForRedis(redis, 5_000).catch(() => {
-        throw new Error(`Redis at ${describeRedis(config.redis)} is not reachable`);
+      await waitForRedis(redis, REDIS_WAIT_MS).catch(() => {
+        throw new Error(`Redis at ${describeRedis(config.redis)} (from ${redisFrom}) is not reachable within ${REDIS_WAIT_MS / 1000}s; is alertworks' Redis running?`);
       });
       // After the connection is ready: the producer connection has no offline queue.
       queues = new QueueSet(redis, config, observedQueueNames());

@@ -28,11 +28,20 @@ describe('config: bad files name the field and the reason', () => {
     { name: 'env override validated', yaml: '{}', env: { PORT: 'eighty' }, expected: 'server.port: Invalid input: expected number, received NaN (set by PORT)' },
     { name: 'YAML syntax', yaml: 'server: [1, 2', expected: 'YAML:' },
     { name: 'not a mapping', yaml: '- a\n- b', expected: '(root): must be a mapping of sections' },
+    { name: 'misspelt top-level key', yaml: 'dryrun: false', expected: '(root): Unrecognized key: "dryrun" (did you mean "dryRun"?)' },
+    { name: 'misspelt route key', yaml: 'routes: [{ match: { a: b }, action: notify, sttus: any }]', expected: 'routes[0]: Unrecognized key: "sttus" (did you mean "status"?)' },
+    { name: 'misspelt action section key', yaml: 'volumeResize: { maxSizeGB: 50 }', expected: 'volumeResize: Unrecognized key: "maxSizeGB" (did you mean "maxSizeGb"?)' },
+    { name: 'misspelt check key', yaml: 'checks: [{ name: a, type: http, url: "http://x/", intervall: 1m }]', expected: 'checks[0]: Unrecognized key: "intervall" (did you mean "interval"?)' },
+    { name: 'far from any key: no guess', yaml: 'server: { zzzzzz: 1 }', expected: 'server: Unrecognized key: "zzzzzz"' },
   ];
 
   it.each(scenarios)('$name', ({ yaml, env, expected }) => {
     const found = problems(yaml, env);
     expect(found.some((p) => p.startsWith(expected)), `got: ${found.join(' | ')}`).toBe(true);
+  });
+
+  it('guesses only when a valid key is close', () => {
+    expect(problems('server: { zzzzzz: 1 }').join()).not.toContain('did you mean');
   });
 
   it('the error message names the file', () => {
@@ -138,5 +147,18 @@ describe('config: ${VAR} values stay single values (issue 13, item 13)', () => {
     const found = problems(yaml, { HOSTPART: value });
     expect(found.some((p) => p.startsWith(expected)), `got: ${found.join(' | ')}`).toBe(true);
     expect(() => parseConfig(yaml, 'conf/prod.yaml', { HOSTPART: value })).toThrow(/^conf\/prod\.yaml: invalid config:/);
+  });
+});
+
+describe('config: where dryRun is decided', () => {
+  it.each([
+    ['{}', {}, false, 'the default (dryRun: false)'],
+    ['dryRun: true', {}, true, 'dryRun: true in c.yaml'],
+    ['dryRun: true', { DRY_RUN: 'false' }, false, 'DRY_RUN=false in the environment'],
+    ['dryRun: false', { DRY_RUN: 'true' }, true, 'DRY_RUN=true in the environment'],
+  ])('%s with %o -> %s (%s)', (yaml, env, dryRun, source) => {
+    const config = parseConfig(yaml, 'c.yaml', env);
+    expect(config.dryRun).toBe(dryRun);
+    expect(config.dryRunSource).toBe(source);
   });
 });

@@ -8,6 +8,8 @@ import { actions } from '../../workers/registry.js';
 import { checkTypes } from '../../jobs/registry.js';
 import { checkRunnerSchema } from '../../jobs/check-runner-settings.js';
 import { isSecretName, registerSecret } from '../observability/redact.js';
+import { knownKeysAt } from './known-keys.js';
+import { closest } from './suggest.js';
 
 export const DEFAULT_CONFIG_PATH = 'config/alertworks.yaml';
 
@@ -94,14 +96,15 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
     overridden.set(o.path.join('.'), o.env);
   }
 
-  const result = buildRootSchema().safeParse(raw);
+  const rootSchema = buildRootSchema();
+  const result = rootSchema.safeParse(raw);
   if (!result.success) {
     throw new ConfigError(
       file,
       result.error.issues.map((issue) => {
         const path = formatPath(issue.path);
         const fromEnv = [...overridden].find(([p]) => path.startsWith(p))?.[1];
-        return `${path}: ${issue.message}${fromEnv ? ` (set by ${fromEnv})` : ''}`;
+        return `${path}: ${issue.message}${didYouMean(rootSchema, issue)}${fromEnv ? ` (set by ${fromEnv})` : ''}`;
       }),
     );
   }
@@ -142,7 +145,23 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
   }
   if (problems.length > 0) throw new ConfigError(file, problems);
 
-  return deepFreeze({ ...(parsed as unknown as AppConfig), routes, sections, checks: core.checks, source: file });
+  const dryRunSource = overridden.has('dryRun')
+    ? `DRY_RUN=${env.DRY_RUN} in the environment`
+    : 'dryRun' in raw
+      ? `dryRun: ${String(core.dryRun)} in ${file}`
+      : 'the default (dryRun: false)';
+  return deepFreeze({ ...(parsed as unknown as AppConfig), routes, sections, checks: core.checks, source: file, dryRunSource });
+}
+
+/** ` (did you mean "status"?)` for an unrecognized key close to a valid one at that place. */
+function didYouMean(schema: z.ZodType, issue: z.core.$ZodIssue): string {
+  if (issue.code !== 'unrecognized_keys') return '';
+  const known = knownKeysAt(schema, issue.path);
+  const hints = issue.keys.flatMap((k) => {
+    const near = closest(k, known);
+    return near && near !== k ? [`"${near}"`] : [];
+  });
+  return hints.length > 0 ? ` (did you mean ${hints.join(', ')}?)` : '';
 }
 
 export function loadConfig(file: string = DEFAULT_CONFIG_PATH, env: NodeJS.ProcessEnv = process.env): AppConfig {

@@ -63,6 +63,18 @@ export const serverSchema = z.strictObject({
   spool: spoolSchema,
   /** Refused webhooks are logged once per reason per this interval, with a count. @defaultValue 60s */
   rejectionLogInterval: rejectionLogIntervalSchema,
+  /** Browser sessions of the operator pages (POST /login with the webhook token). */
+  session: z
+    .strictObject({
+      /** How long a login lasts. @defaultValue 12h */
+      ttl: durationMs.refine((ms) => ms >= 60_000, 'must be at least 1m').default(12 * 3_600_000),
+      /**
+       * The cookie's Secure attribute: `auto` sets it when the request came over https (directly
+       * or as X-Forwarded-Proto from a TLS proxy); true always; false never. @defaultValue auto
+       */
+      secureCookie: z.union([z.literal('auto'), z.boolean()]).default('auto'),
+    })
+    .prefault({}),
 });
 
 /** The operator pages (/status, /admin/queues). */
@@ -146,4 +158,10 @@ export interface AppConfig extends CoreConfig {
   checkRunner: CheckRunnerSettings;
   /** Where the config came from, for messages. */
   source: string;
+  /**
+   * Where `dryRun` was decided, for messages ("DRY_RUN=true in the environment",
+   * "dryRun: true in config/alertworks.yaml", "the default (dryRun: false)"). Precedence:
+   * DRY_RUN in the environment, then the file's `dryRun`, then false.
+   */
+  dryRunSource?: string;
 }

@@ -5,6 +5,14 @@ import { LOG_LIMITS, scrubClipped, scrubForLog } from './redact.js';
 
 export type { Logger } from 'pino';
 
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** The one-line reason LOG_LEVEL cannot be used, or undefined when it is unset or valid. */
+export function invalidLogLevel(value: string | undefined = process.env.LOG_LEVEL): string | undefined {
+  if (value === undefined || value === '' || (LOG_LEVELS as readonly string[]).includes(value)) return undefined;
+  return `LOG_LEVEL "${value.slice(0, 32)}" is not a log level; use one of ${LOG_LEVELS.join(', ')}`;
+}
+
 /**
  * JSON logs on stdout. Every line carries the request/job ids of the async context it was
  * written in and the active span's trace_id/span_id, and is scrubbed of secrets.
@@ -12,7 +20,8 @@ export type { Logger } from 'pino';
 export function createLogger(options: { level?: string; destination?: DestinationStream } = {}): Logger {
   return pino(
     {
-      level: options.level ?? process.env.LOG_LEVEL ?? 'info',
+      // An unknown LOG_LEVEL is reported by the CLI in one line (invalidLogLevel), not by a throw here.
+      level: options.level ?? (invalidLogLevel() ? 'info' : process.env.LOG_LEVEL || 'info'),
       base: { service: 'alertworks', pid: process.pid },
       timestamp: pino.stdTimeFunctions.isoTime,
       messageKey: 'msg',
@@ -29,11 +38,11 @@ export function createLogger(options: { level?: string; destination?: Destinatio
         },
       },
       serializers: { err: (err: unknown) => scrubForLog(err) },
-      mixin() {
+      mixin(_merge, _level, self) {
         const span = trace.getActiveSpan();
         const spanContext = span?.spanContext();
         return {
-          ...currentLogContext(),
+          ...withoutBound(currentLogContext(), self),
           ...(spanContext && spanContext.traceId !== '00000000000000000000000000000000'
             ? { trace_id: spanContext.traceId, span_id: spanContext.spanId }
             : {}),
@@ -42,6 +51,18 @@ export function createLogger(options: { level?: string; destination?: Destinatio
     },
     options.destination,
   );
+}
+
+/**
+ * The async context's fields that the (child) logger does not bind already: pino writes both,
+ * and a line with a key twice (`"action":"x",...,"action":"x"`) breaks strict JSON readers.
+ */
+function withoutBound(fields: object | undefined, self: Logger): Record<string, unknown> | undefined {
+  if (!fields) return undefined;
+  const bound = self.bindings();
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(fields)) if (!(key in bound)) out[key] = value;
+  return out;
 }
 
 /** The process-wide logger; replaced in tests with one writing to a buffer. */

@@ -5,7 +5,9 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
  * with `registers: [registry]` beside their code; the ones every part shares live here.
  */
 export const registry = new Registry();
-collectDefaultMetrics({ register: registry, prefix: 'alertworks_process_' });
+// prom-client's default names already start with process_ or nodejs_, so the prefix is only
+// `alertworks_` (before 0.2: `alertworks_process_`, which gave alertworks_process_process_*).
+collectDefaultMetrics({ register: registry, prefix: 'alertworks_' });
 
 export const httpRequests = new Counter({
   name: 'alertworks_http_requests_total',

@@ -7,6 +7,7 @@ import { withTimeout } from '../redis.js';
 import { routeAlert, type CompiledRoute } from './routing.js';
 import type { QueueSet } from './queues.js';
 import type { Queue } from 'bullmq';
+import type { Logger } from '../observability/logger.js';
 
 /**
  * Jobs stored per round trip. A batch is stored in chunks, each given the whole enqueue
@@ -42,8 +43,12 @@ export async function enqueueAlerts(
   routes: readonly CompiledRoute[],
   queues: QueueSet,
   options: EnqueueOptions,
+  logger?: Logger,
 ): Promise<EnqueueOutcome> {
   const alertnameLabel = alertnameLabels(routes);
+  // LOG_LEVEL=debug: one line per alert saying which route took it (or none). Checked once, so
+  // the hot path builds nothing at info level.
+  const debug = logger?.isLevelEnabled('debug') ? logger : undefined;
   const carrier: Record<string, string> = {};
   propagation.inject(context.active(), carrier);
   // A body replayed from the spool keeps the time it arrived.
@@ -58,6 +63,11 @@ export async function enqueueAlerts(
   for (const alert of payload.alerts) {
     const alertname = alertnameLabel(alert.labels.alertname);
     const match = routeAlert(routes, alert);
+    debug?.debug(
+      // The alert's own name (already bounded at the edge), not the metric's bounded label.
+      { alertname: alert.labels.alertname, status: alert.status, fingerprint: alert.fingerprint.slice(0, 32), route: match?.index, action: match?.route.action },
+      match ? `route ${match.index} matched: queued for ${match.route.action}` : 'no route matched: acknowledged, nothing queued',
+    );
     if (!match) {
       unrouted++;
       counted.push({ alertname, status: alert.status, outcome: 'unrouted' });

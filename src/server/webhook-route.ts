@@ -56,7 +56,8 @@ export function mountWebhookRoutes(app: Hono, deps: WebhookRouteDeps): WebhookRo
     return rejections.reject(c, 413, 'body_too_large', `body larger than ${server.bodyLimitBytes} bytes`);
   });
   // A large batch is stored in chunks, each with the enqueue timeout (not one timeout for all).
-  const store = (payload: IntakePayload, receivedAt?: number) => enqueueAlerts({ ...payload, receivedAt }, routes, queues, { chunkTimeoutMs: server.enqueueTimeout });
+  const store = (payload: IntakePayload, receivedAt?: number, log: Logger = deps.logger) =>
+    enqueueAlerts({ ...payload, receivedAt }, routes, queues, { chunkTimeoutMs: server.enqueueTimeout }, log);
   const spoolable = (payload: IntakePayload) => !!spool && server.spool.senders.includes(payload.source);
 
   const replayer = spool
@@ -133,7 +134,7 @@ export function mountWebhookRoutes(app: Hono, deps: WebhookRouteDeps): WebhookRo
       if (spooled) return spooled;
     }
     try {
-      const outcome = await store(payload);
+      const outcome = await store(payload, undefined, deps.requestLog(c));
       deps.requestLog(c).info({ ...outcome, source: payload.source, receiver: payload.receiver, groupKey: payload.groupKey }, 'webhook accepted');
       return c.json(outcome, 200);
     } catch (err) {

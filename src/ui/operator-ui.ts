@@ -1,7 +1,9 @@
 import type { Hono, MiddlewareHandler } from 'hono';
 import type { RedisClient } from '../redis.js';
 import type { AppConfig } from '../config/schema.js';
+import type { Logger } from '../observability/logger.js';
 import type { QueueSet } from '../queue/queues.js';
+import { mountLogin } from '../server/login.js';
 import { mountStatusPage } from '../status/status-page.js';
 import { mountQueueDashboard } from './queue-dashboard.js';
 
@@ -9,14 +11,19 @@ export interface OperatorUiDeps {
   config: AppConfig;
   redis: RedisClient;
   queues: QueueSet;
+  logger: Logger;
+  insecureNoAuth?: boolean;
 }
 
 /**
- * The human-facing pages, both behind the receiver's auth: /status (read-only, names
- * internal hosts) and /admin/queues (can retry and delete jobs). Passed to createApp's
- * `extend` hook by main.ts.
+ * The human-facing pages: /login (the webhook token, then a session cookie), /status
+ * (read-only, names internal hosts) and /admin/queues (can retry and delete jobs), both
+ * behind the page auth (session cookie or the receiver's credentials). Passed to createApp's
+ * `extend` hook by main.ts. Returns the page auth, for other human-facing routes (/api/*).
  */
-export function mountOperatorUi(app: Hono, auth: MiddlewareHandler, { config, redis, queues }: OperatorUiDeps): void {
-  mountStatusPage(app, auth, { config, redis });
-  mountQueueDashboard(app, auth, queues, { allowActions: config.ui.queueDashboard.allowActions });
+export function mountOperatorUi(app: Hono, { config, redis, queues, logger, insecureNoAuth }: OperatorUiDeps): MiddlewareHandler {
+  const pageAuth = mountLogin(app, { auth: config.server.auth, session: config.server.session, insecureNoAuth, logger });
+  mountStatusPage(app, pageAuth, { config, redis });
+  mountQueueDashboard(app, pageAuth, queues, { allowActions: config.ui.queueDashboard.allowActions });
+  return pageAuth;
 }

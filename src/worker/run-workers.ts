@@ -106,7 +106,8 @@ async function runJob(action: Action<any>, processor: ActionProcessor, job: Aler
   try {
     const result = await processor(job);
     outcome = result.outcome;
-    logger.info({ outcome, attempt: job.attemptsMade + 1 }, 'job done');
+    // LOG_LEVEL=debug: the whole result (why nothing was done: reason, remainingMs, volume, ...).
+    logger.info({ outcome, attempt: job.attemptsMade + 1, ...(logger.isLevelEnabled('debug') ? { result } : {}) }, 'job done');
     return result;
   } catch (err) {
     const code = errorCode(err);

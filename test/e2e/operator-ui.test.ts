@@ -78,12 +78,17 @@ describe('operator UI in headless Chromium', () => {
     await redisServer?.destroy();
   });
 
-  it.each(['/status', '/admin/queues', '/admin/queues/api/queues'])('answers 401 to a browser without credentials on %s', async (path) => {
+  it.each(['/status', '/admin/queues', '/admin/queues/api/queues'])('sends a browser without credentials on %s to the login form, showing nothing', async (path) => {
     const page = await browser.context.newPage();
     try {
-      const response = await page.goto(`${base}${path}`);
-      expect(response?.status()).toBe(401);
+      await page.goto(`${base}${path}`);
+      expect(new URL(page.url()).pathname).toBe('/login');
+      expect(new URL(page.url()).searchParams.get('next')).toBe(path);
       expect(await page.content()).not.toContain('api.internal.example');
+      // A script (no text/html) gets 401 with the way in.
+      const res = await fetch(`${base}${path}`);
+      expect(res.status).toBe(401);
+      expect(await res.text()).not.toContain('api.internal.example');
     } finally {
       await page.close();
     }

@@ -23,7 +23,7 @@ async function runCli(args: string[], json = false): Promise<{ code: number; out
   const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
   const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
   try {
-    const code = await checkRunCommand.run({ args, configPath, json });
+    const code = await checkRunCommand.run({ args, configPath, json, env: process.env, redisFrom: 'REDIS_URL' });
     return { code, out, err };
   } finally {
     o.mockRestore();

@@ -46,8 +46,8 @@ describe('the receiver edge', () => {
     producer = createRedis(config.redis.url, 'producer');
     await waitForRedis(producer, 5_000);
     queues = new QueueSet(producer, config, ['notify']);
-    app = createApp({ config, queues, redis: producer, logger, extend: (a, auth) => mountOperatorUi(a, auth, { config, redis: producer, queues }) });
-    actingApp = createApp({ config: acting, queues, redis: producer, logger, extend: (a, auth) => mountOperatorUi(a, auth, { config: acting, redis: producer, queues }) });
+    app = createApp({ config, queues, redis: producer, logger, extend: (a) => void mountOperatorUi(a, { config, redis: producer, queues, logger }) });
+    actingApp = createApp({ config: acting, queues, redis: producer, logger, extend: (a) => void mountOperatorUi(a, { config: acting, redis: producer, queues, logger }) });
   });
 
   afterAll(async () => {

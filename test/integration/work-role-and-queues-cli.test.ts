@@ -69,6 +69,6 @@ describe('work role listener and `alertworks queues`', () => {
     const env = { ...process.env, REDIS_URL: `redis://127.0.0.1:${await freePort()}` };
     const err = await exec(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'queues'], { cwd: repo, env }).catch((e: { code: number; stderr: string }) => e);
     expect(err).toMatchObject({ code: 1 });
-    expect((err as { stderr: string }).stderr).toMatch(/Redis at redis:\/\/127\.0\.0\.1:\d+ is not reachable/);
+    expect((err as { stderr: string }).stderr).toMatch(/Redis at redis:\/\/127\.0\.0\.1:\d+ \(from REDIS_URL\) is not reachable within 1\.5s/);
   });
 });

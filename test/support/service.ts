@@ -89,6 +89,11 @@ export class ServiceProcess {
     return `http://127.0.0.1:${this.port}`;
   }
 
+  /** The config file it was started with (rewrite it, then SIGHUP, to test a reload). */
+  get configFile(): string {
+    return join(this.dir, 'alertworks.yaml');
+  }
+
   get errorOutput(): string {
     return this.stderr;
   }

@@ -19,6 +19,8 @@ export interface ResizeDeps {
   logger: Logger;
   /** Global DRY_RUN / config.dryRun. */
   globalDryRun: boolean;
+  /** Where the global dry run was decided (config.dryRunSource), named in dry-run messages. */
+  dryRunSource?: string;
 }
 
 /** One allowlisted volume being handled by one job. */

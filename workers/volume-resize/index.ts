@@ -29,6 +29,7 @@ export const volumeResizeAction = defineAction<VolumeResizeSettings>({
       threads,
       logger: logger.child({ action: 'volume-resize' }),
       globalDryRun: config.dryRun,
+      dryRunSource: config.dryRunSource,
     };
     // Every message a job says in a thread carries its alert's links and values.
     return (job) => processVolumeAlert({ ...deps, threads: threadsWithAlertContext(threads, job.data.alert, job.data.externalURL) }, job);

@@ -40,7 +40,7 @@ export async function processVolumeAlert(d: ResizeDeps, job: AlertJob): Promise<
     if (alert.status === 'resolved') return { outcome: 'ignored', reason: 'not allowlisted' };
     const what = describeRef(ref);
     volumeResizeTotal.inc({ volume: OTHER, outcome: 'refused' });
-    d.logger.warn({ volume: what, fingerprint: alert.fingerprint }, 'volume not in the allowlist: refused');
+    d.logger.warn({ volume: what, fingerprint: alert.fingerprint }, 'refused: volume not allowlisted (volumeResize.volumes)');
     // One thread per window, not one per refused alert: a flood of made-up references would flood #ops.
     if (await d.state.firstReport('refused', REFUSED_REPORT_WINDOW_MS, dedupKey)) {
       await d.threads.say(`volume-refused:${alert.fingerprint}`, text.refusedMessage(what, alert.labels.alertname ?? 'alert', REFUSED_REPORT_WINDOW_MS), { step: `refused:${dedupKey}` });
@@ -95,7 +95,8 @@ async function firing(d: ResizeDeps, v: VolumeJob): Promise<ActionResult> {
   const recalled = await recallVolumeHistory(d, v);
   if (recalled > 0) return inCooldown(d, v, recalled);
 
-  const dryRun = d.globalDryRun ? 'DRY_RUN' : v.policy.dryRun ? 'dryRun for this volume' : !d.hetzner.hasToken ? 'no HCLOUD_TOKEN' : undefined;
+  // Named by where it was decided, so an operator knows what to change (DESIGN.md precedence).
+  const dryRun = d.globalDryRun ? (d.dryRunSource ?? 'DRY_RUN') : v.policy.dryRun ? `dryRun: true for volume ${v.name} in volumeResize` : !d.hetzner.hasToken ? 'no HCLOUD_TOKEN' : undefined;
   let volume;
   try {
     volume = await d.hetzner.getVolume(v.id);
@@ -117,8 +118,10 @@ async function firing(d: ResizeDeps, v: VolumeJob): Promise<ActionResult> {
   }
 
   const plan = resizePlan(volume.size, v.policy);
+  d.logger.debug({ volume: v.id, sizeGb: volume.size, plan, dryRun }, 'resize plan computed');
   if (plan.kind === 'at_cap') {
     volumeResizeTotal.inc({ volume: v.label, outcome: 'limit_reached' });
+    d.logger.info({ volume: v.id, sizeGb: plan.fromGb, capGb: plan.capGb }, `volume at its cap (${plan.fromGb} GB, cap ${plan.capGb} GB): not growing`);
     if (await d.state.firstCapWarning(v.id, v.policy.cooldownMs)) {
       await d.threads.say(v.incident, text.capMessage(names, plan.fromGb, plan.capGb, v.policy.cooldownMs), { step: `cap:${v.dedupKey}` });
     }
@@ -126,6 +129,7 @@ async function firing(d: ResizeDeps, v: VolumeJob): Promise<ActionResult> {
   }
   if (dryRun) {
     volumeResizeTotal.inc({ volume: v.label, outcome: 'dry_run' });
+    d.logger.info({ volume: v.id, fromGb: plan.fromGb, toGb: plan.toGb, dryRunSource: dryRun }, `dry run (${dryRun}): would grow ${plan.fromGb}→${plan.toGb} GB, nothing changed`);
     await d.threads.say(v.incident, text.planMessage(names, plan.fromGb, plan.toGb, v.policy, dryRun), { step: `plan:${v.dedupKey}` });
     return { outcome: 'dry_run', volume: v.id, fromGb: plan.fromGb, toGb: plan.toGb };
   }
@@ -136,6 +140,7 @@ async function firing(d: ResizeDeps, v: VolumeJob): Promise<ActionResult> {
   const budget = await d.state.reserveBudget(d.settings.hourlyBudget, budgetMember, issuedAt);
   if (!budget.ok) {
     volumeResizeTotal.inc({ volume: v.label, outcome: 'budget_exhausted' });
+    d.logger.warn({ volume: v.id, fromGb: plan.fromGb, toGb: plan.toGb, hourlyBudget: d.settings.hourlyBudget, freeInMs: budget.freeInMs }, 'refused: hourly resize budget used up');
     // Said once until a slot frees, not once per alert past the budget.
     if (await d.state.firstReport('budget', budget.freeInMs, v.dedupKey)) await d.threads.say(v.incident, text.budgetMessage(names, plan.fromGb, plan.toGb, d.settings.hourlyBudget, budget.freeInMs), { step: `budget:${v.dedupKey}` });
     return { outcome: 'budget_exhausted', volume: v.id };

@@ -99,6 +99,13 @@ export class VolumeResizeState {
     return { ok: false, freeInMs: Math.max(0, Number(oldest) + 3_600_000 - now) };
   }
 
+  /** Read-only look at the hourly budget (for `alertworks volume plan`): resizes in the last hour and when the oldest leaves it. */
+  async budgetUsage(now = Date.now()): Promise<{ used: number; freeInMs: number }> {
+    const entries = await this.redis.zrangebyscore(this.key('budget'), now - 3_600_000, '+inf', 'WITHSCORES');
+    const oldest = entries[1] === undefined ? now : Number(entries[1]);
+    return { used: entries.length / 2, freeInMs: Math.max(0, oldest + 3_600_000 - now) };
+  }
+
   async releaseBudget(member: string): Promise<void> {
     await this.redis.zrem(this.key('budget'), member);
   }

@@ -30,7 +30,7 @@ describe('volume-resize policies: budget, global dry-run, no token, volume not r
 
   beforeAll(async () => {
     [redis, hetzner, github, slack] = await Promise.all([RedisServer.start(), FakeHetzner.start({ actionDurationMs: 200 }), FakeGitHub.start(), new FakeSlack().start()]);
-    for (const id of [301, 302, 303, 304, 305, 306, 307]) hetzner.addVolume({ id, name: `v${id}`, size: 20 });
+    for (const id of [301, 302, 303, 304, 305, 306, 307, 308, 309]) hetzner.addVolume({ id, name: `v${id}`, size: 20 });
   });
   afterAll(async () => {
     for (const h of running) await h.stop();
@@ -55,7 +55,22 @@ describe('volume-resize policies: budget, global dry-run, no token, volume not r
     await postAlerts(aw.url, [a]);
     expect((await finishedJob(aw.queue, a)).result).toMatchObject({ outcome: 'dry_run', fromGb: 20, toGb: 30 });
     expect(posts(303)).toEqual([]);
-    expect(slack.messages.some((m) => m.text.includes('*Dry run* (DRY_RUN): would grow volume `v303` (303) from *20 GB* to *30 GB*'))).toBe(true);
+    expect(slack.messages.some((m) => m.text.includes('*Dry run* (DRY_RUN=true in the environment): would grow volume `v303` (303) from *20 GB* to *30 GB*'))).toBe(true);
+  });
+
+  it('names where a dry run came from: the file, or the volume', async () => {
+    const aw = await start('{awf}', '  volumes: [{ id: 308 }]\ndryRun: true');
+    const a = { labels: { volume_id: '308' } };
+    await postAlerts(aw.url, [a]);
+    expect((await finishedJob(aw.queue, a)).result).toMatchObject({ outcome: 'dry_run' });
+    expect(slack.messages.some((m) => m.text.includes('*Dry run* (dryRun: true in test.yaml): would grow volume `v308` (308)'))).toBe(true);
+    const av = await start('{awv}', '  volumes: [{ id: 309, dryRun: true }]');
+    const b = { labels: { volume_id: '309' } };
+    await postAlerts(av.url, [b]);
+    expect((await finishedJob(av.queue, b)).result).toMatchObject({ outcome: 'dry_run' });
+    expect(slack.messages.some((m) => m.text.includes('*Dry run* (dryRun: true for volume 309 in volumeResize): would grow volume `v309` (309)'))).toBe(true);
+    expect(posts(308)).toEqual([]);
+    expect(posts(309)).toEqual([]);
   });
 
   it('without HCLOUD_TOKEN runs as dry-run and says so', async () => {

@@ -145,7 +145,7 @@ describe('volume-resize against real Redis and the fake Hetzner, GitHub and Slac
     await postAlerts(aw.url, [alert]);
     expect((await finishedJob(aw.queue, alert)).result).toMatchObject({ outcome: 'dry_run', fromGb: 40, toGb: 50 });
     expect(hetzner.resizePosts().filter((c) => c.path.startsWith('/volumes/104'))).toEqual([]);
-    expect(texts('`rehearsal` (104)')[0]).toMatch(/Dry run\* \(dryRun for this volume\): would grow volume `rehearsal` \(104\) from \*40 GB\* to \*50 GB\*/);
+    expect(texts('`rehearsal` (104)')[0]).toMatch(/Dry run\* \(dryRun: true for volume rehearsal in volumeResize\): would grow volume `rehearsal` \(104\) from \*40 GB\* to \*50 GB\*/);
     expect(await resizeCount('rehearsal', 'dry_run')).toBe(1);
   });
 
