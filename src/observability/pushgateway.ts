@@ -1,6 +1,5 @@
 import { hostname } from 'node:os';
 import { Counter } from 'prom-client';
-import type { ProbeResult } from '../../jobs/check-type.js';
 import { PushGroup } from './push-group.js';
 import type { Logger } from './logger.js';
 import { labelValue, registry as mainRegistry } from './metrics.js';
@@ -35,7 +34,7 @@ export interface PushReporterOptions {
   fetch?: typeof fetch;
 }
 
-export { PushGroup, ProbeMetrics } from './push-group.js';
+export { PushGroup } from './push-group.js';
 
 export interface JobFinished {
   queue: string;
@@ -131,12 +130,6 @@ export class PushReporter {
     if (FAILED_OUTCOMES.has(info.outcome)) group.lastFailure.set(now);
     else if (!NOT_FINAL_OUTCOMES.has(info.outcome)) group.lastSuccess.set(now);
     this.markDirty(info.queue);
-  }
-
-  /** Records one check's probe result in the group of the queue that ran it (default `checks`). */
-  recordProbe(check: { name: string; type: string }, result: ProbeResult, queue = 'checks'): void {
-    this.group(queue).probes().record(check, result);
-    this.markDirty(queue);
   }
 
   /**
