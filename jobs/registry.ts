@@ -7,9 +7,10 @@ import { sesCheck } from './checks/presets/ses.js';
 import { s3Check } from './checks/presets/s3.js';
 import { openaiCheck } from './checks/presets/openai.js';
 import { anthropicCheck } from './checks/presets/anthropic.js';
+import { grpcCheck } from './checks/grpc.js';
 
 /** Every check type, in one list; the config's `checks` entries are validated against these. */
-export const checkTypes: readonly CheckType[] = [httpCheck, tcpCheck, dnsCheck, tlsCheck, sesCheck, s3Check, openaiCheck, anthropicCheck];
+export const checkTypes: readonly CheckType[] = [httpCheck, tcpCheck, dnsCheck, tlsCheck, sesCheck, s3Check, openaiCheck, anthropicCheck, grpcCheck];
 
 export function findCheckType(type: string): CheckType | undefined {
   return checkTypes.find((t) => t.type === type);
