@@ -6,6 +6,7 @@ import { defineCheckType, type CheckBase, type CheckResultContext, type FailureR
 import { TLS_REASONS, TrustAnchors, describeCertificate, judgeChain, type CertificateInfo, type TlsReason } from './tls-chain.js';
 import { TlsConnectError, parseTarget, readAcmeJson, readCertificateFiles, readLiveChain, type CertificateSource } from './tls-sources.js';
 import { expiryLevel, notifyLevels, type ExpiryLevel } from './tls-levels.js';
+import { dialectForPort, findDialect, tlsDialects } from './tls-dialects.js';
 import { recordTlsMetrics, saveTracked, type TrackedCertificate } from './tls-inventory.js';
 
 const targetField = z.string().refine((t) => parseTarget(t) !== undefined, 'must be "host:port" (or "[ipv6]:port")');
@@ -17,6 +18,11 @@ const tlsFields = {
   files: z.array(z.string().min(1)).min(1).optional(),
   /** A Traefik acme.json: every certificate in it, watched before it is ever served. */
   acmeJson: z.string().min(1).optional(),
+  /**
+   * Protocol spoken before the handshake on a `target` (e.g. smtp, imap, pop3, postgres: see
+   * jobs/checks/tls-dialects.ts). @defaultValue by port (587 -> smtp, ...), else none
+   */
+  starttls: z.string().min(1).optional(),
   /** SNI name and the name the leaf must cover. @defaultValue the target's host */
   serverName: z.string().min(1).optional(),
   /** Extra trusted CA certificates (PEM), besides Node's bundled roots. */
@@ -65,7 +71,7 @@ async function readSources(check: TlsCheck, anchors: TrustAnchors, now: number, 
   if (check.target) {
     const { host, port } = parseTarget(check.target) as { host: string; port: number };
     const live = await withClientSpan('tls.handshake', { 'server.address': host, 'server.port': port, 'tls.server_name': check.serverName ?? host }, () =>
-      readLiveChain({ host, port, serverName: check.serverName, caPem: anchors.extraPem, timeoutMs: check.timeoutMs, signal }),
+      readLiveChain({ host, port, serverName: check.serverName, caPem: anchors.extraPem, timeoutMs: check.timeoutMs, signal, dialect: check.starttls ? findDialect(check.starttls) : undefined }),
     );
     return { sources: [live.source], phases: live.phases, protocol: live.protocol };
   }
@@ -226,10 +232,16 @@ export const tlsCheck = defineCheckType({
     const sources = [own.target, own.files, own.acmeJson].filter((s) => s !== undefined).length;
     if (sources !== 1) ctx.addIssue({ code: 'custom', message: 'a tls check needs exactly one of target, files, acmeJson', path: [] });
     if (own.criticalDays >= own.warnDays) ctx.addIssue({ code: 'custom', message: `must be below warnDays (${own.warnDays})`, path: ['criticalDays'] });
-    return own;
+    if (own.starttls !== undefined && !findDialect(own.starttls)) {
+      ctx.addIssue({ code: 'custom', path: ['starttls'], message: `unknown protocol "${own.starttls}" (known: ${tlsDialects.map((d) => d.name).join(', ') || 'none'})` });
+    }
+    if (own.starttls !== undefined && own.target === undefined) ctx.addIssue({ code: 'custom', path: ['starttls'], message: 'only applies to a target' });
+    const port = own.target !== undefined ? parseTarget(own.target)?.port : undefined;
+    const starttls = own.starttls ?? (port !== undefined ? dialectForPort(port)?.name : undefined);
+    return { ...own, ...(starttls !== undefined ? { starttls } : {}) };
   },
   phases: ['connect', 'tls'],
-  reasons: ['dns', 'connect', 'timeout', 'tls', 'other'],
+  reasons: ['dns', 'connect', 'timeout', 'tls', 'starttls', 'other'],
   metrics: TLS_PROBE_METRICS,
   example: { target: 'api.example.com:443' },
   probe: (check, ctx) => probeTls(check, ctx.signal),
