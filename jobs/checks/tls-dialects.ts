@@ -1,7 +1,8 @@
 import type { TlsDialect } from './tls-sources.js';
+import { starttlsDialects } from './starttls.js';
 
 /** Every pre-TLS protocol the tls check can speak; adding one is one file and one line here. */
-export const tlsDialects: readonly TlsDialect[] = [];
+export const tlsDialects: readonly TlsDialect[] = [...starttlsDialects];
 
 export function findDialect(name: string): TlsDialect | undefined {
   return tlsDialects.find((d) => d.name === name);
