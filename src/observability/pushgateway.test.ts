@@ -135,7 +135,7 @@ describe('PushReporter', () => {
     expect(performance.now() - started).toBeLessThan(50);
     await expect.poll(() => failures('alertworks_failing')).toBeGreaterThan(before);
     const reasons = (await pushFailures.get()).values.filter((v) => v.labels.group === 'alertworks_failing').map((v) => v.labels.reason);
-    expect(reasons).toContain('http_5xx');
+    expect(reasons).toContain('server_error');
   });
 
   it('a hung Pushgateway times out and counts a timeout', async () => {
