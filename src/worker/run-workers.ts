@@ -40,7 +40,7 @@ export interface RunningWorkers {
  */
 export async function startWorkers(
   config: AppConfig,
-  actionList: readonly Action<any>[],
+  actionList: readonly Action<unknown>[],
   base: Omit<ActionRuntime<unknown>, 'settings'>,
   logger: Logger,
   observer: JobObserver = {},
@@ -78,7 +78,7 @@ export async function startWorkers(
   };
 }
 
-export function wrapProcessor(action: Action<any>, processor: ActionProcessor, logger: Logger, observer: JobObserver) {
+export function wrapProcessor(action: Action<unknown>, processor: ActionProcessor, logger: Logger, observer: JobObserver) {
   return async (job: AlertJob, token?: string) => {
     const parent = propagation.extract(context.active(), { traceparent: job.data.traceparent, tracestate: job.data.tracestate });
     return context.with(parent, () =>
@@ -104,7 +104,7 @@ export function wrapProcessor(action: Action<any>, processor: ActionProcessor, l
   };
 }
 
-async function runJob(action: Action<any>, processor: ActionProcessor, job: AlertJob, token: string | undefined, logger: Logger, observer: JobObserver, span?: Span) {
+async function runJob(action: Action<unknown>, processor: ActionProcessor, job: AlertJob, token: string | undefined, logger: Logger, observer: JobObserver, span?: Span) {
   const started = process.hrtime.bigint();
   const labels = { queue: job.queueName, action: action.name };
   let outcome = 'failed';
