@@ -69,7 +69,9 @@ function opensslAccepts(parse: () => unknown): boolean {
 export function generateCert(options: CertOptions): GeneratedCert {
   for (let attempt = 0; ; attempt++) {
     const made = buildCert(options);
-    if (attempt >= 5 || opensslAccepts(() => new X509Certificate(made.certPem))) return made;
+    // A TLS server context parses more strictly than X509Certificate (an "illegal padding"
+    // certificate passed the one and failed the other): require both.
+    if (attempt >= 5 || opensslAccepts(() => (new X509Certificate(made.certPem), createSecureContext({ cert: made.certPem, key: made.keyPem })))) return made;
   }
 }
 
