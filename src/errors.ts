@@ -1,10 +1,10 @@
-import type { FailureReason } from './failure.js';
+import type { ErrorReason } from './failure.js';
 
 /** `reason`: the failure class from the closed taxonomy (src/failure.ts), the job's metric label. */
 export interface ErrorOptions {
   cause?: unknown;
   /** @defaultValue other */
-  reason?: FailureReason;
+  reason?: ErrorReason;
 }
 
 /**
@@ -18,7 +18,7 @@ export class AlertworksError extends Error {
   /** true: a later attempt may succeed (5xx, timeouts, locks). */
   readonly retryable: boolean;
   /** Which class of failure, from the closed set: a metric label. */
-  readonly reason: FailureReason;
+  readonly reason: ErrorReason;
 
   constructor(message: string, code: string, retryable: boolean, options?: ErrorOptions) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
@@ -75,7 +75,7 @@ export function errorCode(err: unknown): string {
 }
 
 /** The failure class of anything a job threw: a label value from the closed set. */
-export function failureReason(err: unknown): FailureReason {
+export function errorReason(err: unknown): ErrorReason {
   if (err instanceof AlertworksError) return err.reason;
   if (err instanceof Error && (err.name === 'AbortError' || err.name === 'TimeoutError')) return 'timeout';
   return 'other';

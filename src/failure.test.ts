@@ -1,7 +1,7 @@
 import { ErrorCode, type WebAPICallError } from '@slack/web-api';
 import { describe, expect, it } from 'vitest';
-import { AlertworksError, failureReason, PermanentError } from './errors.js';
-import { FAILURE_REASONS, classifyNetworkError, classifyStatus, type FailureReason } from './failure.js';
+import { AlertworksError, errorReason, PermanentError } from './errors.js';
+import { ERROR_REASONS, classifyNetworkError, classifyStatus, type ErrorReason } from './failure.js';
 import { classifyGitHubError } from './github/errors.js';
 import { HetznerApiError, classifyHetznerError, classifyNetworkError as hetznerNetworkError } from './hetzner/errors.js';
 import { classifySlackError } from './notify/slack-notifier.js';
@@ -77,8 +77,8 @@ describe('reasons of special answers', () => {
   });
 
   it('anything a job throws has a reason from the closed set', () => {
-    const reasons: FailureReason[] = [failureReason(new Error('boom')), failureReason(new DOMException('t', 'TimeoutError')), failureReason(new PermanentError('no', 'x', { reason: 'refused' }))];
+    const reasons: ErrorReason[] = [errorReason(new Error('boom')), errorReason(new DOMException('t', 'TimeoutError')), errorReason(new PermanentError('no', 'x', { reason: 'refused' }))];
     expect(reasons).toEqual(['other', 'timeout', 'refused']);
-    for (const r of reasons) expect(FAILURE_REASONS).toContain(r);
+    for (const r of reasons) expect(ERROR_REASONS).toContain(r);
   });
 });

@@ -3,7 +3,7 @@
  * wrong into one of these reasons and decides retry-or-not here, the way Alertmanager's
  * notifiers share one retrier. A reason is a metric label value, so the set is closed.
  */
-export const FAILURE_REASONS = [
+export const ERROR_REASONS = [
   /** 429, or a rate-limit answer: wait as told. */
   'rate_limited',
   /** Our deadline passed (request timeout, aborted). */
@@ -32,10 +32,10 @@ export const FAILURE_REASONS = [
   'other',
 ] as const;
 
-export type FailureReason = (typeof FAILURE_REASONS)[number];
+export type ErrorReason = (typeof ERROR_REASONS)[number];
 
 export interface Classification {
-  reason: FailureReason;
+  reason: ErrorReason;
   /** true: a later attempt may succeed. */
   retryable: boolean;
 }
@@ -63,9 +63,4 @@ export function classifyNetworkError(err: unknown): Classification {
     return { reason: 'timeout', retryable: true };
   }
   return { reason: 'unreachable', retryable: true };
-}
-
-/** True for a value of the closed set (e.g. read back from a job or a log). */
-export function isFailureReason(value: unknown): value is FailureReason {
-  return typeof value === 'string' && (FAILURE_REASONS as readonly string[]).includes(value);
 }

@@ -1,5 +1,5 @@
 import { AlertworksError, PermanentError, RetryLaterError, TransientError } from '../errors.js';
-import { classifyNetworkError as classifyNoAnswer, classifyStatus, type FailureReason } from '../failure.js';
+import { classifyNetworkError as classifyNoAnswer, classifyStatus, type ErrorReason } from '../failure.js';
 
 /**
  * An error answer of the Hetzner Cloud API, with the API's own `code` (`locked`,
@@ -49,7 +49,7 @@ export function classifyHetznerError(err: HetznerApiError, options: ClassifyOpti
   }
   if (err.code === 'locked') return new RetryLaterError(text, code, options.lockedDelayMs ?? 5_000, { cause: err, reason: 'locked' });
   // The API's own code is more precise than the status (a 4xx `conflict` is worth a retry).
-  const reason: FailureReason = err.code === 'conflict' ? 'conflict' : err.code === 'maintenance' || err.code === 'unavailable' ? 'server_error' : byStatus.reason;
+  const reason: ErrorReason = err.code === 'conflict' ? 'conflict' : err.code === 'maintenance' || err.code === 'unavailable' ? 'server_error' : byStatus.reason;
   if (PERMANENT.has(err.code)) return new PermanentError(text, code, { cause: err, reason });
   if (TRANSIENT.has(err.code) || byStatus.retryable) return new TransientError(text, code, { cause: err, reason });
   return new PermanentError(text, code, { cause: err, reason });

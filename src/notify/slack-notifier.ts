@@ -1,6 +1,6 @@
 import { ErrorCode, LogLevel, WebClient, type WebAPICallError } from '@slack/web-api';
 import { PermanentError, RetryLaterError, TransientError } from '../errors.js';
-import { classifyNetworkError, classifyStatus, type FailureReason } from '../failure.js';
+import { classifyNetworkError, classifyStatus, type ErrorReason } from '../failure.js';
 import { notificationsTotal } from '../observability/metrics.js';
 import { scrub, scrubDeep } from '../observability/redact.js';
 import { withClientSpan } from '../observability/tracing.js';
@@ -12,7 +12,7 @@ const MARKER_EVENT = 'alertworks_step';
 /** Slack platform errors a retry can fix; every other `error` is permanent (bad token, channel...). */
 const TRANSIENT_PLATFORM_ERRORS = new Set(['internal_error', 'fatal_error', 'service_unavailable', 'request_timeout', 'ratelimited', 'team_added_to_org']);
 /** Slack's `error` strings sorted into the shared taxonomy; the rest are `bad_request`. */
-const PLATFORM_REASONS: Readonly<Record<string, FailureReason>> = {
+const PLATFORM_REASONS: Readonly<Record<string, ErrorReason>> = {
   internal_error: 'server_error',
   fatal_error: 'server_error',
   service_unavailable: 'server_error',

@@ -4,7 +4,7 @@ import { PushGroup } from './push-group.js';
 import type { Logger } from './logger.js';
 import { labelValue, registry as mainRegistry } from './metrics.js';
 import { scrub } from './redact.js';
-import { classifyNetworkError, classifyStatus, type FailureReason } from '../failure.js';
+import { classifyNetworkError, classifyStatus, type ErrorReason } from '../failure.js';
 
 /**
  * Pushgateway reporting. Each queue is one push group `{job="alertworks_<queue>", instance}`
@@ -224,7 +224,7 @@ export class PushReporter {
 
   private async send(baseUrl: string, group: PushGroup): Promise<void> {
     const target = `${baseUrl.replace(/\/+$/, '')}/metrics/${groupingPath({ job: group.job, instance: this.options.instance })}`;
-    let reason: FailureReason;
+    let reason: ErrorReason;
     let detail = '';
     try {
       const body = await group.registry.metrics();

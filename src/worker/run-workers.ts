@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { context, propagation, SpanKind, type Span } from '@opentelemetry/api';
 import type { AppConfig } from '../config/schema.js';
 import { Counter } from 'prom-client';
-import { AlertworksError, RetryLaterError, errorCode, failureReason } from '../errors.js';
+import { AlertworksError, RetryLaterError, errorCode, errorReason } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { withLogContext } from '../observability/context.js';
 import { jobDuration, jobsTotal, registry } from '../observability/metrics.js';
@@ -116,7 +116,7 @@ async function runJob(action: Action<unknown>, processor: ActionProcessor, job: 
     return result;
   } catch (err) {
     const code = errorCode(err);
-    const reason = failureReason(err);
+    const reason = errorReason(err);
     // The original error, with its stable code as error.type (not the BullMQ wrapper thrown below).
     if (span) recordError(span, err);
     if (err instanceof RetryLaterError) {
