@@ -4,6 +4,7 @@ import { context, propagation, SpanKind, type Span } from '@opentelemetry/api';
 import type { AppConfig } from '../config/schema.js';
 import { Counter } from 'prom-client';
 import { AlertworksError, RetryLaterError, errorCode, errorReason } from '../errors.js';
+import { ERROR_REASONS } from '../failure.js';
 import type { Logger } from '../observability/logger.js';
 import { withLogContext } from '../observability/context.js';
 import { jobDuration, jobsTotal, registry } from '../observability/metrics.js';
@@ -22,7 +23,7 @@ export interface JobObserver {
 /** Failed job attempts by the failure taxonomy (src/failure.ts): a closed set of reasons. */
 export const jobFailures = new Counter({
   name: 'alertworks_job_failures_total',
-  help: 'Failed job attempts by queue, action, reason (rate_limited, timeout, unreachable, server_error, locked, conflict, unauthorized, forbidden, not_found, bad_request, bad_response, refused, other) and outcome (delayed, retry, given_up).',
+  help: `Failed job attempts by queue, action, reason (${ERROR_REASONS.join(', ')}) and outcome (delayed, retry, given_up).`,
   labelNames: ['queue', 'action', 'reason', 'outcome'] as const,
   registers: [registry],
 });
