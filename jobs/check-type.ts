@@ -129,7 +129,7 @@ export function defineCheckType<Shape extends z.ZodRawShape, Resolved = Own<Shap
   });
   return {
     type: spec.type,
-    schema: schema as unknown as z.ZodType<Resolved & CheckBase>,
+    schema,
     phases: spec.phases,
     reasons: spec.reasons,
     metrics: spec.metrics ?? [],
