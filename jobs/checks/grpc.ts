@@ -20,6 +20,8 @@ import { raceAbort, splitTarget } from './tcp.js';
 const SERVING_STATUS = ['UNKNOWN', 'SERVING', 'NOT_SERVING', 'SERVICE_UNKNOWN'] as const;
 type ServingStatus = (typeof SERVING_STATUS)[number];
 const GRPC_NOT_FOUND = 5;
+const GRPC_DEADLINE_EXCEEDED = 4;
+const GRPC_UNAVAILABLE = 14;
 /** Health answers are a few bytes; anything bigger is not a health service. */
 const MAX_RESPONSE_BYTES = 64 * 1024;
 
@@ -197,7 +199,9 @@ async function probeGrpc(check: GrpcCheck, outer: AbortSignal): Promise<ProbeRes
     return { ...base, success: true, details: { servingStatus: serving } };
   } catch (err) {
     const timedOut = signal.aborted;
-    return { success: false, durationSeconds: elapsed(), phases, failureReason: classifyError(err, stage.at, timedOut), error: timedOut ? `no answer within ${check.timeoutMs}ms (during ${stage.at})` : describeError(err) };
+    // What a gRPC client reports for a call that got no answer: DEADLINE_EXCEEDED or UNAVAILABLE.
+    const statusCode = timedOut ? GRPC_DEADLINE_EXCEEDED : GRPC_UNAVAILABLE;
+    return { success: false, durationSeconds: elapsed(), phases, statusCode, failureReason: classifyError(err, stage.at, timedOut), error: timedOut ? `no answer within ${check.timeoutMs}ms (during ${stage.at})` : describeError(err) };
   } finally {
     sockets.at(-1)?.destroy();
   }
@@ -213,7 +217,7 @@ export const grpcCheck = defineCheckType({
   phases: ['dns', 'connect', 'tls', 'processing'],
   reasons: ['dns', 'connect', 'tls', 'timeout', 'grpc_status', 'not_serving', 'service_unknown', 'other'],
   metrics: [
-    { name: 'probe_grpc_status_code', help: 'Response gRPC status code of the last health check (0 OK, 5 NOT_FOUND, ...).', read: (r) => r.statusCode ?? -1 },
+    { name: 'probe_grpc_status_code', help: 'gRPC status code of the last health check (0 OK, 5 NOT_FOUND, 14 UNAVAILABLE when no answer, ...).', read: (r) => r.statusCode },
     {
       name: 'probe_grpc_healthcheck_response',
       help: 'Serving status of the last gRPC health check: 1 for the status answered, 0 for the others.',

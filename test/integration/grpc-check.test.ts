@@ -64,13 +64,13 @@ describe('grpc health check', () => {
   });
 
   it('an unreachable server is a connect failure', async () => {
-    expect(await probe({ target: `127.0.0.1:${await freePort()}` })).toMatchObject({ success: false, failureReason: 'connect', error: expect.stringContaining('ECONNREFUSED') });
+    expect(await probe({ target: `127.0.0.1:${await freePort()}` })).toMatchObject({ success: false, statusCode: 14, failureReason: 'connect', error: expect.stringContaining('ECONNREFUSED') });
   });
 
   it('a server that never answers is a timeout', async () => {
     const silent = await silentServer();
     try {
-      expect(await probe({ target: `127.0.0.1:${silent.port}`, timeout: '300ms', interval: '1s' })).toMatchObject({ success: false, failureReason: 'timeout' });
+      expect(await probe({ target: `127.0.0.1:${silent.port}`, timeout: '300ms', interval: '1s' })).toMatchObject({ success: false, statusCode: 4, failureReason: 'timeout' });
     } finally {
       await silent.stop();
     }
