@@ -79,7 +79,10 @@ function buildCert(options: CertOptions): GeneratedCert {
   const keys = options.keys ?? generateKeys();
   const cert = forge.pki.createCertificate();
   cert.publicKey = keys.publicKey;
-  cert.serialNumber = (++serial).toString(16).padStart(8, '0').replace(/^[89a-f]/, '1');
+  // Forge writes the hex as the INTEGER's bytes: a leading 00 byte (serials below 0x10000 came
+  // out as "0000xxxx") is a DER "illegal padding" that OpenSSL 3 refuses in a TLS context.
+  // 0x10000000 + n: always 4 bytes, first byte 0x10, positive and minimal.
+  cert.serialNumber = (0x10000000 + (++serial % 0x0fffffff)).toString(16);
   const now = Date.now();
   cert.validity.notBefore = new Date(now + (options.notBeforeDays ?? -1) * DAY_MS);
   cert.validity.notAfter = new Date(now + (options.notAfterDays ?? 90) * DAY_MS);
