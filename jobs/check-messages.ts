@@ -3,11 +3,10 @@ import { formatDuration } from '../src/config/duration.js';
 import { scrub } from '../src/observability/redact.js';
 import type { CheckBase, Phase } from './check-type.js';
 import type { CheckState } from './check-state.js';
-
-const PHASES: Phase[] = ['dns', 'connect', 'tls', 'processing', 'transfer'];
+import { checkPhases } from './registry.js';
 
 export function formatPhases(phases: Partial<Record<Phase, number>> | undefined, totalSeconds?: number): string {
-  const parts = PHASES.filter((p) => phases?.[p] !== undefined).map((p) => `${p} ${formatMs(phases![p]! * 1000)}`);
+  const parts = checkPhases.filter((p) => phases?.[p] !== undefined).map((p) => `${p} ${formatMs(phases![p]! * 1000)}`);
   if (totalSeconds !== undefined) parts.push(`total ${formatMs(totalSeconds * 1000)}`);
   return parts.join(', ') || 'none measured';
 }

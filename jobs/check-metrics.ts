@@ -1,26 +1,73 @@
-import { Counter, Gauge } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import { registry } from '../src/observability/metrics.js';
-import type { Phase, ProbeResult } from './check-type.js';
+import { pushReporter, type PushReporter } from '../src/observability/pushgateway.js';
+import { PLATFORM_REASONS, type CheckType, type ProbeMetric, type ProbeResult } from './check-type.js';
 import type { CheckStateName } from './check-state.js';
+import { checkFailureReasons, checkTypes } from './registry.js';
 
-// Probe results under the blackbox exporter's names, with a `check` label, so its dashboards
-// and alert rules work unchanged. Check names are validated at load, so they are safe labels.
-const probeSuccess = new Gauge({ name: 'probe_success', help: 'Whether the last probe of the check succeeded (1) or not (0).', labelNames: ['check'] as const, registers: [registry] });
-const probeDuration = new Gauge({ name: 'probe_duration_seconds', help: 'How long the last probe took to complete, in seconds.', labelNames: ['check'] as const, registers: [registry] });
-const probeHttpStatus = new Gauge({ name: 'probe_http_status_code', help: 'HTTP status code of the last probe (0 when none was received).', labelNames: ['check'] as const, registers: [registry] });
-const probeHttpPhase = new Gauge({
-  name: 'probe_http_duration_seconds',
-  help: 'Duration of each phase of the last HTTP probe, summed over redirects (phases: resolve, connect, tls, processing, transfer).',
-  labelNames: ['check', 'phase'] as const,
-  registers: [registry],
-});
-const probeDnsLookup = new Gauge({ name: 'probe_dns_lookup_time_seconds', help: 'How long the DNS lookup of the last probe took, in seconds.', labelNames: ['check'] as const, registers: [registry] });
+/** Metrics every probe has, whatever its type (blackbox exporter names, `check` label). */
+export const COMMON_PROBE_METRICS: readonly ProbeMetric[] = [
+  { name: 'probe_success', help: 'Whether the last probe of the check succeeded (1) or not (0).', read: (r) => (r.success ? 1 : 0) },
+  { name: 'probe_duration_seconds', help: 'How long the last probe took to complete, in seconds.', read: (r) => r.durationSeconds },
+  { name: 'probe_dns_lookup_time_seconds', help: 'How long the DNS lookup of the last probe took, in seconds.', read: (r) => r.phases.dns },
+];
+
+/**
+ * The probe gauges of every registered type in one registry: built from the types' own
+ * declarations (CheckType.metrics), once for /metrics and once per Pushgateway group, so the
+ * two always carry the same names and labels.
+ */
+export class ProbeMetrics {
+  private readonly gauges = new Map<string, { metric: ProbeMetric; gauge: Gauge<string> }>();
+  private readonly byType = new Map<string, readonly ProbeMetric[]>();
+
+  constructor(target: Registry, types: readonly CheckType[] = checkTypes) {
+    for (const type of types) this.byType.set(type.type, [...COMMON_PROBE_METRICS, ...type.metrics]);
+    for (const metric of [...this.byType.values()].flat()) {
+      const known = this.gauges.get(metric.name);
+      if (known) {
+        if (known.metric.help !== metric.help || known.metric.label?.name !== metric.label?.name) {
+          throw new Error(`probe metric ${metric.name} is declared twice with different help or labels`);
+        }
+        continue;
+      }
+      const labelNames = ['check', ...(metric.label ? [metric.label.name] : [])];
+      this.gauges.set(metric.name, { metric, gauge: new Gauge({ name: metric.name, help: metric.help, labelNames, registers: [target] }) });
+    }
+  }
+
+  record(check: { name: string; type: string }, result: ProbeResult): void {
+    for (const metric of this.byType.get(check.type) ?? COMMON_PROBE_METRICS) {
+      const { gauge } = this.gauges.get(metric.name)!;
+      const value = metric.read(result);
+      if (value === undefined) continue;
+      if (value === null) this.drop(metric, gauge, check.name);
+      else if (typeof value === 'number') gauge.set({ check: check.name }, value);
+      // Only the declared label values are ever written: the label set stays closed.
+      else if (metric.label) for (const v of metric.label.values) gauge.set({ check: check.name, [metric.label.name]: v }, value[v] ?? 0);
+    }
+  }
+
+  /** Drops the series of a check that left the config. */
+  forget(name: string): void {
+    for (const { metric, gauge } of this.gauges.values()) this.drop(metric, gauge, name);
+  }
+
+  private drop(metric: ProbeMetric, gauge: Gauge<string>, check: string): void {
+    if (metric.label) for (const v of metric.label.values) gauge.remove({ check, [metric.label.name]: v });
+    else gauge.remove({ check });
+  }
+}
+
+let scraped: ProbeMetrics | undefined;
+/** Created on first use: the registry module must be fully loaded first. */
+const probeMetrics = () => (scraped ??= new ProbeMetrics(registry));
 
 const checkUp = new Gauge({ name: 'alertworks_check_up', help: 'State of the check: 1 up, 0 down, -1 unknown (not enough results yet).', labelNames: ['check'] as const, registers: [registry] });
 const consecutiveFailures = new Gauge({ name: 'alertworks_check_consecutive_failures', help: 'Consecutive failed probes of the check.', labelNames: ['check'] as const, registers: [registry] });
 const failuresTotal = new Counter({
   name: 'alertworks_check_failures_total',
-  help: 'Failed probes by check and reason (dns, connect, tls, timeout, http_status, assertion, other).',
+  help: `Failed probes by check and reason (${[...checkFailureReasons].join(', ')}).`,
   labelNames: ['check', 'reason'] as const,
   registers: [registry],
 });
@@ -33,19 +80,21 @@ const lastRun = new Gauge({
 });
 const interval = new Gauge({ name: 'alertworks_check_interval_seconds', help: 'The configured interval of the check, in seconds.', labelNames: ['check'] as const, registers: [registry] });
 
-/** The blackbox exporter calls the dns phase "resolve". */
-const PHASE_LABEL: Record<Phase, string> = { dns: 'resolve', connect: 'connect', tls: 'tls', processing: 'processing', transfer: 'transfer' };
-const HTTP_TYPES = new Set(['http', 'ses', 's3', 'openai', 'anthropic']);
 
-export function observeProbe(check: { name: string; type: string }, result: ProbeResult): void {
-  const labels = { check: check.name };
-  probeSuccess.set(labels, result.success ? 1 : 0);
-  probeDuration.set(labels, result.durationSeconds);
-  if (result.phases.dns !== undefined) probeDnsLookup.set(labels, result.phases.dns);
-  if (HTTP_TYPES.has(check.type)) {
-    probeHttpStatus.set(labels, result.statusCode ?? 0);
-    for (const phase of Object.keys(PHASE_LABEL) as Phase[]) probeHttpPhase.set({ check: check.name, phase: PHASE_LABEL[phase] }, result.phases[phase] ?? 0);
-  }
+/** The failure reason as a label: one the type declared (or a platform one), else `other`. */
+export function reasonLabel(type: Pick<CheckType, 'reasons'>, reason: string | undefined): string {
+  if (reason === undefined) return 'other';
+  return type.reasons.includes(reason) || (PLATFORM_REASONS as readonly string[]).includes(reason) ? reason : 'other';
+}
+
+/** One probe result, written to /metrics and to the `checks` Pushgateway group. */
+export function observeProbe(check: { name: string; type: string }, result: ProbeResult, reporter: PushReporter = pushReporter): void {
+  probeMetrics().record(check, result);
+  reporter
+    .group('checks')
+    .attach('probes', (r) => new ProbeMetrics(r))
+    .record(check, result);
+  reporter.markDirty('checks');
   if (!result.success) failuresTotal.inc({ check: check.name, reason: result.failureReason ?? 'other' });
 }
 
@@ -68,6 +117,6 @@ export function observeRun(name: string, atMs: number): void {
 
 /** Drops the series of a check that left the config. */
 export function forgetCheckMetrics(name: string): void {
-  for (const g of [probeSuccess, probeDuration, probeHttpStatus, probeDnsLookup, checkUp, consecutiveFailures, lastRun, interval]) g.remove({ check: name });
-  for (const phase of Object.values(PHASE_LABEL)) probeHttpPhase.remove({ check: name, phase });
+  probeMetrics().forget(name);
+  for (const g of [checkUp, consecutiveFailures, lastRun, interval]) g.remove({ check: name });
 }

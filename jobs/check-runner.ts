@@ -6,10 +6,9 @@ import { scrub } from '../src/observability/redact.js';
 import { withClientSpan } from '../src/observability/tracing.js';
 import type { CheckBase, CheckType, ProbeResult } from './check-type.js';
 import { announce } from './check-notify.js';
-import { observeProbe, observeState } from './check-metrics.js';
+import { observeProbe, observeState, reasonLabel } from './check-metrics.js';
 import { recordResult, type Transition } from './check-state.js';
 import { findCheckType } from './registry.js';
-import { pushReporter } from '../src/observability/pushgateway.js';
 
 export interface CheckRunDeps {
   config: AppConfig;
@@ -30,7 +29,9 @@ export function findCheck(config: AppConfig, name: string): { check: CheckBase; 
 export async function probeOnce(check: CheckBase, type: CheckType, logger: Logger, signal: AbortSignal = new AbortController().signal): Promise<ProbeResult> {
   const started = performance.now();
   try {
-    return await withClientSpan(`check.${check.type}`, { 'alertworks.check': check.name }, () => type.probe(check, { signal, logger }));
+    const result = await withClientSpan(`check.${check.type}`, { 'alertworks.check': check.name }, () => type.probe(check, { signal, logger }));
+    // The reason becomes a label and a stored field: keep it inside the type's declared set.
+    return result.success ? result : { ...result, failureReason: reasonLabel(type, result.failureReason) };
   } catch (err) {
     return { success: false, durationSeconds: (performance.now() - started) / 1000, phases: {}, failureReason: 'other', error: scrub(err instanceof Error ? err.message : String(err)) };
   }
@@ -44,7 +45,6 @@ export async function executeCheck(check: CheckBase, type: CheckType, runAt: num
   const clock = deps.clock ?? Date.now;
   const result = await probeOnce(check, type, deps.logger, signal);
   observeProbe(check, result);
-  pushReporter.recordProbe(check, result);
   const now = clock();
   const { transition, state, consecutiveFailures } = await recordResult(deps.redis, deps.config.redis.prefix, {
     name: check.name,

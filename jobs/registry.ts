@@ -1,4 +1,4 @@
-import type { CheckType } from './check-type.js';
+import { PLATFORM_REASONS, type CheckType, type FailureReason, type Phase } from './check-type.js';
 import { httpCheck } from './checks/http.js';
 import { tcpCheck } from './checks/tcp.js';
 import { dnsCheck } from './checks/dns.js';
@@ -7,10 +7,17 @@ import { sesCheck } from './checks/presets/ses.js';
 import { s3Check } from './checks/presets/s3.js';
 import { openaiCheck } from './checks/presets/openai.js';
 import { anthropicCheck } from './checks/presets/anthropic.js';
+import { grpcCheck } from './checks/grpc.js';
 
 /** Every check type, in one list; the config's `checks` entries are validated against these. */
-export const checkTypes: readonly CheckType<any>[] = [httpCheck, tcpCheck, dnsCheck, tlsCheck, sesCheck, s3Check, openaiCheck, anthropicCheck];
+export const checkTypes: readonly CheckType[] = [httpCheck, tcpCheck, dnsCheck, tlsCheck, sesCheck, s3Check, openaiCheck, anthropicCheck, grpcCheck];
 
-export function findCheckType(type: string): CheckType<any> | undefined {
+export function findCheckType(type: string): CheckType | undefined {
   return checkTypes.find((t) => t.type === type);
 }
+
+/** Every phase some registered type measures, in first-declared order (messages list them so). */
+export const checkPhases: readonly Phase[] = [...new Set(checkTypes.flatMap((t) => t.phases))];
+
+/** The closed set of `reason` label values of alertworks_check_failures_total. */
+export const checkFailureReasons: ReadonlySet<FailureReason> = new Set([...checkTypes.flatMap((t) => t.reasons), ...PLATFORM_REASONS]);

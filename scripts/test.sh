@@ -10,6 +10,8 @@ echo "== operator kit: promtool rules and tests, amtool, Alertmanager routing, d
 bash scripts/ci-operator-kit.sh
 echo "== typecheck"
 npx tsc -p tsconfig.json --noEmit
+echo "== lint (typescript-eslint, import boundaries: docs/architecture.md)"
+npx eslint .
 echo "== tests"
 mkdir -p .tmp
 rm -f .tmp/vitest-report.json

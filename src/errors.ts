@@ -1,3 +1,12 @@
+import type { ErrorReason } from './failure.js';
+
+/** `reason`: the failure class from the closed taxonomy (src/failure.ts), the job's metric label. */
+export interface ErrorOptions {
+  cause?: unknown;
+  /** @defaultValue other */
+  reason?: ErrorReason;
+}
+
 /**
  * Errors with a stable `code` (used as a metrics label and log field) and a decision on
  * retrying, made where the failure is understood (STYLE.md: "decide retry or give up where
@@ -8,25 +17,28 @@ export class AlertworksError extends Error {
   readonly code: string;
   /** true: a later attempt may succeed (5xx, timeouts, locks). */
   readonly retryable: boolean;
+  /** Which class of failure, from the closed set: a metric label. */
+  readonly reason: ErrorReason;
 
-  constructor(message: string, code: string, retryable: boolean, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(message: string, code: string, retryable: boolean, options?: ErrorOptions) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
     this.retryable = retryable;
+    this.reason = options?.reason ?? 'other';
   }
 }
 
 /** Will never succeed as is (bad input, refused by policy, 4xx): fail the job at once. */
 export class PermanentError extends AlertworksError {
-  constructor(message: string, code: string, options?: { cause?: unknown }) {
+  constructor(message: string, code: string, options?: ErrorOptions) {
     super(message, code, false, options);
   }
 }
 
 /** May succeed later; BullMQ retries with exponential backoff and jitter. */
 export class TransientError extends AlertworksError {
-  constructor(message: string, code: string, options?: { cause?: unknown }) {
+  constructor(message: string, code: string, options?: ErrorOptions) {
     super(message, code, true, options);
   }
 }
@@ -37,7 +49,7 @@ export class TransientError extends AlertworksError {
  */
 export class RetryLaterError extends AlertworksError {
   readonly delayMs: number;
-  constructor(message: string, code: string, delayMs: number, options?: { cause?: unknown }) {
+  constructor(message: string, code: string, delayMs: number, options?: ErrorOptions) {
     super(message, code, true, options);
     this.delayMs = Math.max(0, Math.ceil(delayMs));
   }
@@ -62,7 +74,9 @@ export function errorCode(err: unknown): string {
   return 'other';
 }
 
-/** Maps an HTTP status to retryable or not, the way Alertmanager's notifiers do. */
-export function isRetryableStatus(status: number): boolean {
-  return status === 408 || status === 409 || status === 423 || status === 425 || status === 429 || status >= 500;
+/** The failure class of anything a job threw: a label value from the closed set. */
+export function errorReason(err: unknown): ErrorReason {
+  if (err instanceof AlertworksError) return err.reason;
+  if (err instanceof Error && (err.name === 'AbortError' || err.name === 'TimeoutError')) return 'timeout';
+  return 'other';
 }

@@ -179,7 +179,7 @@ export const tlsVerifyAction = defineAction({
       } catch (err) {
         const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
         const reason = err instanceof TlsConnectError ? err.reason : 'other';
-        if (!lastAttempt) throw new TransientError(`cannot reach ${target.host}:${target.port}: ${(err as Error).message}`, `tls_${reason}`);
+        if (!lastAttempt) throw new TransientError(`cannot reach ${target.host}:${target.port}: ${(err as Error).message}`, `tls_${reason}`, { reason: reason === 'timeout' ? 'timeout' : 'unreachable' });
         await threads.say(incident, { text: `:grey_question: ${alertname} for ${name}: could not read the live certificate at ${target.host}:${target.port} (${reason}: ${(err as Error).message}).` }, { step: dedupKey });
         if (err instanceof Error && !(err instanceof TlsConnectError)) throw new PermanentError(err.message, 'tls_verify_failed');
         return { outcome: 'unreachable', certificate: name };

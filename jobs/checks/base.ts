@@ -21,7 +21,7 @@ export const DEFAULT_REMIND_EVERY_MS = 3_600_000;
 /** Check names are metric label values, Redis key parts and scheduler ids. */
 export const checkName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'must be 1-63 letters, digits, "_", "." or "-"');
 
-/** Fields every check accepts, with their config spelling. Spread into each type's strictObject. */
+/** Fields every check accepts, with their config spelling; defineCheckType (jobs/check-type.ts) adds them to every type. */
 export function checkBaseShape(defaultKind: CheckKind) {
   return {
     name: checkName,
@@ -41,6 +41,9 @@ export function checkBaseShape(defaultKind: CheckKind) {
     maintenance: z.array(maintenanceWindowSchema).default([]),
   };
 }
+
+/** Config keys of the common base; a type's own fields may not reuse them. */
+export const BASE_FIELDS: readonly string[] = Object.keys(checkBaseShape('uptime'));
 
 /** The base fields after defaults, as the running code sees them. */
 export interface ResolvedBase {
@@ -69,9 +72,14 @@ interface RawBase {
  * Turns the parsed config spelling into the running shape, filling kind-dependent defaults:
  * `{ interval, timeout, remindEvery, ... }` -> `{ intervalMs, timeoutMs, remindEveryMs, ... }`.
  */
-export function resolveBase<T extends RawBase>(raw: T, ctx: z.RefinementCtx): Omit<T, 'interval' | 'timeout' | 'remindEvery'> & ResolvedBase {
+export function resolveBase<T extends RawBase>(
+  raw: T,
+  ctx: z.RefinementCtx,
+  typeDefaults: { intervalMs?: number | undefined; failureThreshold?: number | undefined } = {},
+): Omit<T, 'interval' | 'timeout' | 'remindEvery'> & ResolvedBase {
   const { interval, timeout, remindEvery, ...rest } = raw;
-  const defaults = KIND_DEFAULTS[raw.kind];
+  const kindDefaults = KIND_DEFAULTS[raw.kind];
+  const defaults = { intervalMs: typeDefaults.intervalMs ?? kindDefaults.intervalMs, failureThreshold: typeDefaults.failureThreshold ?? kindDefaults.failureThreshold };
   const intervalMs = interval ?? defaults.intervalMs;
   if (intervalMs < 100) ctx.addIssue({ code: 'custom', path: ['interval'], message: 'must be at least 100ms' });
   const timeoutMs = timeout ?? Math.min(DEFAULT_TIMEOUT_MS, intervalMs);

@@ -1,36 +1,29 @@
 import { Resolver } from 'node:dns/promises';
 import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
-import type { CheckType, ProbeResult } from '../check-type.js';
-import { checkBaseShape, resolveBase } from './base.js';
+import { defineCheckType, type ProbeResult } from '../check-type.js';
 import { describeError } from './probe-failure.js';
 import { raceAbort } from './tcp.js';
 
 const RECORD_TYPES = ['A', 'AAAA', 'CNAME', 'MX', 'TXT', 'NS', 'SRV', 'CAA'] as const;
 
-export const dnsCheckSchema = z
-  .strictObject({
-    ...checkBaseShape('uptime'),
-    type: z.literal('dns'),
-    /** The name to resolve. */
-    query: z.string().min(1),
-    recordType: z.enum(RECORD_TYPES).default('A'),
-    /** DNS servers ("ip" or "ip:port"); @defaultValue the system's resolvers */
-    servers: z.array(z.string()).optional(),
-    expect: z
-      .strictObject({
-        /** Every one of these values must be in the answer (MX as "10 mx.example.com", SRV as "prio weight port target"). */
-        values: z.array(z.string()).default([]),
-        /** The answer must hold exactly these values (in any order). */
-        exactly: z.array(z.string()).optional(),
-        /** At least one record. @defaultValue true */
-        nonEmpty: z.boolean().default(true),
-      })
-      .prefault({}),
-  })
-  .transform((raw, ctx) => resolveBase(raw, ctx));
-
-export type DnsCheck = z.output<typeof dnsCheckSchema>;
+const dnsFields = {
+  /** The name to resolve. */
+  query: z.string().min(1),
+  recordType: z.enum(RECORD_TYPES).default('A'),
+  /** DNS servers ("ip" or "ip:port"); @defaultValue the system's resolvers */
+  servers: z.array(z.string()).optional(),
+  expect: z
+    .strictObject({
+      /** Every one of these values must be in the answer (MX as "10 mx.example.com", SRV as "prio weight port target"). */
+      values: z.array(z.string()).default([]),
+      /** The answer must hold exactly these values (in any order). */
+      exactly: z.array(z.string()).optional(),
+      /** At least one record. @defaultValue true */
+      nonEmpty: z.boolean().default(true),
+    })
+    .prefault({}),
+};
 
 /** Answers as comparable strings, whatever the record type. */
 async function resolveAsText(resolver: Resolver, name: string, type: (typeof RECORD_TYPES)[number]): Promise<string[]> {
@@ -54,9 +47,12 @@ async function resolveAsText(resolver: Resolver, name: string, type: (typeof REC
   }
 }
 
-export const dnsCheck: CheckType<DnsCheck> = {
+export const dnsCheck = defineCheckType({
   type: 'dns',
-  schema: dnsCheckSchema,
+  fields: dnsFields,
+  phases: ['dns'],
+  reasons: ['dns', 'timeout', 'assertion'],
+  example: { query: 'example.com' },
   async probe(check, ctx): Promise<ProbeResult> {
     const started = performance.now();
     const resolver = new Resolver({ timeout: check.timeoutMs, tries: 1 });
@@ -87,4 +83,6 @@ export const dnsCheck: CheckType<DnsCheck> = {
     }
     return { success: true, durationSeconds: elapsed(), phases, details };
   },
-};
+});
+
+export type DnsCheck = z.output<typeof dnsCheck.schema>;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import type { CheckType, ProbeContext, ProbeResult } from '../check-type.js';
-import { checkBaseShape, regexSource, resolveBase } from './base.js';
-import { httpProbe, type HttpProbeRequest, type HttpProbeResponse } from './http-request.js';
+import { defineCheckType, type CheckBase, type ProbeContext, type ProbeMetric, type ProbeResult } from '../check-type.js';
+import { regexSource } from './base.js';
+import { httpProbe, type HttpProbeRequest, type HttpProbeResponse, type TlsClientOptions } from './http-request.js';
 import { loadTls, statusMatches, statusSpec, transportShape } from './http-options.js';
 import { checkJsonCondition, jsonConditionSchema } from './json-path.js';
 import { ProbeFailure } from './probe-failure.js';
@@ -21,18 +21,14 @@ export const httpExpectSchema = z
   })
   .prefault({});
 
-export const httpCheckSchema = z
-  .strictObject({
-    ...checkBaseShape('uptime'),
-    type: z.literal('http'),
-    url: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }),
-    method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']).default('GET'),
-    headers: z.record(z.string(), z.string()).default({}),
-    body: z.string().optional(),
-    expect: httpExpectSchema,
-    ...transportShape,
-  })
-  .transform((raw, ctx) => ({ ...resolveBase(raw, ctx), ...userinfoAsHeader(raw, ctx), tls: loadTls(raw.tls, ctx) }));
+const httpFields = {
+  url: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }),
+  method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']).default('GET'),
+  headers: z.record(z.string(), z.string()).default({}),
+  body: z.string().optional(),
+  expect: httpExpectSchema,
+  ...transportShape,
+};
 
 /**
  * `https://user:password@host/…`: the probe's HTTP client drops userinfo silently, so it is
@@ -48,8 +44,27 @@ function userinfoAsHeader(raw: { url: string; headers: Record<string, string> },
   return { url, headers: { ...raw.headers, Authorization: authorization } };
 }
 
-export type HttpCheck = z.output<typeof httpCheckSchema>;
-export type HttpExpect = HttpCheck['expect'];
+export type HttpExpect = z.output<typeof httpExpectSchema>;
+/** An http check as the probe sees it: caFile already read into `tls.ca`. */
+export type HttpCheck = Omit<z.output<z.ZodObject<typeof httpFields>>, 'tls'> & { tls: TlsClientOptions } & CheckBase;
+
+/** Phases of an HTTP exchange, summed over redirects. */
+export const HTTP_PHASES = ['dns', 'connect', 'tls', 'processing', 'transfer'] as const;
+/** Why an HTTP probe (http or a preset over HTTP) fails. */
+export const HTTP_REASONS = ['dns', 'connect', 'tls', 'timeout', 'http_status', 'assertion', 'other'] as const;
+/** The blackbox exporter calls the dns phase "resolve". */
+const PHASE_LABEL: Record<(typeof HTTP_PHASES)[number], string> = { dns: 'resolve', connect: 'connect', tls: 'tls', processing: 'processing', transfer: 'transfer' };
+
+/** probe_http_* metrics, shared by every check whose result is an HTTP response (http and the presets). */
+export const HTTP_PROBE_METRICS: readonly ProbeMetric[] = [
+  { name: 'probe_http_status_code', help: 'HTTP status code of the last probe (0 when none was received).', read: (r) => r.statusCode ?? 0 },
+  {
+    name: 'probe_http_duration_seconds',
+    help: 'Duration of each phase of the last HTTP probe, summed over redirects (phases: resolve, connect, tls, processing, transfer).',
+    label: { name: 'phase', values: Object.values(PHASE_LABEL) },
+    read: (r) => Object.fromEntries(HTTP_PHASES.map((p) => [PHASE_LABEL[p], r.phases[p] ?? 0])),
+  },
+];
 
 /** The request an http-like check sends; presets build theirs and reuse httpProbe + assertions. */
 export function requestFor(check: Omit<HttpCheck, 'expect' | 'type'>, ctx: ProbeContext): HttpProbeRequest {
@@ -113,8 +128,16 @@ export async function runHttpProbe(request: HttpProbeRequest, expect: HttpExpect
   }
 }
 
-export const httpCheck: CheckType<HttpCheck> = {
+export const httpCheck = defineCheckType({
   type: 'http',
-  schema: httpCheckSchema,
+  fields: httpFields,
+  resolve: (own, ctx): Omit<HttpCheck, keyof CheckBase> => ({ ...own, ...userinfoAsHeader(own, ctx), tls: loadTls(own.tls, ctx) }),
+  phases: HTTP_PHASES,
+  reasons: HTTP_REASONS,
+  metrics: HTTP_PROBE_METRICS,
+  example: { url: 'https://api.example.com/healthz' },
   probe: (check, ctx) => runHttpProbe(requestFor(check, ctx), check.expect),
-};
+});
+
+export const httpCheckSchema = httpCheck.schema;
+

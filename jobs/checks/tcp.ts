@@ -2,8 +2,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
-import type { CheckType, Phase, ProbeResult } from '../check-type.js';
-import { checkBaseShape, resolveBase } from './base.js';
+import { defineCheckType, type Phase, type ProbeResult } from '../check-type.js';
 import { loadTls } from './http-options.js';
 import { ProbeFailure, classifyError, describeError, type ConnectionStage } from './probe-failure.js';
 import { lookup as dnsLookup } from 'node:dns/promises';
@@ -11,23 +10,14 @@ import { lookup as dnsLookup } from 'node:dns/promises';
 /** "host:port" or "[v6]:port". */
 const target = z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/, 'must be "host:port"');
 
-export const tcpCheckSchema = z
-  .strictObject({
-    ...checkBaseShape('uptime'),
-    type: z.literal('tcp'),
-    target,
-    /** Do a TLS handshake after connecting (and measure it). */
-    tls: z
-      .union([z.boolean(), z.strictObject({ insecureSkipVerify: z.boolean().default(false), caFile: z.string().optional(), serverName: z.string().optional() })])
-      .default(false),
-    ipFamily: z.enum(['any', 'ipv4', 'ipv6']).default('any'),
-  })
-  .transform((raw, ctx) => {
-    const tlsRaw = raw.tls === false ? undefined : raw.tls === true ? { insecureSkipVerify: false } : raw.tls;
-    return { ...resolveBase(raw, ctx), tls: tlsRaw ? loadTls(tlsRaw, ctx) : undefined };
-  });
-
-export type TcpCheck = z.output<typeof tcpCheckSchema>;
+const tcpFields = {
+  target,
+  /** Do a TLS handshake after connecting (and measure it). */
+  tls: z
+    .union([z.boolean(), z.strictObject({ insecureSkipVerify: z.boolean().default(false), caFile: z.string().optional(), serverName: z.string().optional() })])
+    .default(false),
+  ipFamily: z.enum(['any', 'ipv4', 'ipv6']).default('any'),
+};
 
 export function splitTarget(t: string): { host: string; port: number } {
   const i = t.lastIndexOf(':');
@@ -35,9 +25,16 @@ export function splitTarget(t: string): { host: string; port: number } {
   return { host: host.startsWith('[') ? host.slice(1, -1) : host, port: Number(t.slice(i + 1)) };
 }
 
-export const tcpCheck: CheckType<TcpCheck> = {
+export const tcpCheck = defineCheckType({
   type: 'tcp',
-  schema: tcpCheckSchema,
+  fields: tcpFields,
+  resolve(own, ctx) {
+    const tlsRaw = own.tls === false ? undefined : own.tls === true ? { insecureSkipVerify: false } : own.tls;
+    return { ...own, tls: tlsRaw ? loadTls(tlsRaw, ctx) : undefined };
+  },
+  phases: ['dns', 'connect', 'tls'],
+  reasons: ['dns', 'connect', 'tls', 'timeout', 'other'],
+  example: { target: 'db.internal:5432' },
   async probe(check, ctx): Promise<ProbeResult> {
     const started = performance.now();
     const phases: Partial<Record<Phase, number>> = {};
@@ -85,7 +82,9 @@ export const tcpCheck: CheckType<TcpCheck> = {
       destroy();
     }
   },
-};
+});
+
+export type TcpCheck = z.output<typeof tcpCheck.schema>;
 
 /** Rejects when the signal aborts; the caller destroys what the promise was waiting for. */
 export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {

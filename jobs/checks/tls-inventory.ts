@@ -7,20 +7,6 @@ import type { TlsReason } from './tls-chain.js';
 
 const DAY_MS = 86_400_000;
 
-export const sslEarliestCertExpiry = new Gauge({
-  name: 'probe_ssl_earliest_cert_expiry',
-  help: 'Earliest notAfter (Unix seconds) among the certificates a tls check was served or read (trust-store roots excluded).',
-  labelNames: ['check'] as const,
-  registers: [registry],
-});
-
-export const sslLastChainExpiry = new Gauge({
-  name: 'probe_ssl_last_chain_expiry_timestamp_seconds',
-  help: 'Earliest notAfter (Unix seconds) of the verified chain, root included; absent when the chain does not verify.',
-  labelNames: ['check'] as const,
-  registers: [registry],
-});
-
 export const certNotAfter = new Gauge({
   name: 'alertworks_tls_cert_not_after_seconds',
   help: 'notAfter (Unix seconds) of each watched leaf certificate.',
@@ -56,10 +42,9 @@ export interface TrackedCertificateView extends TrackedCertificate {
   daysLeft: number;
 }
 
+/** probe_ssl_* are the tls check's declared probe metrics (tls.ts); these are the per-leaf ones. */
 export interface ChainFigures {
   check: string;
-  earliestExpirySeconds?: number;
-  lastChainExpirySeconds?: number;
   leaves: readonly Pick<TrackedCertificate, 'commonName' | 'fingerprint' | 'notAfter'>[];
   now: number;
 }
@@ -69,10 +54,6 @@ const seriesByCheck = new Map<string, Array<{ cn: string; fingerprint: string }>
 
 export function recordTlsMetrics(figures: ChainFigures): void {
   const { check, now } = figures;
-  if (figures.earliestExpirySeconds !== undefined) sslEarliestCertExpiry.set({ check }, figures.earliestExpirySeconds);
-  else sslEarliestCertExpiry.remove({ check });
-  if (figures.lastChainExpirySeconds !== undefined) sslLastChainExpiry.set({ check }, figures.lastChainExpirySeconds);
-  else sslLastChainExpiry.remove({ check });
 
   for (const old of seriesByCheck.get(check) ?? []) {
     certNotAfter.remove({ check, ...old });

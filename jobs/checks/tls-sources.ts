@@ -1,7 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { isIP } from 'node:net';
-import { connect, rootCertificates, type PeerCertificate, type DetailedPeerCertificate } from 'node:tls';
+import { connect as connectTcp, isIP, type Socket } from 'node:net';
+import { connect, rootCertificates, type PeerCertificate, type DetailedPeerCertificate, type TLSSocket } from 'node:tls';
 import { expandGlob } from './file-glob.js';
 import { TrustAnchors, parsePemCertificates, verifyChainOffline } from './tls-chain.js';
 
@@ -22,10 +22,30 @@ export class TlsConnectError extends Error {
   override name = 'TlsConnectError';
   constructor(
     message: string,
-    readonly reason: 'dns' | 'connect' | 'timeout' | 'tls',
+    readonly reason: 'dns' | 'connect' | 'timeout' | 'tls' | 'starttls',
   ) {
     super(message);
   }
+}
+
+/**
+ * A protocol spoken in plain text before the TLS handshake (STARTTLS and the like). The tls
+ * check's `starttls` field names one; a target on one of its `ports` gets it by default.
+ */
+export interface TlsDialect {
+  readonly name: string;
+  /** Ports where this protocol upgrades to TLS in-band (not implicit-TLS ports). */
+  readonly ports: readonly number[];
+  /**
+   * Runs the exchange on a connected plain socket until the server is ready for the TLS
+   * handshake. Throws TlsUpgradeRefused when the server will not upgrade.
+   */
+  negotiate(socket: Socket, signal: AbortSignal): Promise<void>;
+}
+
+/** The server answered, but will not upgrade the connection (reason `starttls`). */
+export class TlsUpgradeRefused extends Error {
+  override name = 'TlsUpgradeRefused';
 }
 
 export interface HostPort {
@@ -48,6 +68,8 @@ export interface LiveProbeOptions extends HostPort {
   caPem?: string;
   timeoutMs: number;
   signal?: AbortSignal;
+  /** A protocol spoken before the handshake (STARTTLS); none = TLS from the first byte. */
+  dialect?: TlsDialect;
 }
 
 export interface LiveChain {
@@ -67,21 +89,18 @@ export function readLiveChain(options: LiveProbeOptions): Promise<LiveChain> {
   let connectedAt: number | undefined;
   return new Promise((resolve, reject) => {
     if (options.signal?.aborted) return reject(new TlsConnectError('aborted', 'timeout'));
-    const socket = connect({
-      host: options.host,
-      port: options.port,
-      // An IP address is not a valid SNI name (RFC 6066).
-      ...(isIP(serverName) ? {} : { servername: serverName }),
-      rejectUnauthorized: false,
-      // Setting `ca` replaces the bundled roots, so they are passed along with the extra CA.
-      ...(options.caPem ? { ca: [...rootCertificates, options.caPem] } : {}),
-    });
+    // Plain TCP first: a dialect (STARTTLS) talks on it before the TLS socket takes it over.
+    const raw = connectTcp({ host: options.host, port: options.port });
+    let socket: Socket | TLSSocket = raw;
+    const upgrade = new AbortController();
     let settled = false;
     const finish = (err: Error | undefined, value?: LiveChain) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       options.signal?.removeEventListener('abort', onAbort);
+      upgrade.abort();
+      // Destroy only the outermost socket: a TLSSocket owns its raw socket.
       socket.destroy();
       if (err) reject(err);
       else resolve(value as LiveChain);
@@ -89,28 +108,51 @@ export function readLiveChain(options: LiveProbeOptions): Promise<LiveChain> {
     const onAbort = () => finish(new TlsConnectError(`aborted after ${Math.round(performance.now() - started)}ms`, 'timeout'));
     const timer = setTimeout(() => finish(new TlsConnectError(`no TLS handshake within ${options.timeoutMs}ms`, 'timeout')), options.timeoutMs);
     options.signal?.addEventListener('abort', onAbort, { once: true });
-
-    socket.once('connect', () => {
-      connectedAt = performance.now();
-    });
-    socket.once('secureConnect', () => {
-      const done = performance.now();
-      const chain = peerChain(socket.getPeerCertificate(true));
-      if (chain.length === 0) return finish(new TlsConnectError('server presented no certificate', 'tls'));
-      const code = socket.authorized ? undefined : String(socket.authorizationError ?? 'UNABLE_TO_VERIFY_LEAF_SIGNATURE');
-      finish(undefined, {
-        source: { name: serverName, kind: 'live', chain, ...(code ? { verifyCode: code } : {}), hostnames: [serverName] },
-        phases: {
-          ...(connectedAt !== undefined ? { connect: (connectedAt - started) / 1000, tls: (done - connectedAt) / 1000 } : {}),
-        },
-        protocol: socket.getProtocol() ?? undefined,
-      });
-    });
-    socket.once('error', (err: NodeJS.ErrnoException) => {
+    const onError = (err: NodeJS.ErrnoException) => {
       const code = err.code ?? '';
       const reason = code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? 'dns' : connectedAt === undefined ? 'connect' : 'tls';
       finish(new TlsConnectError(`${code || err.name}: ${err.message}`, reason));
+    };
+    raw.on('error', () => undefined); // once wrapped, the TLS socket reports its errors
+    raw.once('error', onError);
+
+    raw.once('connect', () => {
+      connectedAt = performance.now();
+      void (options.dialect ? options.dialect.negotiate(raw, upgrade.signal) : Promise.resolve()).then(
+        () => handshake(),
+        (err: Error) => {
+          const refused = err instanceof TlsUpgradeRefused;
+          finish(new TlsConnectError(`${options.dialect?.name ?? 'starttls'}: ${err.message}`, refused ? 'starttls' : 'connect'));
+        },
+      );
     });
+
+    const handshake = () => {
+      if (settled) return;
+      raw.removeListener('error', onError);
+      const handshakeAt = performance.now();
+      const secure = connect({
+        socket: raw,
+        // An IP address is not a valid SNI name (RFC 6066).
+        ...(isIP(serverName) ? {} : { servername: serverName }),
+        rejectUnauthorized: false,
+        // Setting `ca` replaces the bundled roots, so they are passed along with the extra CA.
+        ...(options.caPem ? { ca: [...rootCertificates, options.caPem] } : {}),
+      });
+      socket = secure;
+      secure.once('error', onError);
+      secure.once('secureConnect', () => {
+        const done = performance.now();
+        const chain = peerChain(secure.getPeerCertificate(true));
+        if (chain.length === 0) return finish(new TlsConnectError('server presented no certificate', 'tls'));
+        const code = secure.authorized ? undefined : String(secure.authorizationError ?? 'UNABLE_TO_VERIFY_LEAF_SIGNATURE');
+        finish(undefined, {
+          source: { name: serverName, kind: 'live', chain, ...(code ? { verifyCode: code } : {}), hostnames: [serverName] },
+          phases: { connect: ((connectedAt as number) - started) / 1000, tls: (done - handshakeAt) / 1000 },
+          protocol: secure.getProtocol() ?? undefined,
+        });
+      });
+    };
   });
 }
 

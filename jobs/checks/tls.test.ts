@@ -7,6 +7,7 @@ describe('tls check config', () => {
     expect(tlsCheckSchema.parse({ name: 'api', type: 'tls', target: 'api.example.com:443' })).toEqual({
       name: 'api',
       type: 'tls',
+      kind: 'uptime',
       target: 'api.example.com:443',
       verify: true,
       intervalMs: 3_600_000,
@@ -15,6 +16,8 @@ describe('tls check config', () => {
       criticalDays: 7,
       failureThreshold: 1,
       successThreshold: 1,
+      remindEveryMs: 3_600_000,
+      maintenance: [],
     });
   });
 
@@ -47,5 +50,31 @@ describe('tls check config', () => {
       ['b', 3_600_000],
       ['c', 3_600_000],
     ]);
+  });
+});
+
+/** Issue 12: the tls check used to build its own schema and skip the common base. */
+describe('tls check takes the common base', () => {
+  const parse = (entry: string) => parseConfig(`checks:\n  - ${entry}\n`, 'tls.yaml', {});
+  const problemsOf = (entry: string): string[] => {
+    try {
+      parse(entry);
+    } catch (e) {
+      return [...((e as { problems?: string[] }).problems ?? [String(e)])];
+    }
+    return [];
+  };
+
+  it('accepts maintenance, kind and remindEvery like every check', () => {
+    const [check] = parse('{ name: edge-cert, type: tls, target: "a.example.com:443", kind: dependency, remindEvery: 6h, maintenance: [{ at: "02:00", duration: 1h }] }').checks;
+    expect(check).toMatchObject({ name: 'edge-cert', kind: 'dependency', remindEveryMs: 21_600_000, maintenance: [{ at: '02:00' }] });
+  });
+
+  it('refuses a name that is not a safe label, key part and scheduler id', () => {
+    expect(problemsOf('{ name: "api cert: prod/edge", type: tls, target: "a.example.com:443" }')).toContain('checks[0].name: must be 1-63 letters, digits, "_", "." or "-"');
+  });
+
+  it('refuses an interval below the floor every check has', () => {
+    expect(problemsOf('{ name: a, type: tls, target: "a.example.com:443", interval: 10ms }')).toContain('checks[0].interval: must be at least 100ms');
   });
 });

@@ -1,48 +1,40 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { durationMs } from '../../src/config/duration.js';
 import { withClientSpan } from '../../src/observability/tracing.js';
 import { scrub } from '../../src/observability/redact.js';
-import type { CheckBase, CheckResultContext, CheckType, ProbeResult, FailureReason } from '../check-type.js';
+import { defineCheckType, type CheckBase, type CheckResultContext, type FailureReason, type ProbeMetric, type ProbeResult } from '../check-type.js';
 import { TLS_REASONS, TrustAnchors, describeCertificate, judgeChain, type CertificateInfo, type TlsReason } from './tls-chain.js';
 import { TlsConnectError, parseTarget, readAcmeJson, readCertificateFiles, readLiveChain, type CertificateSource } from './tls-sources.js';
 import { expiryLevel, notifyLevels, type ExpiryLevel } from './tls-levels.js';
+import { dialectForPort, findDialect, tlsDialects } from './tls-dialects.js';
 import { recordTlsMetrics, saveTracked, type TrackedCertificate } from './tls-inventory.js';
 
 const targetField = z.string().refine((t) => parseTarget(t) !== undefined, 'must be "host:port" (or "[ipv6]:port")');
 
-export const tlsCheckSchema = z
-  .strictObject({
-    name: z.string().min(1),
-    type: z.literal('tls'),
-    /** Live endpoint, "host:port". */
-    target: targetField.optional(),
-    /** PEM files or globs (`*`, `?`, `**`); each file is a leaf followed by its chain. */
-    files: z.array(z.string().min(1)).min(1).optional(),
-    /** A Traefik acme.json: every certificate in it, watched before it is ever served. */
-    acmeJson: z.string().min(1).optional(),
-    /** SNI name and the name the leaf must cover. @defaultValue the target's host */
-    serverName: z.string().min(1).optional(),
-    /** Extra trusted CA certificates (PEM), besides Node's bundled roots. */
-    caFile: z.string().min(1).optional(),
-    /** false: report chain problems but judge the check only on dates and names. @defaultValue true */
-    verify: z.boolean().default(true),
-    interval: durationMs.default(3_600_000),
-    timeout: durationMs.default(10_000),
-    warnDays: z.number().positive().default(14),
-    criticalDays: z.number().nonnegative().default(7),
-    failureThreshold: z.number().int().min(1).default(1),
-    successThreshold: z.number().int().min(1).default(1),
-  })
-  .superRefine((c, ctx) => {
-    const sources = [c.target, c.files, c.acmeJson].filter((s) => s !== undefined).length;
-    if (sources !== 1) ctx.addIssue({ code: 'custom', message: 'a tls check needs exactly one of target, files, acmeJson', path: [] });
-    if (c.criticalDays >= c.warnDays) ctx.addIssue({ code: 'custom', message: `must be below warnDays (${c.warnDays})`, path: ['criticalDays'] });
-    if (c.interval <= 0) ctx.addIssue({ code: 'custom', message: 'must be positive', path: ['interval'] });
-  })
-  .transform(({ interval, timeout, ...rest }) => ({ ...rest, intervalMs: interval, timeoutMs: timeout }));
+const tlsFields = {
+  /** Live endpoint, "host:port". */
+  target: targetField.optional(),
+  /** PEM files or globs (`*`, `?`, `**`); each file is a leaf followed by its chain. */
+  files: z.array(z.string().min(1)).min(1).optional(),
+  /** A Traefik acme.json: every certificate in it, watched before it is ever served. */
+  acmeJson: z.string().min(1).optional(),
+  /**
+   * Protocol spoken before the handshake on a `target` (e.g. smtp, imap, pop3, postgres: see
+   * jobs/checks/tls-dialects.ts). @defaultValue by port (587 -> smtp, ...), else none
+   */
+  starttls: z.string().min(1).optional(),
+  /** SNI name and the name the leaf must cover. @defaultValue the target's host */
+  serverName: z.string().min(1).optional(),
+  /** Extra trusted CA certificates (PEM), besides Node's bundled roots. */
+  caFile: z.string().min(1).optional(),
+  /** false: report chain problems but judge the check only on dates and names. @defaultValue true */
+  verify: z.boolean().default(true),
+  warnDays: z.number().positive().default(14),
+  criticalDays: z.number().nonnegative().default(7),
+};
 
-export type TlsCheck = z.output<typeof tlsCheckSchema> & CheckBase;
+/** A tls check as the probe sees it. */
+export type TlsCheck = z.output<z.ZodObject<typeof tlsFields>> & CheckBase;
 
 /** One watched certificate in a probe result (`details.certificates`). */
 export interface CertificateReport {
@@ -79,7 +71,7 @@ async function readSources(check: TlsCheck, anchors: TrustAnchors, now: number, 
   if (check.target) {
     const { host, port } = parseTarget(check.target) as { host: string; port: number };
     const live = await withClientSpan('tls.handshake', { 'server.address': host, 'server.port': port, 'tls.server_name': check.serverName ?? host }, () =>
-      readLiveChain({ host, port, serverName: check.serverName, caPem: anchors.extraPem, timeoutMs: check.timeoutMs, signal }),
+      readLiveChain({ host, port, serverName: check.serverName, caPem: anchors.extraPem, timeoutMs: check.timeoutMs, signal, dialect: check.starttls ? findDialect(check.starttls) : undefined }),
     );
     return { sources: [live.source], phases: live.phases, protocol: live.protocol };
   }
@@ -146,7 +138,7 @@ export async function probeTls(check: TlsCheck, signal?: AbortSignal): Promise<P
   if (read.sources.length === 0) {
     return { success: false, durationSeconds: elapsed(), phases: read.phases, failureReason: 'other', error: 'no certificate found in the configured source' };
   }
-  const reports = read.sources.map((s) => reportCertificate(s, anchors, now, check));
+  const reports = read.sources.map((source) => reportCertificate(source, anchors, now, check));
   const details = summarize(reports, read.sources, read.protocol);
   // With verify: false, a broken chain is reported (details) but does not fail the check.
   const failing = reports.filter((r) => r.reason && (check.verify || r.reason !== 'untrusted_chain' && r.reason !== 'self_signed'));
@@ -206,20 +198,54 @@ export async function onTlsResult(check: TlsCheck, result: ProbeResult, ctx: Che
       checkedAt: new Date(now).toISOString(),
     });
   }
-  recordTlsMetrics({
-    check: check.name,
-    earliestExpirySeconds: details.earliestExpirySeconds,
-    ...(details.lastChainExpirySeconds !== undefined ? { lastChainExpirySeconds: details.lastChainExpirySeconds } : {}),
-    leaves: tracked,
-    now,
-  });
+  recordTlsMetrics({ check: check.name, leaves: tracked, now });
   await saveTracked(ctx.redis, prefix, check.name, tracked);
 }
 
+/** Reads a figure of a tls result; null (drop the series) when certificates were read without it. */
+const tlsFigure = (key: 'earliestExpirySeconds' | 'lastChainExpirySeconds') => (result: ProbeResult) => {
+  const details = result.details as Partial<TlsDetails> | undefined;
+  if (!details?.certificates) return undefined; // nothing read: keep the last known figure
+  return details[key] ?? null;
+};
+
+const TLS_PROBE_METRICS: readonly ProbeMetric[] = [
+  {
+    name: 'probe_ssl_earliest_cert_expiry',
+    help: 'Earliest notAfter (Unix seconds) among the certificates a tls check was served or read (trust-store roots excluded).',
+    read: tlsFigure('earliestExpirySeconds'),
+  },
+  {
+    name: 'probe_ssl_last_chain_expiry_timestamp_seconds',
+    help: 'Earliest notAfter (Unix seconds) of the verified chain, root included; absent when the chain does not verify.',
+    read: tlsFigure('lastChainExpirySeconds'),
+  },
+];
+
 /** TLS certificate expiry and chain validity of a live endpoint, PEM files or a Traefik acme.json. */
-export const tlsCheck: CheckType<TlsCheck> = {
+export const tlsCheck = defineCheckType({
   type: 'tls',
-  schema: tlsCheckSchema as unknown as z.ZodType<TlsCheck>,
+  // Certificates change slowly: hourly, and one failed read is worth a message.
+  defaults: { intervalMs: 3_600_000, failureThreshold: 1 },
+  fields: tlsFields,
+  resolve(own, ctx) {
+    const sources = [own.target, own.files, own.acmeJson].filter((s) => s !== undefined).length;
+    if (sources !== 1) ctx.addIssue({ code: 'custom', message: 'a tls check needs exactly one of target, files, acmeJson', path: [] });
+    if (own.criticalDays >= own.warnDays) ctx.addIssue({ code: 'custom', message: `must be below warnDays (${own.warnDays})`, path: ['criticalDays'] });
+    if (own.starttls !== undefined && !findDialect(own.starttls)) {
+      ctx.addIssue({ code: 'custom', path: ['starttls'], message: `unknown protocol "${own.starttls}" (known: ${tlsDialects.map((d) => d.name).join(', ') || 'none'})` });
+    }
+    if (own.starttls !== undefined && own.target === undefined) ctx.addIssue({ code: 'custom', path: ['starttls'], message: 'only applies to a target' });
+    const port = own.target !== undefined ? parseTarget(own.target)?.port : undefined;
+    const starttls = own.starttls ?? (port !== undefined ? dialectForPort(port)?.name : undefined);
+    return { ...own, ...(starttls !== undefined ? { starttls } : {}) };
+  },
+  phases: ['connect', 'tls'],
+  reasons: ['dns', 'connect', 'timeout', 'tls', 'starttls', 'other'],
+  metrics: TLS_PROBE_METRICS,
+  example: { target: 'api.example.com:443' },
   probe: (check, ctx) => probeTls(check, ctx.signal),
   onResult: onTlsResult,
-};
+});
+
+export const tlsCheckSchema = tlsCheck.schema;

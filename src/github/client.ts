@@ -121,7 +121,7 @@ export class GitHubOps {
 
   private edit(text: string, p: SizePullRequest): { text: string; changed: boolean } {
     const edit = setVolumeSize(text, p.resource, p.toGb);
-    if (!edit.ok) throw new PermanentError(`${p.repo}/${p.path}: ${edit.reason}`, 'terraform_not_found');
+    if (!edit.ok) throw new PermanentError(`${p.repo}/${p.path}: ${edit.reason}`, 'terraform_not_found', { reason: 'not_found' });
     return edit;
   }
 
@@ -130,12 +130,12 @@ export class GitHubOps {
     try {
       res = await this.call('get_contents', { 'github.repo': `${owner}/${repo}` }, () => this.octokit.rest.repos.getContent({ owner, repo, path, ref }));
     } catch (err) {
-      if ((err as PermanentError).code === 'github_404') throw new PermanentError(`${owner}/${repo}/${path}: file not found on ${ref}`, 'terraform_not_found');
+      if ((err as PermanentError).code === 'github_404') throw new PermanentError(`${owner}/${repo}/${path}: file not found on ${ref}`, 'terraform_not_found', { reason: 'not_found' });
       throw err;
     }
     const data = res.data as { type?: string; content?: string; encoding?: string; sha?: string };
     if (Array.isArray(res.data) || data.type !== 'file' || typeof data.content !== 'string' || !data.sha) {
-      throw new PermanentError(`${owner}/${repo}/${path}: not a file`, 'terraform_not_found');
+      throw new PermanentError(`${owner}/${repo}/${path}: not a file`, 'terraform_not_found', { reason: 'not_found' });
     }
     return { text: Buffer.from(data.content, 'base64').toString('utf8'), sha: data.sha };
   }
@@ -153,6 +153,6 @@ export class GitHubOps {
 
 function splitRepo(full: string): { owner: string; repo: string } {
   const [owner, repo] = full.split('/');
-  if (!owner || !repo) throw new PermanentError(`"${full}" is not owner/repo`, 'github_bad_repo');
+  if (!owner || !repo) throw new PermanentError(`"${full}" is not owner/repo`, 'github_bad_repo', { reason: 'bad_request' });
   return { owner, repo };
 }

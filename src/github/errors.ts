@@ -1,4 +1,5 @@
 import { AlertworksError, PermanentError, RetryLaterError, TransientError } from '../errors.js';
+import { classifyNetworkError, classifyStatus } from '../failure.js';
 
 interface OctokitLikeError {
   status?: number;
@@ -25,8 +26,10 @@ export function classifyGitHubError(err: unknown, op: string, now: number = Date
   const reset = Number(headers['x-ratelimit-reset']);
   if (status === 429 || (status === 403 && (String(remaining) === '0' || Number.isFinite(retryAfter)))) {
     const delay = Number.isFinite(retryAfter) ? retryAfter * 1000 : Number.isFinite(reset) ? reset * 1000 - now + 250 : 60_000;
-    return new RetryLaterError(text, 'github_rate_limited', Math.min(Math.max(delay, 1000), 3_600_000), { cause: err });
+    return new RetryLaterError(text, 'github_rate_limited', Math.min(Math.max(delay, 1000), 3_600_000), { cause: err, reason: 'rate_limited' });
   }
-  if (status === 0 || status >= 500) return new TransientError(text, status ? `github_${status}` : 'github_network', { cause: err });
-  return new PermanentError(text, `github_${status}`, { cause: err });
+  if (status === 0) return new TransientError(text, 'github_network', { cause: err, reason: classifyNetworkError(err).reason });
+  const byStatus = classifyStatus(status);
+  const options = { cause: err, reason: byStatus.reason };
+  return byStatus.retryable ? new TransientError(text, `github_${status}`, options) : new PermanentError(text, `github_${status}`, options);
 }

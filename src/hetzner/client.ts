@@ -117,7 +117,7 @@ export class HetznerClient {
       options.onProgress?.(action);
       if (action.status !== 'running') return action;
       if (Date.now() + interval > deadline) {
-        throw new TransientError(`Hetzner action ${id} still running (${action.progress}%) after the wait timeout`, 'hetzner_action_timeout');
+        throw new TransientError(`Hetzner action ${id} still running (${action.progress}%) after the wait timeout`, 'hetzner_action_timeout', { reason: 'timeout' });
       }
       await new Promise((r) => setTimeout(r, interval));
     }
@@ -145,7 +145,7 @@ export class HetznerClient {
         try {
           return JSON.parse(text) as T;
         } catch {
-          throw new TransientError(`Hetzner API ${op}: answer is not JSON (status ${res.status})`, 'hetzner_bad_response');
+          throw new TransientError(`Hetzner API ${op}: answer is not JSON (status ${res.status})`, 'hetzner_bad_response', { reason: 'bad_response' });
         }
       }
       throw classifyHetznerError(apiError(res, text), { lockedDelayMs: this.lockedDelayMs });

@@ -1,4 +1,5 @@
 import { AlertworksError, PermanentError, RetryLaterError, TransientError } from '../errors.js';
+import { classifyNetworkError as classifyNoAnswer, classifyStatus, type ErrorReason } from '../failure.js';
 
 /**
  * An error answer of the Hetzner Cloud API, with the API's own `code` (`locked`,
@@ -40,23 +41,24 @@ export function classifyHetznerError(err: HetznerApiError, options: ClassifyOpti
   const now = options.now ?? Date.now();
   const code = `hetzner_${err.code}`;
   const text = `Hetzner API ${err.status} ${err.code}: ${err.message}`;
+  const byStatus = classifyStatus(err.status);
   if (err.code === 'rate_limit_exceeded' || err.status === 429) {
     const resetMs = err.rateLimitReset !== undefined ? err.rateLimitReset * 1000 - now : NaN;
     const delay = Number.isFinite(resetMs) && resetMs > 0 ? resetMs + 250 : (options.rateLimitFallbackMs ?? 10_000);
-    return new RetryLaterError(text, 'hetzner_rate_limit_exceeded', Math.min(delay, 3_600_000), { cause: err });
+    return new RetryLaterError(text, 'hetzner_rate_limit_exceeded', Math.min(delay, 3_600_000), { cause: err, reason: 'rate_limited' });
   }
-  if (err.code === 'locked') return new RetryLaterError(text, code, options.lockedDelayMs ?? 5_000, { cause: err });
-  if (PERMANENT.has(err.code)) return new PermanentError(text, code, { cause: err });
-  if (TRANSIENT.has(err.code) || err.status >= 500 || err.status === 408 || err.status === 409) {
-    return new TransientError(text, code, { cause: err });
-  }
-  return new PermanentError(text, code, { cause: err });
+  if (err.code === 'locked') return new RetryLaterError(text, code, options.lockedDelayMs ?? 5_000, { cause: err, reason: 'locked' });
+  // The API's own code is more precise than the status (a 4xx `conflict` is worth a retry).
+  const reason: ErrorReason = err.code === 'conflict' ? 'conflict' : err.code === 'maintenance' || err.code === 'unavailable' ? 'server_error' : byStatus.reason;
+  if (PERMANENT.has(err.code)) return new PermanentError(text, code, { cause: err, reason });
+  if (TRANSIENT.has(err.code) || byStatus.retryable) return new TransientError(text, code, { cause: err, reason });
+  return new PermanentError(text, code, { cause: err, reason });
 }
 
 /** Network failures (refused, reset, aborted by our timeout) are worth another attempt. */
 export function classifyNetworkError(err: unknown, op: string): AlertworksError {
-  const name = err instanceof Error ? err.name : '';
-  const code = name === 'TimeoutError' || name === 'AbortError' ? 'hetzner_timeout' : 'hetzner_network';
-  const reason = err instanceof Error ? ((err.cause as Error | undefined)?.message ?? err.message) : String(err);
-  return new TransientError(`Hetzner API ${op} failed: ${reason}`, code, { cause: err });
+  const { reason } = classifyNoAnswer(err);
+  const code = reason === 'timeout' ? 'hetzner_timeout' : 'hetzner_network';
+  const detail = err instanceof Error ? ((err.cause as Error | undefined)?.message ?? err.message) : String(err);
+  return new TransientError(`Hetzner API ${op} failed: ${detail}`, code, { cause: err, reason });
 }

@@ -1,5 +1,6 @@
 import { ErrorCode, LogLevel, WebClient, type WebAPICallError } from '@slack/web-api';
 import { PermanentError, RetryLaterError, TransientError } from '../errors.js';
+import { classifyNetworkError, classifyStatus, type ErrorReason } from '../failure.js';
 import { notificationsTotal } from '../observability/metrics.js';
 import { scrub, scrubDeep } from '../observability/redact.js';
 import { withClientSpan } from '../observability/tracing.js';
@@ -10,6 +11,26 @@ const MARKER_EVENT = 'alertworks_step';
 
 /** Slack platform errors a retry can fix; every other `error` is permanent (bad token, channel...). */
 const TRANSIENT_PLATFORM_ERRORS = new Set(['internal_error', 'fatal_error', 'service_unavailable', 'request_timeout', 'ratelimited', 'team_added_to_org']);
+/** Slack's `error` strings sorted into the shared taxonomy; the rest are `bad_request`. */
+const PLATFORM_REASONS: Readonly<Record<string, ErrorReason>> = {
+  internal_error: 'server_error',
+  fatal_error: 'server_error',
+  service_unavailable: 'server_error',
+  team_added_to_org: 'server_error',
+  request_timeout: 'timeout',
+  ratelimited: 'rate_limited',
+  not_authed: 'unauthorized',
+  invalid_auth: 'unauthorized',
+  token_revoked: 'unauthorized',
+  token_expired: 'unauthorized',
+  account_inactive: 'unauthorized',
+  missing_scope: 'forbidden',
+  not_in_channel: 'forbidden',
+  is_archived: 'forbidden',
+  channel_not_found: 'not_found',
+  message_not_found: 'not_found',
+  thread_not_found: 'not_found',
+};
 
 export interface SlackNotifierOptions {
   token: string;
@@ -98,18 +119,20 @@ export class SlackNotifier implements ChatNotifier {
 export function classifySlackError(err: WebAPICallError, method: string): Error {
   switch (err.code) {
     case ErrorCode.RateLimitedError:
-      return new RetryLaterError(`Slack ${method} rate limited; retry after ${err.retryAfter}s`, 'slack_rate_limited', err.retryAfter * 1000, { cause: err });
+      return new RetryLaterError(`Slack ${method} rate limited; retry after ${err.retryAfter}s`, 'slack_rate_limited', err.retryAfter * 1000, { cause: err, reason: 'rate_limited' });
     case ErrorCode.PlatformError: {
       const code = String(err.data?.error ?? 'unknown');
       const msg = `Slack ${method} failed: ${code}`;
-      return TRANSIENT_PLATFORM_ERRORS.has(code) ? new TransientError(msg, `slack_${code}`) : new PermanentError(msg, `slack_${code}`);
+      const options = { reason: PLATFORM_REASONS[code] ?? 'bad_request' };
+      return TRANSIENT_PLATFORM_ERRORS.has(code) ? new TransientError(msg, `slack_${code}`, options) : new PermanentError(msg, `slack_${code}`, options);
     }
-    case ErrorCode.HTTPError:
-      return err.statusCode >= 500 || err.statusCode === 408
-        ? new TransientError(`Slack ${method} HTTP ${err.statusCode}`, 'slack_http_5xx')
-        : new PermanentError(`Slack ${method} HTTP ${err.statusCode}`, 'slack_http_4xx');
+    case ErrorCode.HTTPError: {
+      const { reason, retryable } = classifyStatus(err.statusCode);
+      const msg = `Slack ${method} HTTP ${err.statusCode}`;
+      return retryable ? new TransientError(msg, 'slack_http_5xx', { reason }) : new PermanentError(msg, 'slack_http_4xx', { reason });
+    }
     case ErrorCode.RequestError:
-      return new TransientError(`Slack ${method} request failed: ${scrub(err.message)}`, 'slack_unreachable');
+      return new TransientError(`Slack ${method} request failed: ${scrub(err.message)}`, 'slack_unreachable', { reason: classifyNetworkError(err.original ?? err).reason });
     default:
       return new TransientError(`Slack ${method} failed: ${scrub((err as Error).message ?? String(err))}`, 'slack_other');
   }

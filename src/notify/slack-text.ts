@@ -15,6 +15,7 @@ const MAX_URL = 2_048;
  * syntax: a URL holding any of them is dropped, not repaired, since a repaired link still
  * points where the sender wanted.
  */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const UNSAFE_CHARS = /[\s\u0000-\u001f\u007f-\u009f<>|"`\\]/;
 
 /**

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { groupingPath, PushReporter, pushFailures } from './pushgateway.js';
 import { parseConfig } from '../config/load.js';
+import { observeProbe } from '../../jobs/check-metrics.js';
 
 /** A stand-in Pushgateway that records each push (method, path, body) and answers as told. */
 class RecordingGateway {
@@ -151,7 +152,7 @@ describe('PushReporter', () => {
     expect(performance.now() - started).toBeLessThan(50);
     await expect.poll(() => failures('alertworks_failing')).toBeGreaterThan(before);
     const reasons = (await pushFailures.get()).values.filter((v) => v.labels.group === 'alertworks_failing').map((v) => v.labels.reason);
-    expect(reasons).toContain('http_5xx');
+    expect(reasons).toContain('server_error');
   });
 
   it('a hung Pushgateway times out and counts a timeout', async () => {
@@ -181,7 +182,7 @@ describe('PushReporter', () => {
   it('records probe results under blackbox exporter names in the checks group', async () => {
     reporter = new PushReporter();
     reporter.start({ url: gateway.url, instance: 'probe', intervalMs: 60_000, minPushIntervalMs: 10 });
-    reporter.recordProbe({ name: 'api-health', type: 'http' }, { success: false, durationSeconds: 0.5, phases: { connect: 0.1, processing: 0.3 }, statusCode: 503 });
+    observeProbe({ name: 'api-health', type: 'http' }, { success: false, durationSeconds: 0.5, phases: { connect: 0.1, processing: 0.3 }, statusCode: 503 }, reporter);
     await expect.poll(() => gateway.pushes.some((p) => p.path === '/metrics/job/alertworks_checks/instance/probe')).toBe(true);
     const body = gateway.pushes.find((p) => p.path.includes('alertworks_checks'))!.body;
     expect(body).toContain('probe_success{check="api-health"} 0');
@@ -194,7 +195,7 @@ describe('PushReporter', () => {
   it('records tls expiry figures from a tls check result', async () => {
     reporter = new PushReporter();
     reporter.start({ url: gateway.url, instance: 'tls', intervalMs: 60_000, minPushIntervalMs: 10 });
-    reporter.recordProbe({ name: 'api-cert', type: 'tls' }, { success: true, durationSeconds: 0.2, phases: { tls: 0.1 }, details: { earliestExpirySeconds: 1_900_000_000, lastChainExpirySeconds: 1_950_000_000 } });
+    observeProbe({ name: 'api-cert', type: 'tls' }, { success: true, durationSeconds: 0.2, phases: { tls: 0.1 }, details: { certificates: [], earliestExpirySeconds: 1_900_000_000, lastChainExpirySeconds: 1_950_000_000 } }, reporter);
     await expect.poll(() => gateway.pushes.some((p) => p.body.includes('api-cert'))).toBe(true);
     const body = gateway.pushes.find((p) => p.body.includes('api-cert'))!.body;
     expect(body).toContain('probe_ssl_earliest_cert_expiry{check="api-cert"} 1900000000');

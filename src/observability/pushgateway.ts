@@ -1,11 +1,11 @@
 import { hostname } from 'node:os';
 import { Counter } from 'prom-client';
-import type { ProbeResult } from '../../jobs/check-type.js';
 import { PushGroup } from './push-group.js';
 import type { Logger } from './logger.js';
 import { labelValue, registry as mainRegistry } from './metrics.js';
 import { moveUserinfoToHeader } from '../config/url-credentials.js';
 import { scrub } from './redact.js';
+import { classifyNetworkError, classifyStatus, type ErrorReason } from '../failure.js';
 
 /**
  * Pushgateway reporting. Each queue is one push group `{job="alertworks_<queue>", instance}`
@@ -36,7 +36,7 @@ export interface PushReporterOptions {
   fetch?: typeof fetch;
 }
 
-export { PushGroup, ProbeMetrics } from './push-group.js';
+export { PushGroup } from './push-group.js';
 
 export interface JobFinished {
   queue: string;
@@ -47,7 +47,7 @@ export interface JobFinished {
 
 export const pushFailures = new Counter({
   name: 'alertworks_pushgateway_push_failures_total',
-  help: 'Pushes to the Pushgateway that failed, by group job and reason (timeout, unreachable, http_4xx, http_5xx).',
+  help: 'Pushes to the Pushgateway that failed, by group job and reason (the shared failure taxonomy: timeout, unreachable, server_error, bad_request, ...).',
   // `group`, not `job`: a `job` label would clash with the scrape's own and become exported_job.
   labelNames: ['group', 'reason'] as const,
   registers: [mainRegistry],
@@ -137,12 +137,6 @@ export class PushReporter {
     if (FAILED_OUTCOMES.has(info.outcome)) group.lastFailure.set(now);
     else if (!NOT_FINAL_OUTCOMES.has(info.outcome)) group.lastSuccess.set(now);
     this.markDirty(info.queue);
-  }
-
-  /** Records one check's probe result in the group of the queue that ran it (default `checks`). */
-  recordProbe(check: { name: string; type: string }, result: ProbeResult, queue = 'checks'): void {
-    this.group(queue).probes().record(check, result);
-    this.markDirty(queue);
   }
 
   /**
@@ -236,7 +230,7 @@ export class PushReporter {
 
   private async send(baseUrl: string, group: PushGroup): Promise<void> {
     const target = `${baseUrl.replace(/\/+$/, '')}/metrics/${groupingPath({ job: group.job, instance: this.options.instance })}`;
-    let reason: string | undefined;
+    let reason: ErrorReason;
     let detail = '';
     try {
       const body = await group.registry.metrics();
@@ -252,11 +246,11 @@ export class PushReporter {
         if (this.lastWarnAt.delete(group.job)) this.options.logger?.info({ pushgateway_job: group.job }, 'Pushgateway push works again');
         return;
       }
-      reason = res.status >= 500 ? 'http_5xx' : 'http_4xx';
+      reason = classifyStatus(res.status).reason;
       detail = `HTTP ${res.status}: ${(await res.text().catch(() => '')).slice(0, 200)}`;
     } catch (err) {
       const e = err as Error;
-      reason = e.name === 'TimeoutError' || e.name === 'AbortError' ? 'timeout' : 'unreachable';
+      reason = classifyNetworkError(e).reason;
       detail = e.message + (e.cause instanceof Error ? ` (${e.cause.message})` : '');
     }
     pushFailures.inc({ group: group.job, reason });

@@ -2,10 +2,12 @@ import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { RedisClient } from '../redis.js';
 import { context, propagation, SpanKind, type Span } from '@opentelemetry/api';
 import type { AppConfig } from '../config/schema.js';
-import { AlertworksError, RetryLaterError, errorCode } from '../errors.js';
+import { Counter } from 'prom-client';
+import { AlertworksError, RetryLaterError, errorCode, errorReason } from '../errors.js';
+import { ERROR_REASONS } from '../failure.js';
 import type { Logger } from '../observability/logger.js';
 import { withLogContext } from '../observability/context.js';
-import { jobDuration, jobsTotal } from '../observability/metrics.js';
+import { jobDuration, jobsTotal, registry } from '../observability/metrics.js';
 import { LogGate, errorKey } from '../observability/log-gate.js';
 import { scrub } from '../observability/redact.js';
 import { recordError, tracer } from '../observability/tracing.js';
@@ -18,6 +20,14 @@ export interface JobObserver {
   /** Called after every job, whatever its outcome (Pushgateway reporting hooks in here). */
   onJobFinished?(info: { queue: string; action: string; outcome: string; durationSeconds: number }): void;
 }
+
+/** Failed job attempts by the failure taxonomy (src/failure.ts): a closed set of reasons. */
+export const jobFailures = new Counter({
+  name: 'alertworks_job_failures_total',
+  help: `Failed job attempts by queue, action, reason (${ERROR_REASONS.join(', ')}) and outcome (delayed, retry, given_up).`,
+  labelNames: ['queue', 'action', 'reason', 'outcome'] as const,
+  registers: [registry],
+});
 
 export interface RunningWorkers {
   workers: Worker[];
@@ -32,7 +42,7 @@ export interface RunningWorkers {
  */
 export async function startWorkers(
   config: AppConfig,
-  actionList: readonly Action<any>[],
+  actionList: readonly Action<unknown>[],
   base: Omit<ActionRuntime<unknown>, 'settings'>,
   logger: Logger,
   observer: JobObserver = {},
@@ -72,7 +82,7 @@ export async function startWorkers(
   };
 }
 
-export function wrapProcessor(action: Action<any>, processor: ActionProcessor, logger: Logger, observer: JobObserver) {
+export function wrapProcessor(action: Action<unknown>, processor: ActionProcessor, logger: Logger, observer: JobObserver) {
   return async (job: AlertJob, token?: string) => {
     const parent = propagation.extract(context.active(), { traceparent: job.data.traceparent, tracestate: job.data.tracestate });
     return context.with(parent, () =>
@@ -98,7 +108,7 @@ export function wrapProcessor(action: Action<any>, processor: ActionProcessor, l
   };
 }
 
-async function runJob(action: Action<any>, processor: ActionProcessor, job: AlertJob, token: string | undefined, logger: Logger, observer: JobObserver, span?: Span) {
+async function runJob(action: Action<unknown>, processor: ActionProcessor, job: AlertJob, token: string | undefined, logger: Logger, observer: JobObserver, span?: Span) {
   const started = process.hrtime.bigint();
   const labels = { queue: job.queueName, action: action.name };
   let outcome = 'failed';
@@ -111,23 +121,27 @@ async function runJob(action: Action<any>, processor: ActionProcessor, job: Aler
     return result;
   } catch (err) {
     const code = errorCode(err);
+    const reason = errorReason(err);
     // The original error, with its stable code as error.type (not the BullMQ wrapper thrown below).
     if (span) recordError(span, err);
     if (err instanceof RetryLaterError) {
       outcome = 'delayed';
-      logger.info({ code, delayMs: err.delayMs }, 'job delayed: remote side asked to retry later');
+      jobFailures.inc({ ...labels, reason, outcome: 'delayed' });
+      logger.info({ code, reason, delayMs: err.delayMs }, 'job delayed: remote side asked to retry later');
       await job.moveToDelayed(Date.now() + err.delayMs, token);
       throw new DelayedError();
     }
     const message = scrub(err instanceof Error ? err.message : String(err));
     if (err instanceof AlertworksError && !err.retryable) {
       outcome = 'failed';
-      logger.error({ code, err }, 'job failed permanently');
+      jobFailures.inc({ ...labels, reason, outcome: 'given_up' });
+      logger.error({ code, reason, err }, 'job failed permanently');
       throw new UnrecoverableError(`${code}: ${message}`);
     }
     const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     outcome = lastAttempt ? 'failed' : 'retry';
-    logger.warn({ code, err, attempt: job.attemptsMade + 1, lastAttempt }, lastAttempt ? 'job failed after its last attempt' : 'job failed; will retry');
+    jobFailures.inc({ ...labels, reason, outcome: lastAttempt ? 'given_up' : 'retry' });
+    logger.warn({ code, reason, err, attempt: job.attemptsMade + 1, lastAttempt }, lastAttempt ? 'job failed after its last attempt' : 'job failed; will retry');
     const safe = new Error(`${code}: ${message}`);
     throw safe;
   } finally {

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import type { AppConfig } from '../../src/config/schema.js';
 import { run, type RunningService } from '../../src/main.js';
-import { recordVolumeStatus } from '../../src/status/volume-status.js';
+import { VolumeResizeState } from '../../workers/volume-resize/state.js';
 import { ARTIFACTS_DIR, launchChromium, type Browser } from '../support/chromium.js';
 import { RedisServer } from '../support/redis-server.js';
 
@@ -51,7 +51,7 @@ describe('operator UI in headless Chromium', () => {
       check: 'api-cert', name: 'api.internal.example:443', kind: 'live', commonName: 'api.internal.example', sans: ['api.internal.example'], issuer: 'CN=Test CA',
       notAfter: new Date(now + 5 * DAY + 3_600_000).toISOString(), fingerprint: 'ab'.repeat(32), level: 'critical', checkedAt: new Date(now - 600_000).toISOString(),
     }));
-    await recordVolumeStatus(redis, p, 4711, { sizeGb: 50, lastResize: { at: now - 2 * 3_600_000, fromGb: 40, toGb: 50 } });
+    await new VolumeResizeState(redis, p).recordStatus(4711, { sizeGb: 50, lastResize: { at: now - 2 * 3_600_000, fromGb: 40, toGb: 50 } });
     await redis.set(`${p}:volume-resize:cooldown:4711`, String(now - 2 * 3_600_000), 'PX', 30 * 60_000);
 
     service = await run({ role: 'serve', config });

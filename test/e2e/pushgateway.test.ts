@@ -11,6 +11,7 @@ import { TestPki, TlsTestServer } from '../support/certs.js';
 import { tlsCheck } from '../../jobs/checks/tls.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { PushReporter } from '../../src/observability/pushgateway.js';
+import { observeProbe } from '../../jobs/check-metrics.js';
 
 const TOKEN = 'e2e-pushgateway-webhook-token-01';
 
@@ -143,7 +144,7 @@ pushgateway: { instance: e2e-worker, interval: 2s }
       const check = tlsCheck.schema.parse({ name: 'svc-cert', type: 'tls', target: server.target, serverName: 'svc.test', verify: false });
       const result = await reporter.reportJob('checks', async () => {
         const r = await tlsCheck.probe(check, { signal: AbortSignal.timeout(10_000), logger: createLogger({ level: 'silent' }) });
-        reporter.recordProbe(check, r);
+        observeProbe(check, r, reporter);
         return { outcome: r.success ? 'success' : 'failure', result: r };
       });
       expect(result.outcome).toBe('success');

@@ -19,7 +19,7 @@ import { freePort } from '../support/ports.js';
 import { FakeDns } from '../support/fake-dns.js';
 import { ScriptedServer, selfSignedCert, silentServer, type RecordedRequest } from '../support/check-targets.js';
 
-function probe(type: CheckType<any>, raw: Record<string, unknown>): Promise<ProbeResult> {
+function probe(type: CheckType, raw: Record<string, unknown>): Promise<ProbeResult> {
   const check = type.schema.parse({ name: 't', type: type.type, ...raw });
   return type.probe(check, { signal: new AbortController().signal, logger });
 }

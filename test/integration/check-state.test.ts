@@ -21,7 +21,7 @@ let redisServer: RedisServer;
 let target: ScriptedServer;
 let slack: FakeSlack;
 let prefix = '';
-let t0 = Date.parse('2026-11-22T10:00:00Z');
+const t0 = Date.parse('2026-11-22T10:00:00Z');
 
 interface Worker {
   config: AppConfig;

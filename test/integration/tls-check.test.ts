@@ -13,6 +13,8 @@ import { tlsCheck, type TlsCheck, type TlsDetails } from '../../jobs/checks/tls.
 import { listTrackedCertificates } from '../../jobs/checks/tls-inventory.js';
 import { TestPki, TlsTestServer, generateCert } from '../support/certs.js';
 import { RedisServer } from '../support/redis-server.js';
+import { observeProbe } from '../../jobs/check-metrics.js';
+import { PushReporter } from '../../src/observability/pushgateway.js';
 
 /** Records what would go to Slack: root posts, thread replies and root updates. */
 class RecordingNotifier implements ChatNotifier {
@@ -75,6 +77,8 @@ describe('tls check against live TLS servers (real Redis)', () => {
 
   async function runCheck(check: TlsCheck) {
     const result = await tlsCheck.probe(check, { signal: AbortSignal.timeout(10_000), logger });
+    // What the runner does with every result: the type's declared probe metrics, then its hook.
+    observeProbe(check, result, new PushReporter());
     await tlsCheck.onResult?.(check, result, { config, redis, threads, logger });
     return { result, details: result.details as unknown as TlsDetails };
   }

@@ -45,7 +45,7 @@ export async function finishResize(d: ResizeDeps, v: VolumeJob, intent: ResizeIn
 
   const volume = await d.hetzner.getVolume(v.id);
   volumeSizeGb.set({ volume: v.label }, volume.size);
-  await d.state.recordStatus(v.id, { sizeGb: volume.size, lastResize: { at: intent.issuedAt, fromGb: intent.fromGb, toGb: volume.size } });
+  await d.state.recordStatus(v.id, { sizeGb: volume.size, name: volume.name, lastResize: { at: intent.issuedAt, fromGb: intent.fromGb, toGb: volume.size } });
   const seconds = (Date.parse(action?.finished ?? '') || Date.now()) / 1000 - intent.issuedAt / 1000;
   if (await d.state.markDone(v.id, intent.issuedAt, 'resized')) {
     volumeResizeTotal.inc({ volume: v.label, outcome: 'resized' });

@@ -109,7 +109,7 @@ async function firing(d: ResizeDeps, v: VolumeJob): Promise<ActionResult> {
     throw err;
   }
   volumeSizeGb.set({ volume: v.label }, volume.size);
-  await d.state.recordStatus(v.id, { sizeGb: volume.size });
+  await d.state.recordStatus(v.id, { sizeGb: volume.size, name: volume.name });
   // Messages name the volume as Hetzner does; the metric label stays the configured one.
   const names = { id: v.id, name: volume.name };
   v = { ...v, name: volume.name };

@@ -1,5 +1,5 @@
 import type { RedisClient } from '../../src/redis.js';
-import { recordVolumeStatus, type VolumeStatus } from '../../src/status/volume-status.js';
+import { z } from 'zod';
 
 /** What is stored before the resize call, so a retried or recovered job never resizes twice. */
 export interface ResizeIntent {
@@ -21,6 +21,38 @@ export interface ResizeIntent {
   owner: string;
 }
 
+/** What the resize action records about a volume it has seen (for /status). */
+export interface VolumeStatus {
+  /** Last size seen (GB). */
+  sizeGb: number;
+  /** The volume's name at Hetzner, so an allowlist entry by name finds this record. */
+  name?: string;
+  /** Set when this record is a finished resize. */
+  lastResize?: { at: number; fromGb: number; toGb: number };
+}
+
+/** One allowlisted volume as /status shows it, read through this module only. */
+export interface VolumeView {
+  /** The id, from the entry or from the name a job has seen; undefined: no job saw it yet. */
+  id?: number;
+  sizeGb?: number;
+  lastResize?: { at: number; fromGb: number; toGb: number };
+  /** A resize issued and not finished yet. */
+  inFlight?: { fromGb: number; toGb: number; issuedAt: number };
+  /** 0: no cooldown running. */
+  cooldownLeftMs: number;
+}
+
+const int = z.coerce.number().int();
+// Stored by recordStatus as a Redis hash of strings; parsed, never trusted, when read.
+const statusHash = z.object({
+  sizeGb: int.nonnegative(),
+  lastResizeAt: int.optional(),
+  lastResizeFromGb: int.optional(),
+  lastResizeToGb: int.optional(),
+});
+const storedIntent = z.object({ fromGb: z.number(), toGb: z.number(), issuedAt: z.number() });
+
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0`;
 const ACQUIRE = `local v = redis.call('get', KEYS[1])
 if v == false then redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1 end
@@ -39,8 +71,9 @@ return {1, ARGV[1]}`;
 
 /**
  * Redis state of volume resizing, shared by every replica: the per-volume lock (one resize in
- * flight), the cooldown, the stored intent, the hourly budget, the cap-warning window and the
- * steps already done after a resize. All keys start with the configured prefix.
+ * flight), the cooldown, the stored intent, the hourly budget, the cap-warning window, the
+ * steps already done after a resize and what /status shows (size, last resize, name -> id).
+ * All keys start with the configured prefix; nothing outside this class builds them.
  */
 export class VolumeResizeState {
   constructor(
@@ -48,8 +81,13 @@ export class VolumeResizeState {
     private readonly prefix: string,
   ) {}
 
-  key(kind: string, ...parts: (string | number)[]): string {
+  private key(kind: string, ...parts: (string | number)[]): string {
     return [`${this.prefix}:volume-resize:${kind}`, ...parts].join(':');
+  }
+
+  /** Kept under its original name (`<prefix>:volume:<id>`) so records from older versions still show. */
+  private statusKey(volumeId: number): string {
+    return `${this.prefix}:volume:${volumeId}`;
   }
 
   /** Takes the volume's lock, or renews it when `owner` (a job id) already holds it (a retried job). */
@@ -74,9 +112,38 @@ export class VolumeResizeState {
     await this.redis.del(this.key('cooldown', volumeId));
   }
 
-  /** Size and last resize for the /status page. */
+  /**
+   * Size and last resize for the /status page, and the volume's name -> id (an allowlist entry
+   * by name has no id until a job sees the volume). Kept without expiry, one small hash per
+   * allowlisted volume; safe to repeat. Lost with Redis, it comes back with the next job.
+   */
   async recordStatus(volumeId: number, status: VolumeStatus): Promise<void> {
-    await recordVolumeStatus(this.redis, this.prefix, volumeId, status);
+    const fields: Record<string, string> = { sizeGb: String(status.sizeGb), seenAt: String(Date.now()) };
+    if (status.lastResize) {
+      fields.lastResizeAt = String(status.lastResize.at);
+      fields.lastResizeFromGb = String(status.lastResize.fromGb);
+      fields.lastResizeToGb = String(status.lastResize.toGb);
+    }
+    const tx = this.redis.multi().hset(this.statusKey(volumeId), fields);
+    if (status.name) tx.hset(this.key('names'), status.name, String(volumeId));
+    await tx.exec();
+  }
+
+  /** What /status shows for one allowlist entry (by id, by name, or both). Read-only. */
+  async view(entry: { id?: number | undefined; name?: string | undefined }): Promise<VolumeView> {
+    const id = entry.id ?? (entry.name !== undefined ? parseId(await this.redis.hget(this.key('names'), entry.name)) : undefined);
+    if (id === undefined) return { cooldownLeftMs: 0 };
+    const [hash, intentJson, cooldownMs] = await Promise.all([this.redis.hgetall(this.statusKey(id)), this.redis.get(this.key('intent', id)), this.redis.pttl(this.key('cooldown', id))]);
+    const status = statusHash.safeParse(hash);
+    const intent = intentJson ? storedIntent.safeParse(safeJson(intentJson)) : undefined;
+    const view: VolumeView = { id, cooldownLeftMs: Math.max(0, cooldownMs) };
+    if (status.success) {
+      view.sizeGb = status.data.sizeGb;
+      const { lastResizeAt: at, lastResizeFromGb: fromGb, lastResizeToGb: toGb } = status.data;
+      if (at !== undefined && fromGb !== undefined && toGb !== undefined) view.lastResize = { at, fromGb, toGb };
+    }
+    if (intent?.success) view.inFlight = intent.data;
+    return view;
   }
 
   async getIntent(volumeId: number): Promise<ResizeIntent | undefined> {
@@ -174,5 +241,17 @@ export class VolumeResizeState {
 
   async isDone(volumeId: number, issuedAt: number, step: string): Promise<boolean> {
     return (await this.redis.sismember(this.key('done', volumeId, issuedAt), step)) === 1;
+  }
+}
+
+function parseId(value: string | null): number | undefined {
+  return value !== null && /^\d{1,12}$/.test(value) ? Number(value) : undefined;
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
   }
 }

@@ -1,0 +1,67 @@
+// ESLint 9 flat config: typescript-eslint's recommended rules plus the import boundary that
+// keeps the layers apart (docs/architecture.md). No formatting rules: style is not linted here.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+/**
+ * Plugins are the check types (jobs/checks/*) and the alert actions (workers/*). Only the
+ * composition root may import them: the registries, the entry points (src/main.ts, the CLI)
+ * and the config loader that builds the root schema from the registries. The rest of the
+ * platform reaches plugins through their contracts: jobs/check-type.ts + jobs/registry.ts,
+ * workers/action.ts + workers/registry.ts, and jobs/checks/base.ts (the common check base).
+ */
+const PLUGIN_IMPORT = [
+  {
+    regex: '(^|/)jobs/checks/(?!base\\.js$)',
+    message: 'Only the composition root (registries, src/main.ts, the CLI, src/config/load.ts) imports check types; go through jobs/registry.ts or jobs/check-type.ts.',
+  },
+  {
+    regex: '(^|/)workers/(?!action\\.js$|registry\\.js$)',
+    message: 'Only the composition root (registries, src/main.ts, the CLI, src/config/load.ts) imports actions; go through workers/registry.ts or workers/action.ts.',
+  },
+];
+
+const COMPOSITION_ROOT = [
+  'src/main.ts',
+  'src/cli.ts',
+  'src/cli/**',
+  'src/config/load.ts',
+  'src/status/sections.ts',
+  // Reads the TLS inventory until the TLS domain gets its own module (issue 12, item 3).
+  'src/status/certificates-section.ts',
+];
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'dist/**', '.tmp/**', 'coverage/**', 'test-artifacts/**', '.bench-dist/**', 'bin/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { ecmaVersion: 2023, sourceType: 'module' },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      // `let self; server = create(() => self.x()); self = new X(server)`: read in a callback before it is assigned.
+      'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
+    },
+  },
+  {
+    files: ['src/**/*.ts'],
+    ignores: [...COMPOSITION_ROOT, '**/*.test.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: PLUGIN_IMPORT }] },
+  },
+  {
+    // The jobs platform (runner, scheduler, state, metrics); jobs/registry.ts is the root.
+    files: ['jobs/*.ts'],
+    ignores: ['jobs/registry.ts', '**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '^\\./checks/(?!base\\.js$)', message: PLUGIN_IMPORT[0].message }, PLUGIN_IMPORT[1]] },
+      ],
+    },
+  },
+  {
+    // Node scripts in plain JavaScript (scripts/*.mjs).
+    files: ['**/*.mjs'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly' } },
+  },
+);
