@@ -10,6 +10,7 @@ import { observeProbe, observeState } from './check-metrics.js';
 import { recordResult, type Transition } from './check-state.js';
 import { findCheckType } from './registry.js';
 import { pushReporter } from '../src/observability/pushgateway.js';
+import { CheckHistory } from '../src/history/check-history.js';
 
 export interface CheckRunDeps {
   config: AppConfig;
@@ -46,7 +47,7 @@ export async function executeCheck(check: CheckBase, type: CheckType, runAt: num
   observeProbe(check, result);
   pushReporter.recordProbe(check, result);
   const now = clock();
-  const { transition, state, consecutiveFailures } = await recordResult(deps.redis, deps.config.redis.prefix, {
+  const { transition, state, consecutiveFailures, since } = await recordResult(deps.redis, deps.config.redis.prefix, {
     name: check.name,
     runAt,
     now,
@@ -55,6 +56,17 @@ export async function executeCheck(check: CheckBase, type: CheckType, runAt: num
     result,
   });
   observeState(check.name, state, consecutiveFailures);
+  // Also on a duplicate: the history dedups by runAt itself and makes up a write lost to a crash.
+  await new CheckHistory(deps.redis, deps.config.redis.prefix).record({
+    name: check.name,
+    runAt,
+    at: now,
+    success: result.success,
+    durationSeconds: result.durationSeconds,
+    state,
+    stateSince: since,
+    reason: state === 'down' ? [result.failureReason, result.statusCode && `HTTP ${result.statusCode}`, result.error].filter(Boolean).join(': ') : undefined,
+  });
   const log = { check: check.name, success: result.success, reason: result.failureReason, error: result.error, transition, state, durationSeconds: result.durationSeconds };
   if (transition === 'down' || transition === 'up') deps.logger.warn(log, `check ${transition.toUpperCase()}`);
   else deps.logger.debug(log, 'check result');

@@ -2,6 +2,7 @@ import type { StatusSection } from './section.js';
 import { checksSection } from './checks-section.js';
 import { certificatesSection } from './certificates-section.js';
 import { volumesSection } from './volumes-section.js';
+import { transitionsSection } from './transitions-section.js';
 
 /** Every block of the /status page, in page order. Adding one = one file + one line here. */
-export const statusSections: readonly StatusSection[] = [checksSection, certificatesSection, volumesSection];
+export const statusSections: readonly StatusSection[] = [checksSection, transitionsSection, certificatesSection, volumesSection];
