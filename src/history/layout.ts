@@ -60,3 +60,10 @@ export function decodeRing(tier: RingTier, raw: Buffer | null, from: number, to:
   }
   return out;
 }
+
+/**
+ * The most Redis memory one check's history may take (MEMORY USAGE of its four keys), measured
+ * by test/integration/history-memory.test.ts after 30 days of 1-minute probes with a full
+ * transition list of the longest reasons: rings 16,128 B + up to 200 transitions.
+ */
+export const HISTORY_BYTES_PER_CHECK_CAP = 64 * 1024;

@@ -92,9 +92,10 @@ ${loaded.map(renderSection).join('\n')}
  * Mounts GET /status behind `auth`: the page names internal hosts, volumes and certificates,
  * so it gets the same protection as the queue dashboard.
  */
-export function mountStatusPage(app: Hono, auth: MiddlewareHandler, ctx: Omit<StatusContext, 'now'>, sections: readonly StatusSection[] = statusSections): void {
+export function mountStatusPage(app: Hono, auth: MiddlewareHandler, deps: Omit<StatusContext, 'now'> & { clock?: () => number }, sections: readonly StatusSection[] = statusSections): void {
+  const { clock = Date.now, ...ctx } = deps;
   app.get('/status', auth, async (c) => {
-    const now = Date.now();
+    const now = clock();
     const loaded = await loadSections({ ...ctx, now }, sections);
     c.header('Cache-Control', 'no-store');
     return c.html(renderStatusPage(loaded, now));

@@ -4,6 +4,7 @@ import type { AppConfig } from '../config/schema.js';
 import type { QueueSet } from '../queue/queues.js';
 import { mountStatusPage } from '../status/status-page.js';
 import { mountQueueDashboard } from './queue-dashboard.js';
+import { mountHistoryApi } from '../history/history-api.js';
 
 export interface OperatorUiDeps {
   config: AppConfig;
@@ -18,5 +19,6 @@ export interface OperatorUiDeps {
  */
 export function mountOperatorUi(app: Hono, auth: MiddlewareHandler, { config, redis, queues }: OperatorUiDeps): void {
   mountStatusPage(app, auth, { config, redis });
+  mountHistoryApi(app, auth, { config, redis });
   mountQueueDashboard(app, auth, queues);
 }
