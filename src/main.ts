@@ -8,7 +8,10 @@ import { QueueSet } from './queue/queues.js';
 import { createApp } from './server/app.js';
 import { createProbeApp } from './server/probe-app.js';
 import { isAuthConfigured } from './server/auth.js';
-import { startWorkers, type RunningWorkers } from './worker/run-workers.js';
+import { startWorkers, type JobObserver, type RunningWorkers } from './worker/run-workers.js';
+import { AuditTrail } from './audit/audit-trail.js';
+import { createAuditTrail } from './audit/create-audit-trail.js';
+import { auditJob } from './audit/job-audit.js';
 import { actions } from '../workers/registry.js';
 import { createNotifier } from './notify/create-notifier.js';
 import { IncidentThreads } from './notify/threads.js';
@@ -55,6 +58,7 @@ export async function run(options: RunOptions): Promise<RunningService> {
   registerSecret(config.slack.token);
   registerSecret(config.github.token);
   registerSecret(config.hetzner.token);
+  registerSecret(config.grafana.token);
 
   const serving = role === 'serve' || role === 'all';
   const working = role === 'work' || role === 'all';
@@ -71,6 +75,7 @@ export async function run(options: RunOptions): Promise<RunningService> {
     logger.warn({ redis: describeRedisUrl(config.redis.url) }, 'Redis not reachable yet; starting anyway, /readyz says 503 until it is');
   }
   const queues = new QueueSet(redis, config, observedQueueNames());
+  const intakeAudit = new AuditTrail(redis, config.redis.prefix, { maxRecords: config.audit.maxRecords, logger });
 
   let server: ServerType | undefined;
   let port: number | undefined;
@@ -78,8 +83,8 @@ export async function run(options: RunOptions): Promise<RunningService> {
     // Loaded by the receiver only: the queue dashboard's UI stack is dead weight in a worker.
     const { mountOperatorUi } = await import('./ui/operator-ui.js');
     const app = createApp({
-      config, queues, redis, logger, insecureNoAuth: options.insecureNoAuth,
-      extend: (a, auth) => mountOperatorUi(a, auth, { config, redis, queues }),
+      config, queues, redis, logger, insecureNoAuth: options.insecureNoAuth, audit: intakeAudit,
+      extend: (a, auth) => mountOperatorUi(a, auth, { config, redis, queues, audit: intakeAudit }),
     });
     await new Promise<void>((resolve) => {
       server = serve({ fetch: app.fetch, port: config.server.port, hostname: config.server.host }, (info) => {
@@ -123,7 +128,13 @@ export async function run(options: RunOptions): Promise<RunningService> {
       queueCounts: () => queues.counts(),
       logger,
     });
-    workers = await startWorkers(config, actions, { config, redis: stateRedis, notifier, threads, logger, env }, logger, pushReporter);
+    const audit = createAuditTrail(stateRedis, config, logger);
+    const observer: JobObserver = {
+      onJobStarted: (info) => pushReporter.onJobStarted(info),
+      onJobFinished: (info) => pushReporter.onJobFinished(info),
+      onJobResult: (info) => auditJob(audit, info),
+    };
+    workers = await startWorkers(config, actions, { config, redis: stateRedis, notifier, threads, logger, env }, logger, observer);
     logger.info({ queues: queueNames(), notifier: notifier.kind, dryRun: config.dryRun }, 'workers started');
     // Always started: with no checks configured it still removes schedules of checks that left the config.
     checks = await startCheckScheduler({ config, redis: stateRedis, threads, logger });

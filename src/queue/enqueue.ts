@@ -24,7 +24,13 @@ interface PlannedJob {
  * occurrence's dedup key, so a re-send (repeat_interval, an HA peer, a retry after 503) finds
  * the job already there and adds nothing. Resolves only once every new job is stored.
  */
-export async function enqueueAlerts(payload: AlertmanagerPayload, routes: readonly CompiledRoute[], queues: QueueSet): Promise<EnqueueOutcome> {
+export async function enqueueAlerts(
+  payload: AlertmanagerPayload,
+  routes: readonly CompiledRoute[],
+  queues: QueueSet,
+  /** Told about each newly stored job (not duplicates), after every one is stored: the audit trail. */
+  onStored?: (jobs: readonly { queue: string; data: AlertJobData }[]) => void,
+): Promise<EnqueueOutcome> {
   const carrier: Record<string, string> = {};
   propagation.inject(context.active(), carrier);
   const receivedAt = Date.now();
@@ -66,6 +72,7 @@ export async function enqueueAlerts(payload: AlertmanagerPayload, routes: readon
   }
 
   let accepted = 0;
+  const stored: PlannedJob[] = [];
   await Promise.all(
     [...byQueue].map(async ([name, jobs]) => {
       const queue = queues.get(name);
@@ -92,11 +99,13 @@ export async function enqueueAlerts(payload: AlertmanagerPayload, routes: readon
         if (fresh.length === 1 && only) await queue.add(name, only.data, { jobId: only.jobId });
         else await queue.addBulk(fresh.map((j) => ({ name, data: j.data, opts: { jobId: j.jobId } })));
         accepted += fresh.length;
+        stored.push(...fresh);
       }
     }),
   );
   // Count only once everything is stored, so a 503 does not count alerts as queued.
   for (const c of counted) alertsReceived.inc(c);
+  if (onStored && stored.length > 0) onStored(stored);
   return { accepted, duplicates, unrouted };
 }
 

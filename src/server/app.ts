@@ -16,6 +16,8 @@ import { parsePayload } from './alertmanager-payload.js';
 import { requireAuth } from './auth.js';
 import { traceRequests } from './trace-requests.js';
 import { mountFallbacks, mountProbeRoutes } from './probe-app.js';
+import type { AuditTrail } from '../audit/audit-trail.js';
+import { auditIntake } from '../audit/intake-audit.js';
 
 export interface AppDeps {
   config: AppConfig;
@@ -23,6 +25,8 @@ export interface AppDeps {
   redis: Redis;
   logger: Logger;
   insecureNoAuth?: boolean;
+  /** Where each stored alert is recorded as `received` (not awaited: the webhook answers first). */
+  audit?: AuditTrail;
   /** Extra routes mounted by other parts (queue dashboard, status page). */
   extend?: (app: Hono, auth: MiddlewareHandler) => void;
 }
@@ -80,7 +84,8 @@ export function createApp(deps: AppDeps): Hono {
       }
       span?.setAttribute('alertworks.alerts', parsed.payload.alerts.length);
       try {
-        const outcome = await withTimeout(enqueueAlerts(parsed.payload, routes, queues), config.server.enqueueTimeout, 'storing jobs');
+        const audited = deps.audit && ((jobs: Parameters<typeof auditIntake>[1]) => void auditIntake(deps.audit!, jobs).catch((err: unknown) => requestLog(c).warn({ err }, 'audit: could not record received alerts')));
+        const outcome = await withTimeout(enqueueAlerts(parsed.payload, routes, queues, audited), config.server.enqueueTimeout, 'storing jobs');
         requestLog(c).info({ ...outcome, receiver: parsed.payload.receiver, groupKey: parsed.payload.groupKey }, 'webhook accepted');
         return c.json(outcome, 200);
       } catch (err) {

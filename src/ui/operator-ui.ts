@@ -5,11 +5,14 @@ import type { QueueSet } from '../queue/queues.js';
 import { mountStatusPage } from '../status/status-page.js';
 import { mountQueueDashboard } from './queue-dashboard.js';
 import { mountHistoryApi } from '../history/history-api.js';
+import { mountAuditApi } from '../audit/audit-api.js';
+import type { AuditTrail } from '../audit/audit-trail.js';
 
 export interface OperatorUiDeps {
   config: AppConfig;
   redis: Redis;
   queues: QueueSet;
+  audit: AuditTrail;
 }
 
 /**
@@ -17,8 +20,9 @@ export interface OperatorUiDeps {
  * internal hosts) and /admin/queues (can retry and delete jobs). Passed to createApp's
  * `extend` hook by main.ts.
  */
-export function mountOperatorUi(app: Hono, auth: MiddlewareHandler, { config, redis, queues }: OperatorUiDeps): void {
+export function mountOperatorUi(app: Hono, auth: MiddlewareHandler, { config, redis, queues, audit }: OperatorUiDeps): void {
   mountStatusPage(app, auth, { config, redis });
   mountHistoryApi(app, auth, { config, redis });
+  mountAuditApi(app, auth, audit);
   mountQueueDashboard(app, auth, queues);
 }

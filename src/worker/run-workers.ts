@@ -8,7 +8,7 @@ import { withLogContext } from '../observability/context.js';
 import { jobDuration, jobsTotal } from '../observability/metrics.js';
 import { scrub } from '../observability/redact.js';
 import { recordError, tracer } from '../observability/tracing.js';
-import type { Action, ActionProcessor, ActionRuntime, AlertJob } from '../../workers/action.js';
+import type { Action, ActionProcessor, ActionResult, ActionRuntime, AlertJob } from '../../workers/action.js';
 import { closeRedis, createRedis, withTimeout } from '../redis.js';
 
 export interface JobObserver {
@@ -16,6 +16,8 @@ export interface JobObserver {
   onJobStarted?(info: { queue: string; action: string }): void;
   /** Called after every job, whatever its outcome (Pushgateway reporting hooks in here). */
   onJobFinished?(info: { queue: string; action: string; outcome: string; durationSeconds: number }): void;
+  /** Called with a job's result, or its failure once no retry is left (the audit trail). Awaited; errors are logged. */
+  onJobResult?(info: { action: string; job: AlertJob; result?: ActionResult; failure?: { code: string; message: string } }): Promise<void>;
 }
 
 export interface RunningWorkers {
@@ -104,6 +106,7 @@ async function runJob(action: Action<any>, processor: ActionProcessor, job: Aler
     const result = await processor(job);
     outcome = result.outcome;
     logger.info({ outcome, attempt: job.attemptsMade + 1 }, 'job done');
+    await report(logger, () => observer.onJobResult?.({ action: action.name, job, result }));
     return result;
   } catch (err) {
     const code = errorCode(err);
@@ -119,11 +122,13 @@ async function runJob(action: Action<any>, processor: ActionProcessor, job: Aler
     if (err instanceof AlertworksError && !err.retryable) {
       outcome = 'failed';
       logger.error({ code, err }, 'job failed permanently');
+      await report(logger, () => observer.onJobResult?.({ action: action.name, job, failure: { code, message } }));
       throw new UnrecoverableError(`${code}: ${message}`);
     }
     const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     outcome = lastAttempt ? 'failed' : 'retry';
     logger.warn({ code, err, attempt: job.attemptsMade + 1, lastAttempt }, lastAttempt ? 'job failed after its last attempt' : 'job failed; will retry');
+    if (lastAttempt) await report(logger, () => observer.onJobResult?.({ action: action.name, job, failure: { code, message } }));
     const safe = new Error(`${code}: ${message}`);
     throw safe;
   } finally {
@@ -132,6 +137,14 @@ async function runJob(action: Action<any>, processor: ActionProcessor, job: Aler
     jobDuration.observe(labels, durationSeconds);
     span?.setAttribute('alertworks.job.outcome', outcome);
     notify(logger, () => observer.onJobFinished?.({ ...labels, outcome, durationSeconds }));
+  }
+}
+
+async function report(logger: Logger, call: () => Promise<void> | undefined): Promise<void> {
+  try {
+    await call();
+  } catch (err) {
+    logger.warn({ err }, 'job observer failed');
   }
 }
 
