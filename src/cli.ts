@@ -16,13 +16,15 @@ Usage:
 ${commandLines()}
   alertworks --help
 
-Web (same port as the receiver, behind the same auth): /status (checks, certificates,
-  volumes), /admin/queues (queue dashboard); unauthenticated: /healthz, /readyz, /metrics.
+Web (same port as the receiver, behind the same auth): /status (checks with uptime and
+  response times, recent activity, transitions, certificates, volumes), /admin/queues (queue
+  dashboard), /api/audit, /api/checks; unauthenticated: /healthz, /readyz, /metrics.
 
 Config: --config FILE, else $ALERTWORKS_CONFIG, else ${DEFAULT_CONFIG_PATH}.
 Environment: REDIS_URL, WEBHOOK_TOKEN, PORT, HOST, SLACK_BOT_TOKEN, SLACK_API_URL, SLACK_CHANNEL,
   HCLOUD_TOKEN, HCLOUD_ENDPOINT, GITHUB_TOKEN, GITHUB_API_URL, PUSHGATEWAY_URL, DRY_RUN, LOG_LEVEL,
-  OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SERVICE_NAME, OTEL_SDK_DISABLED (see README.md).
+  GRAFANA_URL, GRAFANA_TOKEN, OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_METRICS_EXPORTER, OTEL_SERVICE_NAME,
+  OTEL_SDK_DISABLED (see README.md).
 `;
 
 /** check-config and every registered command, one aligned line each. */
@@ -44,6 +46,13 @@ export async function main(argv: string[]): Promise<number> {
       'insecure-no-auth': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
       json: { type: 'boolean' },
+      // alertworks audit
+      since: { type: 'string' },
+      until: { type: 'string' },
+      action: { type: 'string' },
+      resource: { type: 'string' },
+      kind: { type: 'string' },
+      limit: { type: 'string' },
     },
   });
   const [command = 'all', ...rest] = positionals;
@@ -61,7 +70,7 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     const sub = findCommand(command, rest);
-    if (sub) return await sub.command.run({ args: sub.args, configPath, json: values.json === true });
+    if (sub) return await sub.command.run({ args: sub.args, configPath, json: values.json === true, flags: stringFlags(values) });
 
     if (!ROLES.has(command as Role)) {
       process.stderr.write(`alertworks: unknown command "${command}"\n\n${HELP}`);
@@ -88,6 +97,10 @@ export async function main(argv: string[]): Promise<number> {
     logger.fatal({ err }, 'alertworks failed');
     return 1;
   }
+}
+
+function stringFlags(values: Record<string, string | boolean | undefined>): Record<string, string | undefined> {
+  return Object.fromEntries(Object.entries(values).filter((e): e is [string, string] => typeof e[1] === 'string'));
 }
 
 function findCommand(command: string, rest: string[]): { command: CliCommand; args: string[] } | undefined {

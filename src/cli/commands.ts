@@ -1,11 +1,14 @@
 import { queuesCommand } from './queues-command.js';
 import { checkRunCommand } from './check-run.js';
 import { volumePlanCommand } from './volume-plan.js';
+import { auditCommand } from './audit-command.js';
 
 export interface CliContext {
   args: string[];
   configPath: string;
   json: boolean;
+  /** String options given on the command line (--since 1h, ...). */
+  flags?: Readonly<Record<string, string | undefined>>;
 }
 
 /** A CLI sub-command beyond the roles and check-config; one file each, listed here. */
@@ -17,4 +20,4 @@ export interface CliCommand {
   run(ctx: CliContext): Promise<number>;
 }
 
-export const cliCommands: CliCommand[] = [checkRunCommand, volumePlanCommand, queuesCommand];
+export const cliCommands: CliCommand[] = [checkRunCommand, volumePlanCommand, queuesCommand, auditCommand];
