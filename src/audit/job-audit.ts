@@ -18,7 +18,8 @@ export interface JobAuditInfo {
 /** What a job's result is about: its volume or certificate. */
 function resourceOf(result: ActionResult | undefined): string | undefined {
   if (!result) return undefined;
-  if (typeof result.volume === 'number' || typeof result.volume === 'string') return `volume ${result.volume}`;
+  // A volume id, or (refused, unidentified) a description that already says "volume ...".
+  if (typeof result.volume === 'number' || typeof result.volume === 'string') return /^volume\b/.test(String(result.volume)) ? String(result.volume) : `volume ${result.volume}`;
   if (typeof result.certificate === 'string') return result.certificate;
   return undefined;
 }
