@@ -78,23 +78,43 @@ export class CheckHistory {
     return Number(reply) > 0;
   }
 
-  /** Uptime, transitions and the 24 h response-time buckets of each named check (one round trip). */
+  /**
+   * Uptime, transitions and the 24 h response-time buckets of each named check. Transition
+   * lists change only when a check changes state, so they are kept parsed in this process and
+   * read again only for checks whose last transition (`since`, list length) moved: a page with
+   * 1,000 checks reads their small meta hashes and rings, not 1,000 lists (bench/status-page.ts).
+   */
   async summaries(names: readonly string[], now: number): Promise<CheckHistorySummary[]> {
     if (names.length === 0) return [];
     const pipeline = this.redis.pipeline();
     for (const name of names) {
       pipeline.hgetall(this.key(name, 'meta'));
-      pipeline.lrange(this.key(name, 'transitions'), 0, -1);
+      pipeline.llen(this.key(name, 'transitions'));
       pipeline.getBuffer(this.key(name, 'fine'));
     }
     const replies = (await pipeline.exec()) ?? [];
-    return names.map((name, i) => {
-      const [meta, list, fine] = [0, 1, 2].map((k) => {
-        const [err, value] = replies[i * 3 + k] ?? [null, null];
+    const value = (i: number) => {
+      const [err, v] = replies[i] ?? [null, null];
+      if (err) throw err;
+      return v;
+    };
+    const metas = names.map((_, i) => (value(i * 3) ?? {}) as Record<string, string>);
+    const marks = names.map((_, i) => `${metas[i]!.since ?? ''}/${Number(value(i * 3 + 1) ?? 0)}`);
+    const stale = names.flatMap((name, i) => (transitionCache.get(this.key(name, 'transitions'))?.mark === marks[i] ? [] : [i]));
+    if (stale.length > 0) {
+      const reads = this.redis.pipeline();
+      for (const i of stale) reads.lrange(this.key(names[i]!, 'transitions'), 0, -1);
+      const lists = (await reads.exec()) ?? [];
+      stale.forEach((i, k) => {
+        const [err, list] = lists[k] ?? [null, []];
         if (err) throw err;
-        return value;
+        const parsed = ((list ?? []) as string[]).map(parseTransition).filter((t): t is StateTransition => t !== undefined);
+        transitionCache.set(this.key(names[i]!, 'transitions'), { mark: marks[i]!, list: parsed, full: (list as string[]).length >= MAX_TRANSITIONS });
       });
-      return summarize(name, (meta ?? {}) as Record<string, string>, (list ?? []) as string[], (fine ?? null) as Buffer | null, now);
+    }
+    return names.map((name, i) => {
+      const cached = transitionCache.get(this.key(name, 'transitions'))!;
+      return summarize(name, metas[i]!, cached.list, cached.full, (value(i * 3 + 2) ?? null) as Buffer | null, now);
     });
   }
 
@@ -110,23 +130,34 @@ export class CheckHistory {
   }
 }
 
+/** `at|to|from|previousMs|reason` (reason may hold "|"); undefined for anything else. */
 export function parseTransition(entry: string): StateTransition | undefined {
-  const parts = entry.split('|');
-  const [at, to, from, prevMs] = parts;
-  if (parts.length < 5 || (to !== 'up' && to !== 'down')) return undefined;
+  // indexOf, not split: the page parses up to 200 of these per check for 1,000 checks.
+  const a = entry.indexOf('|');
+  const b = entry.indexOf('|', a + 1);
+  const c = entry.indexOf('|', b + 1);
+  const d = entry.indexOf('|', c + 1);
+  if (a < 0 || b < 0 || c < 0 || d < 0) return undefined;
+  const to = entry.slice(a + 1, b);
+  if (to !== 'up' && to !== 'down') return undefined;
+  const from = entry.slice(b + 1, c);
   return {
-    at: Number(at),
+    at: Number(entry.slice(0, a)),
     to,
     from: from === 'up' || from === 'down' ? from : 'unknown',
-    previousStateMs: Number(prevMs),
-    reason: parts.slice(4).join('|') || undefined,
+    previousStateMs: Number(entry.slice(c + 1, d)),
+    reason: d + 1 < entry.length ? entry.slice(d + 1) : undefined,
   };
 }
 
-function summarize(name: string, meta: Record<string, string>, list: string[], fine: Buffer | null, now: number): CheckHistorySummary {
-  const transitions = list.map(parseTransition).filter((t): t is StateTransition => t !== undefined);
+/**
+ * Parsed transition lists by key, with the meta `since` and length they were read at. Bounded by
+ * the configured checks (only their names are ever read); a check that left keeps one entry.
+ */
+const transitionCache = new Map<string, { mark: string; list: StateTransition[]; full: boolean }>();
+
+function summarize(name: string, meta: Record<string, string>, transitions: StateTransition[], full: boolean, fine: Buffer | null, now: number): CheckHistorySummary {
   const firstAt = meta.firstAt ? Number(meta.firstAt) : undefined;
-  const full = list.length >= MAX_TRANSITIONS;
   const uptime = {} as Record<UptimeWindow, UptimeFigure>;
   for (const [label, ms] of Object.entries(UPTIME_WINDOWS) as [UptimeWindow, number][]) {
     uptime[label] = uptimeOver(transitions, { from: now - ms, to: now, truncated: full });

@@ -2,13 +2,39 @@ import type { ProbeBucket } from '../history/check-history.js';
 
 const WIDTH = 120;
 const HEIGHT = 24;
+/** Points drawn: 48 over 24 h (half-hour means), enough for a trend and small for 1,000 checks. */
+const POINTS = 48;
+
+/** Merges neighbouring buckets so at most POINTS remain (probe-weighted mean, max of max). */
+export function coarsen(buckets: readonly ProbeBucket[], points = POINTS): ProbeBucket[] {
+  const per = Math.ceil(buckets.length / points);
+  if (per <= 1) return [...buckets];
+  const out: ProbeBucket[] = [];
+  for (let i = 0; i < buckets.length; i += per) {
+    let probes = 0;
+    let successes = 0;
+    let sum = 0;
+    let max: number | undefined;
+    for (let j = i; j < Math.min(i + per, buckets.length); j++) {
+      const b = buckets[j]!;
+      probes += b.probes;
+      successes += b.successes;
+      sum += (b.meanMs ?? 0) * b.probes;
+      if (b.maxMs !== undefined) max = Math.max(max ?? 0, b.maxMs);
+    }
+    out.push({ start: buckets[i]!.start, probes, successes, meanMs: probes ? sum / probes : undefined, maxMs: max });
+  }
+  return out;
+}
 
 /**
  * An inline SVG line of the mean response time per bucket (oldest left), with failed probes as
  * red ticks along the bottom. Numbers only go into the markup, so there is nothing to escape.
  * Empty buckets break the line, so a gap in probing shows as a gap.
  */
-export function sparkline(buckets: readonly ProbeBucket[]): string {
+export function sparkline(all: readonly ProbeBucket[]): string {
+  // From the first bucket with results: a check younger than the window fills the width.
+  const buckets = coarsen(all.slice(Math.max(0, all.findIndex((b) => b.meanMs !== undefined))));
   const withData = buckets.filter((b) => b.meanMs !== undefined);
   if (withData.length === 0) return '<span class="empty">no results</span>';
   const max = Math.max(1, ...withData.map((b) => b.meanMs ?? 0));

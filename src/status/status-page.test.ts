@@ -21,6 +21,7 @@ function fakeRedis(hashes: Record<string, Record<string, string>>): Redis {
   const reads = {
     hgetall: async (key: string) => hashes[key] ?? {},
     lrange: async () => [],
+    llen: async () => 0,
     getBuffer: async () => null,
     xrevrange: async () => [],
   };
@@ -31,6 +32,7 @@ function fakeRedis(hashes: Record<string, Record<string, string>>): Redis {
       const p = {
         hgetall: (key: string) => (queued.push(reads.hgetall(key)), p),
         lrange: () => (queued.push(reads.lrange()), p),
+        llen: () => (queued.push(reads.llen()), p),
         getBuffer: () => (queued.push(reads.getBuffer()), p),
         exec: async () => (await Promise.all(queued)).map((v) => [null, v]),
       };

@@ -77,7 +77,7 @@ tr.crit td.level, td.crit { color: #cf222e; } tr.unknown td.level, td.empty { co
 nav a { margin-right: 1rem; } footer { margin-top: 2rem; color: #6e7781; }
 svg.spark { vertical-align: middle; } svg.spark polyline { fill: none; stroke: #0969da; stroke-width: 1.2; }
 svg.spark circle { fill: #0969da; } svg.spark .fail line { stroke: #cf222e; stroke-width: 1.5; }
-.stale { color: #9a6700; font-weight: 600; } td { vertical-align: middle; }
+.stale { color: #9a6700; font-weight: 600; } td[data-col=responseTime] { white-space: nowrap; } td { vertical-align: middle; }
 </style>
 </head><body>
 <h1>alertworks status</h1>

@@ -37,7 +37,8 @@ export const transitionsSection: StatusSection = {
   async load(ctx) {
     const { config, now } = ctx;
     const histories = await checkHistories(ctx);
-    const all = histories.flatMap((h) => h.transitions.filter((t) => t.from !== 'unknown').map((t) => ({ check: h.name, t })));
+    // Each list is newest first: only the first SHOWN of each can make the page.
+    const all = histories.flatMap((h) => h.transitions.slice(0, SHOWN + 1).filter((t) => t.from !== 'unknown').map((t) => ({ check: h.name, t })));
     all.sort((a, b) => b.t.at - a.t.at);
     return all.slice(0, SHOWN).map(({ check, t }): StatusRow => ({
       level: t.to === 'up' ? 'ok' : 'crit',
