@@ -28,6 +28,10 @@ export const metricContract: readonly ContractMetric[] = [
   { name: 'alertworks_job_duration_seconds', source: 'core', histogram: true },
   { name: 'alertworks_notifications_total', source: 'core' },
   { name: 'alertworks_queue_jobs', source: 'core' },
+  // prom-client's default metrics under the alertworks_process_ prefix (metrics.ts).
+  { name: 'alertworks_process_process_cpu_seconds_total', source: 'core' },
+  { name: 'alertworks_process_process_resident_memory_bytes', source: 'core' },
+  { name: 'alertworks_process_nodejs_heap_size_used_bytes', source: 'core' },
   // volume resize
   { name: 'alertworks_volume_size_gb', source: 'feature' },
   { name: 'alertworks_volume_resize_total', source: 'feature' },
