@@ -5,6 +5,7 @@ import { logger } from './observability/logger.js';
 import { run, StartupError, type Role } from './main.js';
 import { cliCommands, type CliCommand } from './cli/commands.js';
 import { startTracing } from './observability/otel-sdk.js';
+import { startMetricsExport } from './observability/otel-metrics.js';
 
 const HELP = `alertworks — Alertmanager-driven automation for self-hosted Prometheus stacks
 
@@ -78,6 +79,8 @@ export async function main(argv: string[]): Promise<number> {
     }
     // Before anything creates a span; a no-op unless an OTLP endpoint is set (OTEL_SDK_DISABLED wins).
     const tracing = await startTracing(process.env, logger);
+    // A no-op unless OTEL_METRICS_EXPORTER=otlp.
+    const metricsExport = await startMetricsExport(process.env, logger);
     try {
       const config = loadConfig(configPath);
       const service = await run({ role: command as Role, config, insecureNoAuth: values['insecure-no-auth'] === true });
@@ -86,8 +89,8 @@ export async function main(argv: string[]): Promise<number> {
       await service.stop();
       return 0;
     } finally {
-      // Flush the spans of the last jobs (bounded) before the process leaves.
-      await tracing.shutdown();
+      // Flush the spans and metrics of the last jobs (bounded) before the process leaves.
+      await Promise.all([tracing.shutdown(), metricsExport.shutdown()]);
     }
   } catch (err) {
     if (err instanceof ConfigError || err instanceof StartupError) {
