@@ -11,6 +11,7 @@ const TF = 'resource "hcloud_volume" "grow" {\n  name = "grow"\n  size = 20\n}\n
 
 interface AuditJson {
   kind: string;
+  summary: string;
   action: string;
   resource?: string;
   sender?: string;
@@ -37,14 +38,16 @@ describe('volume-resize audit records and Grafana annotations', () => {
     hetzner.addVolume({ id: 502, name: 'full', size: 50 });
     hetzner.addVolume({ id: 503, name: 'rehearse', size: 20 });
     hetzner.addVolume({ id: 504, name: 'later', size: 20 });
+    hetzner.addVolume({ id: 505, name: 'broken', size: 20 });
     github.addRepo('acme/infra', { 'terraform/volumes.tf': TF }, { workflows: ['volume-resize.yml'] });
     const yaml = `
 redis: { prefix: "{awa}" }
 jobs: { backoff: 100ms }
 volumeResize:
   actionPollInterval: 100ms
-  hourlyBudget: 1
+  hourlyBudget: 2
   volumes:
+    - { id: 505 }
     - { id: 501, terraform: { repo: acme/infra, path: terraform/volumes.tf, resource: hcloud_volume.grow } }
     - { id: 502, maxSizeGb: 50 }
     - { id: 503, dryRun: true }
@@ -61,7 +64,12 @@ volumeResize:
   const outcome = async (alert: TestAlert) => (await finishedJob(aw.queue, alert)).result?.outcome;
 
   it('records each outcome once, with the links of a resize, and annotates the resize in Grafana', async () => {
-    // Grafana fails the first annotation (the resize's): the resize still succeeds.
+    // Hetzner's resize action ends in an error: the job fails for good (no retry).
+    hetzner.failNextResizeAction('action_failed', 'Action failed');
+    const broken = { labels: { volume_id: '505' } };
+    await postAlerts(aw.url, [broken]);
+    expect((await finishedJob(aw.queue, broken)).state).toBe('failed');
+    // Grafana fails the next annotation (the resize's): the resize still succeeds.
     grafana.failNext.push(503);
     const grow = { labels: { volume_id: '501' } };
     await postAlerts(aw.url, [grow]);
@@ -82,9 +90,10 @@ volumeResize:
 
     const records = await waitFor('every record', async () => {
       const r = await audit('action=volume-resize&since=1h');
-      return r.length >= 8 ? r : undefined;
+      return r.length >= 9 ? r : undefined;
     });
     expect(records.map((r) => [r.kind, r.resource]).reverse()).toEqual([
+      ['failed', undefined],
       ['resized', 'volume 501'],
       ['drift_pr', 'volume 501'],
       ['cooldown', 'volume 501'],
@@ -100,9 +109,10 @@ volumeResize:
 
     const received = await waitFor('the received records', async () => {
       const r = await audit('kind=received');
-      return r.length >= cases.length + 1 ? r : undefined;
+      return r.length >= cases.length + 2 ? r : undefined;
     });
-    expect(received).toHaveLength(cases.length + 1);
+    expect(received).toHaveLength(cases.length + 2);
+    expect(records.at(-1)).toMatchObject({ summary: expect.stringMatching(/^volume-resize failed: hetzner_action_failed: resize of volume 505 failed: action \d+ ended with action_failed/) });
     expect(received.every((r) => r.sender === 'alertworks' && r.route === 'volume-resize')).toBe(true);
 
     // The resize's annotation failed (503) and was not retried; the drift PR's got through.
