@@ -11,6 +11,7 @@ import { recordResult, type Transition } from './check-state.js';
 import { findCheckType } from './registry.js';
 import { pushReporter } from '../src/observability/pushgateway.js';
 import { CheckHistory } from '../src/history/check-history.js';
+import type { AuditTrail } from '../src/audit/audit-trail.js';
 
 export interface CheckRunDeps {
   config: AppConfig;
@@ -19,6 +20,8 @@ export interface CheckRunDeps {
   logger: Logger;
   /** For tests of time-dependent behaviour (reminders, windows). @defaultValue Date.now */
   clock?: () => number;
+  /** The audit trail (certificate renewals). @defaultValue none */
+  audit?: AuditTrail;
 }
 
 export function findCheck(config: AppConfig, name: string): { check: CheckBase; type: CheckType } | undefined {
@@ -71,7 +74,7 @@ export async function executeCheck(check: CheckBase, type: CheckType, runAt: num
   if (transition === 'down' || transition === 'up') deps.logger.warn(log, `check ${transition.toUpperCase()}`);
   else deps.logger.debug(log, 'check result');
   if (transition !== 'duplicate' && type.onResult) {
-    await type.onResult(check, result, { config: deps.config, redis: deps.redis, threads: deps.threads, logger: deps.logger });
+    await type.onResult(check, result, { config: deps.config, redis: deps.redis, threads: deps.threads, logger: deps.logger, audit: deps.audit });
   }
   // Also on a duplicate: a retried job whose first attempt recorded but failed to notify finishes the job.
   await announce(check, now, deps);

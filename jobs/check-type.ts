@@ -4,6 +4,7 @@ import type { AppConfig } from '../src/config/schema.js';
 import type { Logger } from '../src/observability/logger.js';
 import type { IncidentThreads } from '../src/notify/threads.js';
 import type { MaintenanceWindow } from './maintenance.js';
+import type { AuditTrail } from '../src/audit/audit-trail.js';
 
 /** Fields every check has, whatever its type (see DESIGN.md `checks:`). */
 export interface CheckBase {
@@ -56,6 +57,8 @@ export interface CheckResultContext {
   redis: Redis;
   threads: IncidentThreads;
   logger: Logger;
+  /** Where decisions worth an audit record go (a certificate renewal). @defaultValue none */
+  audit?: AuditTrail;
 }
 
 /**

@@ -137,7 +137,7 @@ export async function run(options: RunOptions): Promise<RunningService> {
     workers = await startWorkers(config, actions, { config, redis: stateRedis, notifier, threads, logger, env }, logger, observer);
     logger.info({ queues: queueNames(), notifier: notifier.kind, dryRun: config.dryRun }, 'workers started');
     // Always started: with no checks configured it still removes schedules of checks that left the config.
-    checks = await startCheckScheduler({ config, redis: stateRedis, threads, logger });
+    checks = await startCheckScheduler({ config, redis: stateRedis, threads, logger, audit });
   }
 
   let stopping: Promise<void> | undefined;
