@@ -6,6 +6,7 @@ import { withLogContext } from '../src/observability/context.js';
 import type { AppConfig } from '../src/config/schema.js';
 import { executeCheck, findCheck, type CheckRunDeps } from './check-runner.js';
 import { forgetCheckMetrics } from './check-metrics.js';
+import { CheckHistory } from '../src/history/check-history.js';
 import { pushReporter } from '../src/observability/pushgateway.js';
 
 export const CHECKS_QUEUE = 'checks';
@@ -105,7 +106,12 @@ export async function startCheckScheduler(options: CheckSchedulerOptions): Promi
     options.sync === false
       ? Promise.resolve()
       : syncCheckSchedules(queue, config).then(
-          ({ removed }) => logger.info({ checks: config.checks.length, removed }, 'check schedules in place'),
+          async ({ removed }) => {
+            // A check that left the config takes its history along: history memory is per configured check.
+            const history = new CheckHistory(options.redis, config.redis.prefix);
+            for (const name of removed) await history.forget(name);
+            logger.info({ checks: config.checks.length, removed }, 'check schedules in place');
+          },
           (err: unknown) => logger.error({ err }, 'could not set up check schedules'),
         );
 
