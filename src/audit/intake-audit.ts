@@ -7,21 +7,22 @@ import type { AuditTrail } from './audit-trail.js';
  * that raced past the receiver's duplicate check writes nothing twice.
  */
 export async function auditIntake(audit: AuditTrail, jobs: readonly { queue: string; data: AlertJobData }[]): Promise<void> {
-  for (const { queue, data } of jobs) {
-    const { alert } = data;
-    const name = alert.labels.alertname ?? 'alert';
-    await audit.record(
-      {
-        kind: 'received',
-        action: 'receiver',
-        route: queue,
-        sender: data.receiver,
-        summary: `${name} (${alert.status}) from ${data.receiver || 'unnamed receiver'} → ${queue}`,
-        alertname: alert.labels.alertname,
-        fingerprint: alert.fingerprint,
-        details: { status: alert.status },
-      },
-      `${queue}:${data.dedupKey}:received`,
-    );
-  }
+  // All at once: ioredis pipelines them onto the connection (a payload can hold many alerts).
+  await Promise.all(
+    jobs.map(({ queue, data }) =>
+      audit.record(
+        {
+          kind: 'received',
+          action: 'receiver',
+          route: queue,
+          sender: data.receiver,
+          summary: `${data.alert.labels.alertname ?? 'alert'} (${data.alert.status}) from ${data.receiver || 'unnamed receiver'} → ${queue}`,
+          alertname: data.alert.labels.alertname,
+          fingerprint: data.alert.fingerprint,
+          details: { status: data.alert.status },
+        },
+        `${queue}:${data.dedupKey}:received`,
+      ),
+    ),
+  );
 }
