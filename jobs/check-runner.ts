@@ -9,6 +9,8 @@ import { announce } from './check-notify.js';
 import { observeProbe, observeState, reasonLabel } from './check-metrics.js';
 import { recordResult, type Transition } from './check-state.js';
 import { findCheckType } from './registry.js';
+import { CheckHistory } from '../src/history/check-history.js';
+import type { AuditTrail } from '../src/audit/audit-trail.js';
 
 export interface CheckRunDeps {
   config: AppConfig;
@@ -17,6 +19,8 @@ export interface CheckRunDeps {
   logger: Logger;
   /** For tests of time-dependent behaviour (reminders, windows). @defaultValue Date.now */
   clock?: () => number;
+  /** The audit trail (certificate renewals). @defaultValue none */
+  audit?: AuditTrail;
 }
 
 export function findCheck(config: AppConfig, name: string): { check: CheckBase; type: CheckType } | undefined {
@@ -46,7 +50,7 @@ export async function executeCheck(check: CheckBase, type: CheckType, runAt: num
   const result = await probeOnce(check, type, deps.logger, signal);
   observeProbe(check, result);
   const now = clock();
-  const { transition, state, consecutiveFailures } = await recordResult(deps.redis, deps.config.redis.prefix, {
+  const { transition, state, consecutiveFailures, since } = await recordResult(deps.redis, deps.config.redis.prefix, {
     name: check.name,
     runAt,
     now,
@@ -55,11 +59,22 @@ export async function executeCheck(check: CheckBase, type: CheckType, runAt: num
     result,
   });
   observeState(check.name, state, consecutiveFailures);
+  // Also on a duplicate: the history dedups by runAt itself and makes up a write lost to a crash.
+  await new CheckHistory(deps.redis, deps.config.redis.prefix).record({
+    name: check.name,
+    runAt,
+    at: now,
+    success: result.success,
+    durationSeconds: result.durationSeconds,
+    state,
+    stateSince: since,
+    reason: state === 'down' ? [result.failureReason, result.statusCode && `HTTP ${result.statusCode}`, result.error].filter(Boolean).join(': ') : undefined,
+  });
   const log = { check: check.name, success: result.success, reason: result.failureReason, error: result.error, transition, state, durationSeconds: result.durationSeconds };
   if (transition === 'down' || transition === 'up') deps.logger.warn(log, `check ${transition.toUpperCase()}`);
   else deps.logger.debug(log, 'check result');
   if (transition !== 'duplicate' && type.onResult) {
-    await type.onResult(check, result, { config: deps.config, redis: deps.redis, threads: deps.threads, logger: deps.logger });
+    await type.onResult(check, result, { config: deps.config, redis: deps.redis, threads: deps.threads, logger: deps.logger, audit: deps.audit });
   }
   // Also on a duplicate: a retried job whose first attempt recorded but failed to notify finishes the job.
   await announce(check, now, deps);

@@ -56,7 +56,7 @@ local success = ARGV[4] == '1'
 local failureThreshold, successThreshold = tonumber(ARGV[5]), tonumber(ARGV[6])
 local last = tonumber(redis.call('HGET', key, 'lastRunAt') or '-1')
 local state = redis.call('HGET', key, 'state') or 'unknown'
-if runAt <= last then return {'duplicate', state, tonumber(redis.call('HGET', key, 'consecutiveFailures') or '0')} end
+if runAt <= last then return {'duplicate', state, tonumber(redis.call('HGET', key, 'consecutiveFailures') or '0'), redis.call('HGET', key, 'since') or ''} end
 local fails = tonumber(redis.call('HGET', key, 'consecutiveFailures') or '0')
 local succ = tonumber(redis.call('HGET', key, 'consecutiveSuccesses') or '0')
 local transition = 'none'
@@ -85,7 +85,7 @@ else
   end
 end
 redis.call('HSET', key, 'state', state, 'consecutiveFailures', fails, 'consecutiveSuccesses', succ)
-return {transition, state, fails}
+return {transition, state, fails, redis.call('HGET', key, 'since') or ''}
 `;
 
 export interface RecordInput {
@@ -97,7 +97,7 @@ export interface RecordInput {
   result: ProbeResult;
 }
 
-export async function recordResult(redis: RedisClient, prefix: string, input: RecordInput): Promise<{ transition: Transition; state: CheckStateName; consecutiveFailures: number }> {
+export async function recordResult(redis: RedisClient, prefix: string, input: RecordInput): Promise<{ transition: Transition; state: CheckStateName; consecutiveFailures: number; since?: number }> {
   const r = input.result;
   const reply = (await redis.eval(
     RECORD,
@@ -115,8 +115,8 @@ export async function recordResult(redis: RedisClient, prefix: string, input: Re
     r.statusCode === undefined ? '' : String(r.statusCode),
     r.durationSeconds.toFixed(6),
     JSON.stringify(r.phases),
-  )) as [Transition, CheckStateName, number];
-  return { transition: reply[0], state: reply[1], consecutiveFailures: reply[2] };
+  )) as [Transition, CheckStateName, number, string];
+  return { transition: reply[0], state: reply[1], consecutiveFailures: reply[2], since: num(reply[3]) };
 }
 
 const num = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v));

@@ -5,6 +5,7 @@ import type { Logger } from '../src/observability/logger.js';
 import type { IncidentThreads } from '../src/notify/threads.js';
 import type { MaintenanceWindow } from './maintenance.js';
 import { BASE_FIELDS, checkBaseShape, resolveBase, type CheckKind, type ResolvedBase } from './checks/base.js';
+import type { AuditTrail } from '../src/audit/audit-trail.js';
 
 /** Fields every check has, whatever its type (see DESIGN.md `checks:`), after defaults. */
 export interface CheckBase extends ResolvedBase {
@@ -52,6 +53,8 @@ export interface CheckResultContext {
   redis: RedisClient;
   threads: IncidentThreads;
   logger: Logger;
+  /** Where decisions worth an audit record go (a certificate renewal). @defaultValue none */
+  audit?: AuditTrail;
 }
 
 /**

@@ -85,6 +85,8 @@ export interface ScheduleKeeperOptions {
   threads: IncidentThreads;
   /** Called after every sync that could tell: run checks (owner) or not. */
   onOwnership(owner: boolean): Promise<void>;
+  /** Told the checks whose schedules this sync removed (they left the config). */
+  onRemoved?(checks: readonly string[]): Promise<void>;
 }
 
 export type SyncOutcome = { owner: true; upserted: string[]; removed: string[] } | { owner: false; generation: string };
@@ -175,6 +177,7 @@ export class ScheduleKeeper {
       const { upserted, removed, failed } = await syncCheckSchedules(this.o.queue, config);
       this.owner = true;
       await this.o.onOwnership(true);
+      if (removed.length > 0) await this.o.onRemoved?.(removed);
       const [first] = failed;
       if (first) {
         this.gate.log('error', errorKey('schedule', first.err), { checks: failed.slice(0, 20).map((f) => f.check), failed: failed.length, err: first.err, reason }, 'could not set up some check schedules; retrying at the next sync');

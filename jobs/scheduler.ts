@@ -5,6 +5,7 @@ import { registry } from '../src/observability/metrics.js';
 import { withLogContext } from '../src/observability/context.js';
 import { executeCheck, findCheck, type CheckRunDeps } from './check-runner.js';
 import { initCheckRunMetrics, observeRun } from './check-metrics.js';
+import { CheckHistory } from '../src/history/check-history.js';
 import { pushReporter } from '../src/observability/pushgateway.js';
 import { LogGate, errorKey } from '../src/observability/log-gate.js';
 import { ScheduleKeeper, type CheckJobData } from './schedule-keeper.js';
@@ -99,6 +100,11 @@ export async function startCheckScheduler(options: CheckSchedulerOptions): Promi
           async onOwnership(owner) {
             if (owner && (worker.isPaused() || !worker.isRunning())) await worker.resume();
             else if (!owner && !worker.isPaused()) await worker.pause(true);
+          },
+          // A check that left the config takes its history along: history memory is per configured check.
+          async onRemoved(checks) {
+            const history = new CheckHistory(options.redis, config.redis.prefix);
+            for (const name of checks) await history.forget(name);
           },
         });
   // Not awaited by startup: with Redis away the first sync waits for it, and the process must still start.

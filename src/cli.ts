@@ -9,6 +9,7 @@ import { cliRedisSource } from './cli/redis-source.js';
 import { printUrls, reload, signalQueue } from './cli/lifecycle.js';
 import { packageVersion } from './cli/version.js';
 import { startTracing } from './observability/otel-sdk.js';
+import { startMetricsExport } from './observability/otel-metrics.js';
 
 const HELP = `alertworks — Alertmanager-driven automation for self-hosted Prometheus stacks
 
@@ -21,8 +22,9 @@ ${commandLines()}
   alertworks --help | --version
 
 Web (same port as the receiver): /login (the webhook token, once per browser session), then
-  /status (checks, certificates, volumes) and /admin/queues (queue dashboard); scripts may send
-  the token as a bearer header instead; unauthenticated: /healthz, /readyz, /metrics.
+  /status (checks with uptime and response times, recent activity, transitions, certificates,
+  volumes), /admin/queues (queue dashboard), /api/audit, /api/checks; scripts may send the token
+  as a bearer header instead; unauthenticated: /healthz, /readyz, /metrics.
 
 Signals: SIGTERM/SIGINT stop after active jobs finish; SIGHUP re-reads the config (an invalid
   file is refused with the reason and the running config is kept).
@@ -33,7 +35,8 @@ Config: --config FILE, else $ALERTWORKS_CONFIG, else ${DEFAULT_CONFIG_PATH}.
 Environment: REDIS_URL, REDIS_PASSWORD, REDIS_SENTINELS, REDIS_SENTINEL_NAME,
   REDIS_SENTINEL_PASSWORD, REDIS_CLUSTER_NODES (docs/scaling.md), WEBHOOK_TOKEN, GRAFANA_WEBHOOK_SECRET, PORT, HOST, SLACK_BOT_TOKEN, SLACK_API_URL, SLACK_CHANNEL,
   HCLOUD_TOKEN, HCLOUD_ENDPOINT, GITHUB_TOKEN, GITHUB_API_URL, PUSHGATEWAY_URL, DRY_RUN, LOG_LEVEL,
-  OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SERVICE_NAME, OTEL_SDK_DISABLED (see README.md).
+  GRAFANA_URL, GRAFANA_TOKEN, OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_METRICS_EXPORTER, OTEL_SERVICE_NAME,
+  OTEL_SDK_DISABLED (see README.md).
 `;
 
 /** check-config and every registered command, one aligned line each. */
@@ -51,11 +54,19 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
   json: { type: 'boolean' },
   version: { type: 'boolean', short: 'V' },
+  // alertworks audit
+  since: { type: 'string' },
+  until: { type: 'string' },
+  action: { type: 'string' },
+  resource: { type: 'string' },
+  kind: { type: 'string' },
+  limit: { type: 'string' },
 } as const;
 
 /** Options each kind of command understands; any other is an error, not silently ignored. */
 const ROLE_OPTIONS = new Set(['config', 'insecure-no-auth']);
 const COMMAND_OPTIONS = new Set(['config', 'json']);
+const AUDIT_OPTIONS = new Set(['since', 'until', 'action', 'resource', 'kind', 'limit']);
 
 function usageError(message: string): number {
   process.stderr.write(`alertworks: ${message}\n(alertworks --help lists the commands and options)\n`);
@@ -111,10 +122,10 @@ export async function main(argv: string[]): Promise<number> {
     }
     const sub = findCommand(command, rest);
     if (sub) {
-      const extra = given.find((o) => !COMMAND_OPTIONS.has(o));
+      const extra = given.find((o) => !COMMAND_OPTIONS.has(o) && !(sub.command.name === 'audit' && AUDIT_OPTIONS.has(o)));
       if (extra) return usageError(`${sub.command.name} does not take --${extra}`);
       const redis = cliRedisSource(process.env);
-      return await sub.command.run({ args: sub.args, configPath, json: values.json === true, env: redis.env, redisFrom: redis.from });
+      return await sub.command.run({ args: sub.args, configPath, json: values.json === true, env: redis.env, redisFrom: redis.from, flags: stringFlags(values) });
     }
 
     if (!ROLES.has(command as Role)) {
@@ -128,6 +139,8 @@ export async function main(argv: string[]): Promise<number> {
     const signals = signalQueue();
     // Before anything creates a span; a no-op unless an OTLP endpoint is set (OTEL_SDK_DISABLED wins).
     const tracing = await startTracing(process.env, logger);
+    // A no-op unless OTEL_METRICS_EXPORTER=otlp.
+    const metricsExport = await startMetricsExport(process.env, logger);
     try {
       const role = command as Role;
       const insecureNoAuth = values['insecure-no-auth'] === true;
@@ -144,8 +157,8 @@ export async function main(argv: string[]): Promise<number> {
       await service.stop();
       return 0;
     } finally {
-      // Flush the spans of the last jobs (bounded) before the process leaves.
-      await tracing.shutdown();
+      // Flush the spans and metrics of the last jobs (bounded) before the process leaves.
+      await Promise.all([tracing.shutdown(), metricsExport.shutdown()]);
     }
   } catch (err) {
     if (err instanceof ConfigError || err instanceof StartupError) {
@@ -155,6 +168,10 @@ export async function main(argv: string[]): Promise<number> {
     logger.fatal({ err }, 'alertworks failed');
     return 1;
   }
+}
+
+function stringFlags(values: Record<string, string | boolean | undefined>): Record<string, string | undefined> {
+  return Object.fromEntries(Object.entries(values).filter((e): e is [string, string] => typeof e[1] === 'string'));
 }
 
 function findCommand(command: string, rest: string[]): { command: CliCommand; args: string[] } | undefined {

@@ -9,8 +9,11 @@ import { WebhookSpool, defaultSpoolDir } from './queue/spool.js';
 import { createApp } from './server/app.js';
 import { createProbeApp } from './server/probe-app.js';
 import { isAuthConfigured } from './server/auth.js';
-import { startWorkers, type RunningWorkers } from './worker/run-workers.js';
+import { startWorkers, type JobObserver, type RunningWorkers } from './worker/run-workers.js';
 import { WorkerLiveness } from './worker/worker-liveness.js';
+import { AuditTrail } from './audit/audit-trail.js';
+import { createAuditTrail } from './audit/create-audit-trail.js';
+import { auditJob } from './audit/job-audit.js';
 import { actions } from '../workers/registry.js';
 import { createNotifier } from './notify/create-notifier.js';
 import { IncidentThreads } from './notify/threads.js';
@@ -58,6 +61,7 @@ export async function run(options: RunOptions): Promise<RunningService> {
   registerSecret(config.slack.token);
   registerSecret(config.github.token);
   registerSecret(config.hetzner.token);
+  registerSecret(config.grafana.token);
 
   const serving = role === 'serve' || role === 'all';
   const working = role === 'work' || role === 'all';
@@ -75,6 +79,7 @@ export async function run(options: RunOptions): Promise<RunningService> {
   }
   const queues = new QueueSet(redis, config, observedQueueNames());
   let liveness: WorkerLiveness | undefined;
+  const intakeAudit = new AuditTrail(redis, config.redis.prefix, { maxRecords: config.audit.maxRecords, logger });
 
   let server: ServerType | undefined;
   let port: number | undefined;
@@ -83,8 +88,8 @@ export async function run(options: RunOptions): Promise<RunningService> {
     // Loaded by the receiver only: the queue dashboard's UI stack is dead weight in a worker.
     const { mountOperatorUi } = await import('./ui/operator-ui.js');
     const app = createApp({
-      config, queues, redis, logger, insecureNoAuth: options.insecureNoAuth, spool,
-      extend: (a) => void mountOperatorUi(a, { config, redis, queues, logger, insecureNoAuth: options.insecureNoAuth }),
+      config, queues, redis, logger, insecureNoAuth: options.insecureNoAuth, spool, audit: intakeAudit,
+      extend: (a) => void mountOperatorUi(a, { config, redis, queues, logger, insecureNoAuth: options.insecureNoAuth, audit: intakeAudit }),
     });
     await new Promise<void>((resolve, reject) => {
       server = serve({ fetch: app.fetch, port: config.server.port, hostname: config.server.host, serverOptions: listenerOptions(config) }, (info) => {
@@ -138,10 +143,16 @@ export async function run(options: RunOptions): Promise<RunningService> {
       logger,
     });
     const runtime = { config, redis: stateRedis, notifier, threads, logger, env };
-    workers = await startWorkers(config, actions, runtime, logger, pushReporter);
+    const audit = createAuditTrail(stateRedis, config, logger);
+    const observer: JobObserver = {
+      onJobStarted: (info) => pushReporter.onJobStarted(info),
+      onJobFinished: (info) => pushReporter.onJobFinished(info),
+      onJobResult: (info) => auditJob(audit, info),
+    };
+    workers = await startWorkers(config, actions, runtime, logger, observer);
     logger.info({ queues: queueNames(), notifier: notifier.kind, dryRun: config.dryRun, dryRunSource: config.dryRunSource }, 'workers started');
     // Always started: with no checks configured it still removes schedules of checks that left the config.
-    checks = await startCheckScheduler({ config, redis: stateRedis, threads, logger });
+    checks = await startCheckScheduler({ config, redis: stateRedis, threads, logger, audit });
     const shared = [redis, stateRedis];
     liveness = new WorkerLiveness({
       config,
@@ -157,9 +168,9 @@ export async function run(options: RunOptions): Promise<RunningService> {
         }
         // Same client objects (notifier, threads and queues hold them), fresh sockets.
         for (const c of shared) c.disconnect(true);
-        workers = await startWorkers(config, actions, runtime, logger, pushReporter);
+        workers = await startWorkers(config, actions, runtime, logger, observer);
         // Schedules were set at start; only the worker that runs them is new.
-        checks = await startCheckScheduler({ config, redis: stateRedis!, threads, logger, sync: false });
+        checks = await startCheckScheduler({ config, redis: stateRedis!, threads, logger, audit, sync: false });
         logger.info({ queues: queueNames() }, 'workers recreated');
       },
     });

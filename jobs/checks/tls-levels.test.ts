@@ -34,6 +34,7 @@ describe('planLevels', () => {
     level: ExpiryLevel;
     reason?: TlsReason;
     renewal: boolean;
+    renewed?: boolean;
     announce?: ExpiryLevel;
     announceReason?: TlsReason;
     next: Partial<CertificateState>;
@@ -46,7 +47,7 @@ describe('planLevels', () => {
     { name: 'critical -> expired', previous: st('a', 'critical'), fingerprint: 'a', level: 'expired', renewal: false, announce: 'expired', next: { fingerprint: 'a', notified: 'expired' } },
     { name: 'renewed after a warning: announced, levels reset', previous: st('a', 'critical'), fingerprint: 'b', notAfter: LATER, level: 'ok', renewal: true, next: { fingerprint: 'b', notified: 'ok', notAfter: LATER, history: [{ fingerprint: 'a', notified: 'critical' }] } },
     { name: 'renewed to a short certificate: renewal and its level', previous: st('a', 'critical'), fingerprint: 'b', notAfter: LATER, level: 'warning', renewal: true, announce: 'warning', next: { fingerprint: 'b', notified: 'warning' } },
-    { name: 'renewed before any warning: silent', previous: st('a', 'ok'), fingerprint: 'b', notAfter: LATER, level: 'ok', renewal: false, next: { fingerprint: 'b', notified: 'ok' } },
+    { name: 'renewed before any warning: silent, still a renewal (audit, Grafana)', previous: st('a', 'ok'), fingerprint: 'b', notAfter: LATER, level: 'ok', renewal: false, renewed: true, next: { fingerprint: 'b', notified: 'ok' } },
     { name: 'replaced by one expiring sooner: no "renewed", levels from ok', previous: st('a', 'warning'), fingerprint: 'b', notAfter: EARLIER, level: 'critical', renewal: false, announce: 'critical', next: { fingerprint: 'b', notified: 'critical' } },
     {
       name: 'back to a fingerprint seen before (two backends): nothing new',
@@ -74,6 +75,8 @@ describe('planLevels', () => {
   it.each(scenarios)('$name', (s) => {
     const plan = planLevels(s.previous, { fingerprint: s.fingerprint, notAfter: s.notAfter ?? OLD, level: s.level, ...(s.reason ? { reason: s.reason } : {}) });
     expect(plan.announceRenewal).toBe(s.renewal);
+    // Every announced renewal is a renewal; a silent one (no warning before) is one too.
+    expect(plan.renewed).toBe(s.renewed ?? s.renewal);
     expect(plan.announce).toBe(s.announce);
     expect(plan.announceReason).toBe(s.announceReason);
     expect(plan.next).toMatchObject(s.next);

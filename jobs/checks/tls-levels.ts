@@ -56,6 +56,8 @@ export interface ObservedCertificate {
 export interface LevelPlan {
   /** A new certificate that outlives the old one, and someone had been warned about the old one. */
   announceRenewal: boolean;
+  /** A new certificate that outlives the old one, warned about or not (an audit record, a Grafana marker). */
+  renewed: boolean;
   /** A level not yet announced for this fingerprint. */
   announce?: ExpiryLevel;
   /** A chain problem not yet announced for this fingerprint. */
@@ -90,6 +92,7 @@ export function planLevels(previous: CertificateState | undefined, current: Obse
     : previous?.history;
   return {
     announceRenewal: changed && outlives && !seenBefore && (previous.notified !== 'ok' || previous.reason !== undefined),
+    renewed: changed && outlives && !seenBefore,
     ...(announce ? { announce } : {}),
     ...(announceReason ? { announceReason } : {}),
     next: {

@@ -170,7 +170,7 @@ export async function onTlsResult(check: TlsCheck, result: ProbeResult, ctx: Che
   const tracked: TrackedCertificate[] = [];
   for (const report of details.certificates) {
     const { leaf } = report;
-    await notifyLevels(
+    const plan = await notifyLevels(
       { redis: ctx.redis, threads: ctx.threads, logger: ctx.logger, prefix },
       {
         check: check.name,
@@ -184,6 +184,13 @@ export async function onTlsResult(check: TlsCheck, result: ProbeResult, ctx: Che
         ...(report.reason ? { reason: report.reason, error: report.error } : {}),
       },
     );
+    if (plan.renewed) {
+      // Deduplicated by the new fingerprint: a second replica seeing the same renewal writes nothing.
+      await ctx.audit?.record(
+        { kind: 'renewed', action: 'tls-check', resource: report.name, summary: `certificate ${report.name} renewed: ${leaf.commonName}, valid until ${leaf.notAfter.slice(0, 10)}`, details: { check: check.name, daysLeft: Math.floor(leaf.daysLeft) } },
+        `tls-renewed:${check.name}:${report.name}:${leaf.fingerprint}`,
+      );
+    }
     tracked.push({
       check: check.name,
       name: report.name,

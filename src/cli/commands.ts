@@ -1,6 +1,7 @@
 import { queuesCommand } from './queues-command.js';
 import { checkRunCommand } from './check-run.js';
 import { volumePlanCommand } from './volume-plan.js';
+import { auditCommand } from './audit-command.js';
 
 export interface CliContext {
   args: string[];
@@ -10,6 +11,8 @@ export interface CliContext {
   env: NodeJS.ProcessEnv;
   /** Where the Redis URL came from, for the "reading Redis at ..." line. */
   redisFrom: string;
+  /** String options given on the command line (--since 1h, ...). */
+  flags?: Readonly<Record<string, string | undefined>>;
 }
 
 /** A CLI sub-command beyond the roles and check-config; one file each, listed here. */
@@ -21,4 +24,4 @@ export interface CliCommand {
   run(ctx: CliContext): Promise<number>;
 }
 
-export const cliCommands: CliCommand[] = [checkRunCommand, volumePlanCommand, queuesCommand];
+export const cliCommands: CliCommand[] = [checkRunCommand, volumePlanCommand, queuesCommand, auditCommand];

@@ -37,6 +37,8 @@ const ENV_OVERRIDES: { env: string; path: string[]; parse?: (v: string) => unkno
   { env: 'HCLOUD_ENDPOINT', path: ['hetzner', 'endpoint'] },
   { env: 'PUSHGATEWAY_URL', path: ['pushgateway', 'url'] },
   { env: 'DRY_RUN', path: ['dryRun'], parse: parseBool },
+  { env: 'GRAFANA_URL', path: ['grafana', 'url'] },
+  { env: 'GRAFANA_TOKEN', path: ['grafana', 'token'] },
 ];
 
 function parseList(v: string): string[] {

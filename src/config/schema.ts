@@ -137,6 +137,22 @@ export const coreSchema = z.strictObject({
     .prefault({}),
   github: z.strictObject({ token: z.string().optional(), apiUrl: z.string().url().optional() }).prefault({}),
   hetzner: z.strictObject({ token: z.string().optional(), endpoint: z.string().url().optional() }).prefault({}),
+  /** Grafana annotations for actions (docs/history-and-audit.md). Without url and token nothing is posted. */
+  grafana: z
+    .strictObject({
+      /** Base URL, e.g. https://grafana.example.com. Env: GRAFANA_URL. */
+      url: z
+        .union([z.literal(''), z.string().regex(/^https?:\/\/[^\s/]+/, 'must be an http:// or https:// URL, e.g. https://grafana.example.com')])
+        .optional()
+        .transform((v) => v || undefined),
+      /** Service-account token with the annotations:write permission. Env: GRAFANA_TOKEN. */
+      token: z.string().optional(),
+      /** Per-request time budget. @defaultValue 5s */
+      timeout: durationMs.default(5_000),
+    })
+    .prefault({}),
+  /** Audit trail: records kept in the capped stream (approximate, XADD MAXLEN ~). @defaultValue 10000 */
+  audit: z.strictObject({ maxRecords: z.number().int().min(100).max(1_000_000).default(10_000) }).prefault({}),
   /** Decide and report, change nothing outside. */
   dryRun: z.boolean().default(false),
   jobs: jobsSchema.prefault({}),

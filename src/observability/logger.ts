@@ -15,7 +15,7 @@ export function invalidLogLevel(value: string | undefined = process.env.LOG_LEVE
 
 /**
  * JSON logs on stdout. Every line carries the request/job ids of the async context it was
- * written in and the active span's trace_id/span_id, and is scrubbed of secrets.
+ * written in and the active span's trace_id/span_id/trace_flags, and is scrubbed of secrets.
  */
 export function createLogger(options: { level?: string; destination?: DestinationStream } = {}): Logger {
   return pino(
@@ -44,7 +44,8 @@ export function createLogger(options: { level?: string; destination?: Destinatio
         return {
           ...withoutBound(currentLogContext(), self),
           ...(spanContext && spanContext.traceId !== '00000000000000000000000000000000'
-            ? { trace_id: spanContext.traceId, span_id: spanContext.spanId }
+            ? // trace_flags as two hex digits ("01" sampled), as OTLP log pipelines and the OTel pino instrumentation expect.
+              { trace_id: spanContext.traceId, span_id: spanContext.spanId, trace_flags: `0${spanContext.traceFlags.toString(16)}`.slice(-2) }
             : {}),
         };
       },

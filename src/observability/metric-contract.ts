@@ -32,6 +32,10 @@ export const metricContract: readonly ContractMetric[] = [
   // receiver: refused webhooks (server/webhook-rejections.ts), the spool (queue/spool.ts)
   { name: 'alertworks_webhook_rejected_total', source: 'feature' },
   { name: 'alertworks_webhook_spool_files', source: 'feature' },
+  // prom-client's default metrics under the alertworks_ prefix (metrics.ts).
+  { name: 'alertworks_process_cpu_seconds_total', source: 'core' },
+  { name: 'alertworks_process_resident_memory_bytes', source: 'core' },
+  { name: 'alertworks_nodejs_heap_size_used_bytes', source: 'core' },
   // volume resize
   { name: 'alertworks_volume_size_gb', source: 'feature' },
   { name: 'alertworks_volume_resize_total', source: 'feature' },

@@ -15,7 +15,13 @@ interface Panel {
   targets?: { refId: string; expr: string; datasource?: { uid: string } }[];
 }
 
-const dashboard = JSON.parse(readFileSync(join(repo, 'config/grafana/dashboards/alertworks.json'), 'utf8')) as { uid: string; panels: Panel[] };
+const dashboardText = readFileSync(join(repo, 'config/grafana/dashboards/alertworks.json'), 'utf8');
+const dashboard = JSON.parse(dashboardText) as {
+  uid: string;
+  panels: Panel[];
+  templating: { list: { name: string; type: string; query: string | { query: string } }[] };
+  annotations: { list: { name: string; datasource: { uid: string }; target?: { type: string; tags: string[] } }[] };
+};
 const panels = dashboard.panels.filter((p) => p.type !== 'row');
 const rules = parse(readFileSync(join(repo, 'config/prometheus/alertworks-rules.yml'), 'utf8')) as {
   groups: { name: string; rules: { alert?: string; record?: string; expr: string }[] }[];
@@ -59,6 +65,30 @@ describe('Grafana dashboard', () => {
       expect(names.length, `no metric in ${target.expr}`).toBeGreaterThan(0);
       for (const name of names) expect(allowed, `${name} (panel "${panel.title}") is not in metric-contract.ts`).toContain(name);
     }
+  });
+
+  it('has check, volume and instance variables that the panels filter by, and no hard-coded localhost', () => {
+    const vars = Object.fromEntries(dashboard.templating.list.map((v) => [v.name, typeof v.query === 'string' ? v.query : v.query.query]));
+    expect(vars).toMatchObject({
+      check: 'label_values(alertworks_check_up, check)',
+      volume: 'label_values(alertworks_volume_size_gb, volume)',
+      instance: 'label_values(alertworks_http_requests_total, instance)',
+    });
+    const exprs = panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr));
+    for (const name of ['check', 'volume', 'instance']) expect(exprs.some((e) => e.includes(`${name}=~"$${name}"`)), name).toBe(true);
+    for (const name of ['alertworks_check_up', 'probe_success', 'alertworks_volume_size_gb', 'alertworks_http_requests_total']) {
+      const unfiltered = exprs.filter((e) => metricNamesIn(e).includes(name) && !/=~"\$(check|volume|instance)"/.test(e));
+      expect(unfiltered, name).toEqual([]);
+    }
+    expect(dashboardText).not.toMatch(/localhost|127\.0\.0\.1/);
+  });
+
+  it("shows alertworks' Grafana annotations (tag alertworks), an uptime panel and process CPU and memory", () => {
+    expect(dashboard.annotations.list).toContainEqual(expect.objectContaining({ datasource: { type: 'grafana', uid: '-- Grafana --' }, target: expect.objectContaining({ type: 'tags', tags: ['alertworks'] }) }));
+    const used = (title: RegExp) => panels.filter((p) => title.test(p.title)).flatMap((p) => (p.targets ?? []).flatMap((t) => metricNamesIn(t.expr)));
+    expect(used(/uptime/i)).toContain('probe_success');
+    expect(used(/CPU/)).toEqual(['alertworks_process_cpu_seconds_total']);
+    expect(used(/memory/)).toContain('alertworks_process_resident_memory_bytes');
   });
 
   it('covers receiver, queues, jobs, volumes, checks and TLS', () => {

@@ -79,7 +79,7 @@ function routeDiagnostics(logger: Logger): void {
 }
 
 /** From src/observability (tsx) or dist/src/observability (built). */
-function packageVersion(): string {
+export function packageVersion(): string {
   for (const path of ['../../package.json', '../../../package.json']) {
     try {
       const version = (JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8')) as { name?: string; version?: string });

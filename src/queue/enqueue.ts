@@ -19,6 +19,8 @@ export const STORE_CHUNK = 500;
 export interface EnqueueOptions {
   /** Longest wait for Redis per chunk of STORE_CHUNK jobs before giving up (the receiver answers 503). */
   chunkTimeoutMs: number;
+  /** Told about each newly stored job (not duplicates), after every one is stored: the audit trail. */
+  onStored?: (jobs: readonly { queue: string; data: AlertJobData }[]) => void;
 }
 
 export interface EnqueueOutcome {
@@ -97,21 +99,24 @@ export async function enqueueAlerts(
   }
 
   let accepted = 0;
+  const stored: PlannedJob[] = [];
   await Promise.all(
     [...byQueue].map(async ([name, jobs]) => {
       const queue = queues.get(name);
       for (let start = 0; start < jobs.length; start += STORE_CHUNK) {
         const chunk = jobs.slice(start, start + STORE_CHUNK);
-        const stored = await withTimeout(storeChunk(queues, queue, name, chunk), options.chunkTimeoutMs, `storing ${chunk.length} jobs`);
-        accepted += stored.fresh.length;
-        duplicates += stored.known.length;
-        for (const job of stored.known) counted.push({ alertname: alertnameLabel(job.data.alert.labels.alertname), status: job.data.alert.status, outcome: 'duplicate' });
-        for (const job of stored.fresh) counted.push({ alertname: alertnameLabel(job.data.alert.labels.alertname), status: job.data.alert.status, outcome: 'queued' });
+        const chunkStored = await withTimeout(storeChunk(queues, queue, name, chunk), options.chunkTimeoutMs, `storing ${chunk.length} jobs`);
+        accepted += chunkStored.fresh.length;
+        duplicates += chunkStored.known.length;
+        for (const job of chunkStored.known) counted.push({ alertname: alertnameLabel(job.data.alert.labels.alertname), status: job.data.alert.status, outcome: 'duplicate' });
+        for (const job of chunkStored.fresh) counted.push({ alertname: alertnameLabel(job.data.alert.labels.alertname), status: job.data.alert.status, outcome: 'queued' });
+        stored.push(...chunkStored.fresh);
       }
     }),
   );
   // Count only once everything is stored, so a 503 does not count alerts as queued.
   for (const c of counted) alertsReceived.inc(c);
+  if (options.onStored && stored.length > 0) options.onStored(stored);
   return { accepted, duplicates, unrouted };
 }
 

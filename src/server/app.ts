@@ -14,6 +14,7 @@ import { WebhookRejections } from './webhook-rejections.js';
 import { mountWebhookRoutes } from './webhook-route.js';
 import type { WebhookSpool } from '../queue/spool.js';
 import { mountFallbacks, mountProbeRoutes } from './probe-app.js';
+import type { AuditTrail } from '../audit/audit-trail.js';
 
 export interface AppDeps {
   config: AppConfig;
@@ -23,6 +24,8 @@ export interface AppDeps {
   insecureNoAuth?: boolean;
   /** Webhook bodies wait here while Redis is away (queue/spool.ts); without it: 503. */
   spool?: WebhookSpool;
+  /** Where each stored alert is recorded as `received` (not awaited: the webhook answers first). */
+  audit?: AuditTrail;
   /** Extra routes mounted by other parts (queue dashboard, status page). */
   extend?: (app: Hono, auth: MiddlewareHandler) => void;
 }
@@ -63,7 +66,7 @@ export function createApp(deps: AppDeps): Hono {
 
   // The request's SERVER span (trace-requests.ts) is named after the route, e.g. hooks.alertmanager.
   mountWebhookRoutes(app, {
-    config, queues, routes, logger, requestLog, rejections, spool: deps.spool, insecureNoAuth: deps.insecureNoAuth,
+    config, queues, routes, logger, requestLog, rejections, spool: deps.spool, audit: deps.audit, insecureNoAuth: deps.insecureNoAuth,
     redisReady: () => redis.status === 'ready',
   });
 

@@ -15,6 +15,8 @@ import { MAX_JSON_DEPTH, boundPayload, tooDeepAt } from './sender-bounds.js';
 import { checkSignature, webhookCredentials } from './webhook-auth.js';
 import { parseWebhookBody, type IntakePayload } from './webhook-payload.js';
 import { WebhookRejections } from './webhook-rejections.js';
+import type { AuditTrail } from '../audit/audit-trail.js';
+import { auditIntake } from '../audit/intake-audit.js';
 
 /** The webhook paths: one handler, both formats (Alertmanager v4, Grafana v1). */
 export const WEBHOOK_PATHS = ['/hooks/alertmanager', '/hooks/grafana'] as const;
@@ -29,6 +31,8 @@ export interface WebhookRouteDeps {
   insecureNoAuth?: boolean;
   /** Where bodies wait while Redis is away; without one the receiver answers 503. */
   spool?: WebhookSpool;
+  /** Where each stored alert is recorded as `received` (not awaited: the webhook answers first). */
+  audit?: AuditTrail;
   /** The edge's shared refusal log and counter; a new one when absent. */
   rejections?: WebhookRejections;
 }
@@ -56,8 +60,12 @@ export function mountWebhookRoutes(app: Hono, deps: WebhookRouteDeps): WebhookRo
     return rejections.reject(c, 413, 'body_too_large', `body larger than ${server.bodyLimitBytes} bytes`);
   });
   // A large batch is stored in chunks, each with the enqueue timeout (not one timeout for all).
-  const store = (payload: IntakePayload, receivedAt?: number, log: Logger = deps.logger) =>
-    enqueueAlerts({ ...payload, receivedAt }, routes, queues, { chunkTimeoutMs: server.enqueueTimeout }, log);
+  const store = (payload: IntakePayload, receivedAt?: number, log: Logger = deps.logger) => {
+    const { audit } = deps;
+    // The audit record of each stored alert is written after the answer's decision, never awaited.
+    const onStored = audit && ((jobs: Parameters<typeof auditIntake>[1]) => void auditIntake(audit, jobs).catch((err: unknown) => log.warn({ err }, 'audit: could not record received alerts')));
+    return enqueueAlerts({ ...payload, receivedAt }, routes, queues, { chunkTimeoutMs: server.enqueueTimeout, onStored }, log);
+  };
   const spoolable = (payload: IntakePayload) => !!spool && server.spool.senders.includes(payload.source);
 
   const replayer = spool

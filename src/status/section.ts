@@ -12,10 +12,17 @@ export interface StatusContext {
 /** ok/warn/crit colour a row; unknown = configured but no state recorded yet. */
 export type RowLevel = 'ok' | 'warn' | 'crit' | 'unknown';
 
+/** Markup a section built itself (a sparkline, a link), every outside value in it escaped. */
+export interface TrustedHtml {
+  html: string;
+}
+
+export type StatusCell = string | number | undefined | TrustedHtml;
+
 export interface StatusRow {
   level: RowLevel;
-  /** Cell text by column key; missing cells render as "—". */
-  cells: Readonly<Record<string, string | number | undefined>>;
+  /** Cell text by column key (escaped when rendered); missing cells render as "—". */
+  cells: Readonly<Record<string, StatusCell>>;
 }
 
 export interface StatusColumn {
@@ -57,4 +64,19 @@ export function when(value: string | undefined, nowMs: number): string | undefin
 export async function readHash(redis: RedisClient, key: string): Promise<Record<string, string> | undefined> {
   const hash = await redis.hgetall(key);
   return Object.keys(hash).length > 0 ? hash : undefined;
+}
+
+export function escapeHtml(value: unknown): string {
+  return String(value).replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+}
+
+const memos = new WeakMap<StatusContext, Map<string, Promise<unknown>>>();
+
+/** Loads a thing once per page render, however many sections ask for it. */
+export function oncePerRender<T>(ctx: StatusContext, key: string, load: () => Promise<T>): Promise<T> {
+  let memo = memos.get(ctx);
+  if (!memo) memos.set(ctx, (memo = new Map()));
+  let value = memo.get(key) as Promise<T> | undefined;
+  if (!value) memo.set(key, (value = load()));
+  return value;
 }

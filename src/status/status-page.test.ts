@@ -16,10 +16,28 @@ function configWith(checks: AppConfig['checks'], volumeResize?: unknown): AppCon
   return { ...base, checks, sections: { ...base.sections, ...(volumeResize ? { volumeResize } : {}) } };
 }
 
-/** Only HGETALL is used by the sections; a map stands in for Redis here (real Redis: test/e2e). */
+/** A map stands in for Redis's reads here (real Redis: test/integration, test/e2e). */
 function fakeRedis(hashes: Record<string, Record<string, string>>): RedisClient {
-  return {
+  const reads = {
     hgetall: async (key: string) => hashes[key] ?? {},
+    lrange: async () => [],
+    llen: async () => 0,
+    getBuffer: async () => null,
+    xrevrange: async () => [],
+  };
+  return {
+    ...reads,
+    pipeline: () => {
+      const queued: Promise<unknown>[] = [];
+      const p = {
+        hgetall: (key: string) => (queued.push(reads.hgetall(key)), p),
+        lrange: () => (queued.push(reads.lrange()), p),
+        llen: () => (queued.push(reads.llen()), p),
+        getBuffer: () => (queued.push(reads.getBuffer()), p),
+        exec: async () => (await Promise.all(queued)).map((v) => [null, v]),
+      };
+      return p;
+    },
     hvals: async (key: string) => Object.values(hashes[key] ?? {}),
     get: async () => null,
     pttl: async () => -2,

@@ -1,6 +1,6 @@
 import type { Hono, MiddlewareHandler } from 'hono';
 import { withTimeout } from '../redis.js';
-import type { StatusContext, StatusRow, StatusSection } from './section.js';
+import { escapeHtml, type StatusCell, type StatusContext, type StatusRow, type StatusSection } from './section.js';
 import { statusSections } from './sections.js';
 
 export interface LoadedSection {
@@ -12,9 +12,7 @@ export interface LoadedSection {
 
 const LEVEL_TEXT: Record<StatusRow['level'], string> = { ok: 'OK', warn: 'WARN', crit: 'CRIT', unknown: '?' };
 
-export function escapeHtml(value: unknown): string {
-  return String(value).replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
-}
+export { escapeHtml };
 
 /** Loads every section, each within its own time budget, so one slow part cannot blank the page. */
 export async function loadSections(ctx: StatusContext, sections: readonly StatusSection[] = statusSections, timeoutMs = 2000): Promise<LoadedSection[]> {
@@ -29,6 +27,11 @@ export async function loadSections(ctx: StatusContext, sections: readonly Status
   );
 }
 
+function cellHtml(cell: StatusCell): string {
+  if (cell === undefined) return '—';
+  return typeof cell === 'object' ? cell.html : escapeHtml(cell);
+}
+
 function renderSection({ section, rows, error }: LoadedSection): string {
   const head = section.columns.map((c) => `<th>${escapeHtml(c.label)}</th>`).join('');
   let body: string;
@@ -41,7 +44,7 @@ function renderSection({ section, rows, error }: LoadedSection): string {
       .map(
         (row) =>
           `<tr class="${row.level}"><td class="level">${LEVEL_TEXT[row.level]}</td>${section.columns
-            .map((c) => `<td data-col="${escapeHtml(c.key)}">${escapeHtml(row.cells[c.key] ?? '—')}</td>`)
+            .map((c) => `<td data-col="${escapeHtml(c.key)}">${cellHtml(row.cells[c.key])}</td>`)
             .join('')}</tr>`,
       )
       .join('\n');
@@ -72,6 +75,9 @@ td.level { font-weight: 600; width: 3rem; }
 tr.ok td.level { color: #1a7f37; } tr.warn td.level { color: #9a6700; }
 tr.crit td.level, td.crit { color: #cf222e; } tr.unknown td.level, td.empty { color: #6e7781; }
 nav a { margin-right: 1rem; } footer { margin-top: 2rem; color: #6e7781; }
+svg.spark { vertical-align: middle; } svg.spark polyline { fill: none; stroke: #0969da; stroke-width: 1.2; }
+svg.spark circle { fill: #0969da; } svg.spark .fail line { stroke: #cf222e; stroke-width: 1.5; }
+.stale { color: #9a6700; font-weight: 600; } td[data-col=responseTime] { white-space: nowrap; } td { vertical-align: middle; }
 </style>
 </head><body>
 <h1>alertworks status</h1>
@@ -86,9 +92,10 @@ ${loaded.map(renderSection).join('\n')}
  * Mounts GET /status behind `auth`: the page names internal hosts, volumes and certificates,
  * so it gets the same protection as the queue dashboard.
  */
-export function mountStatusPage(app: Hono, auth: MiddlewareHandler, ctx: Omit<StatusContext, 'now'>, sections: readonly StatusSection[] = statusSections): void {
+export function mountStatusPage(app: Hono, auth: MiddlewareHandler, deps: Omit<StatusContext, 'now'> & { clock?: () => number }, sections: readonly StatusSection[] = statusSections): void {
+  const { clock = Date.now, ...ctx } = deps;
   app.get('/status', auth, async (c) => {
-    const now = Date.now();
+    const now = clock();
     const loaded = await loadSections({ ...ctx, now }, sections);
     c.header('Cache-Control', 'no-store');
     return c.html(renderStatusPage(loaded, now));

@@ -11,7 +11,7 @@ import { jobDuration, jobsTotal, registry } from '../observability/metrics.js';
 import { LogGate, errorKey } from '../observability/log-gate.js';
 import { scrub } from '../observability/redact.js';
 import { recordError, tracer } from '../observability/tracing.js';
-import type { Action, ActionProcessor, ActionRuntime, AlertJob } from '../../workers/action.js';
+import type { Action, ActionProcessor, ActionResult, ActionRuntime, AlertJob } from '../../workers/action.js';
 import { closeRedis, createRedis, withTimeout } from '../redis.js';
 
 export interface JobObserver {
@@ -19,6 +19,8 @@ export interface JobObserver {
   onJobStarted?(info: { queue: string; action: string }): void;
   /** Called after every job, whatever its outcome (Pushgateway reporting hooks in here). */
   onJobFinished?(info: { queue: string; action: string; outcome: string; durationSeconds: number }): void;
+  /** Called with a job's result, or its failure once no retry is left (the audit trail). Awaited; errors are logged. */
+  onJobResult?(info: { action: string; job: AlertJob; result?: ActionResult; failure?: { code: string; message: string } }): Promise<void>;
 }
 
 /** Failed job attempts by the failure taxonomy (src/failure.ts): a closed set of reasons. */
@@ -118,6 +120,7 @@ async function runJob(action: Action<unknown>, processor: ActionProcessor, job: 
     outcome = result.outcome;
     // LOG_LEVEL=debug: the whole result (why nothing was done: reason, remainingMs, volume, ...).
     logger.info({ outcome, attempt: job.attemptsMade + 1, ...(logger.isLevelEnabled('debug') ? { result } : {}) }, 'job done');
+    await report(logger, () => observer.onJobResult?.({ action: action.name, job, result }));
     return result;
   } catch (err) {
     const code = errorCode(err);
@@ -136,12 +139,14 @@ async function runJob(action: Action<unknown>, processor: ActionProcessor, job: 
       outcome = 'failed';
       jobFailures.inc({ ...labels, reason, outcome: 'given_up' });
       logger.error({ code, reason, err }, 'job failed permanently');
+      await report(logger, () => observer.onJobResult?.({ action: action.name, job, failure: { code, message } }));
       throw new UnrecoverableError(`${code}: ${message}`);
     }
     const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     outcome = lastAttempt ? 'failed' : 'retry';
     jobFailures.inc({ ...labels, reason, outcome: lastAttempt ? 'given_up' : 'retry' });
     logger.warn({ code, reason, err, attempt: job.attemptsMade + 1, lastAttempt }, lastAttempt ? 'job failed after its last attempt' : 'job failed; will retry');
+    if (lastAttempt) await report(logger, () => observer.onJobResult?.({ action: action.name, job, failure: { code, message } }));
     const safe = new Error(`${code}: ${message}`);
     throw safe;
   } finally {
@@ -150,6 +155,14 @@ async function runJob(action: Action<unknown>, processor: ActionProcessor, job: 
     jobDuration.observe(labels, durationSeconds);
     span?.setAttribute('alertworks.job.outcome', outcome);
     notify(logger, () => observer.onJobFinished?.({ ...labels, outcome, durationSeconds }));
+  }
+}
+
+async function report(logger: Logger, call: () => Promise<void> | undefined): Promise<void> {
+  try {
+    await call();
+  } catch (err) {
+    logger.warn({ err }, 'job observer failed');
   }
 }
 

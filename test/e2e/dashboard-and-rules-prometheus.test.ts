@@ -15,7 +15,9 @@ const dashboard = JSON.parse(readFileSync(join(repo, 'config/grafana/dashboards/
   panels: { type: string; title: string; targets?: { expr: string }[] }[];
 };
 const core = new Set(metricContract.filter((m) => m.source === 'core').flatMap((m) => (m.histogram ? [m.name, `${m.name}_bucket`, `${m.name}_sum`, `${m.name}_count`] : [m.name])));
-const targets = dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => ({ panel: p.title, expr: t.expr.replaceAll('$__rate_interval', '1m') })));
+/** What Grafana substitutes: its interval variables, and "All" (`.*`) for the check, volume and instance variables. */
+const substitute = (expr: string) => expr.replaceAll('$__rate_interval', '1m').replaceAll('$__range', '1h').replace(/\$(check|volume|instance)\b/g, '.*');
+const targets = dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => ({ panel: p.title, expr: substitute(t.expr) })));
 
 /**
  * The shipped rules and every dashboard query against the real Prometheus scraping a running

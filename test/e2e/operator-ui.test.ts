@@ -1,10 +1,12 @@
 import { join } from 'node:path';
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../../src/redis.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import type { AppConfig } from '../../src/config/schema.js';
 import { run, type RunningService } from '../../src/main.js';
 import { VolumeResizeState } from '../../workers/volume-resize/state.js';
+import { AuditTrail } from '../../src/audit/audit-trail.js';
+import { CheckHistory } from '../../src/history/check-history.js';
 import { ARTIFACTS_DIR, launchChromium, type Browser } from '../support/chromium.js';
 import { RedisServer } from '../support/redis-server.js';
 
@@ -37,6 +39,7 @@ describe('operator UI in headless Chromium', () => {
         { name: 'api-health', type: 'http', intervalMs: 60_000, url: 'https://api.internal.example/api/health' },
         { name: 'openai', type: 'http', intervalMs: 300_000, url: 'https://api.openai.com/v1/models' },
         { name: 'api-cert', type: 'tls', intervalMs: 3_600_000, target: 'api.internal.example:443', warnDays: 14, criticalDays: 7 },
+        { name: 'legacy-api', type: 'http', intervalMs: 60_000, url: 'https://legacy.internal.example/health' },
       ],
       sections: { ...loaded.sections, volumeResize: { maxSizeGb: 100, volumes: [{ id: 4711, name: 'data', maxSizeGb: 80 }] } },
     };
@@ -51,6 +54,19 @@ describe('operator UI in headless Chromium', () => {
       check: 'api-cert', name: 'api.internal.example:443', kind: 'live', commonName: 'api.internal.example', sans: ['api.internal.example'], issuer: 'CN=Test CA',
       notAfter: new Date(now + 5 * DAY + 3_600_000).toISOString(), fingerprint: 'ab'.repeat(32), level: 'critical', checkedAt: new Date(now - 600_000).toISOString(),
     }));
+    await redis.hset(`${p}:check:legacy-api`, { state: 'up', since: String(now - 5 * DAY), lastResultAt: String(now - 2 * 3_600_000) });
+    // Three hours of 1-minute results as the check runner records them: api-health UP, then
+    // DOWN for the last 7 minutes (HTTP 503, slow); openai UP throughout.
+    const history = new CheckHistory(redis, p);
+    for (let m = 180; m >= 1; m--) {
+      const at = now - m * 60_000 + 30_000;
+      const down = at >= now - 7 * 60_000;
+      await history.record({ name: 'api-health', runAt: at, at, success: !down, durationSeconds: down ? 2 : 0.08 + (m % 20) / 1000, state: down ? 'down' : 'up', stateSince: down ? now - 7 * 60_000 : now - 180 * 60_000 + 30_000, reason: down ? 'http_status: HTTP 503: expected status 200, got 503' : undefined });
+      await history.record({ name: 'openai', runAt: at, at, success: true, durationSeconds: 0.3 + (m % 30) / 100, state: 'up', stateSince: now - 180 * 60_000 + 30_000 });
+    }
+    const audit = new AuditTrail(redis, p);
+    await audit.record({ kind: 'resized', action: 'volume-resize', resource: 'volume 4711', summary: 'volume-resize: resized (volume 4711) 40 → 50 GB', links: { pr: 'https://github.example/acme/infra/pull/12', hetznerAction: '8812', slackThread: 'C0OPS00001/1764756000.000100' } });
+    await audit.record({ kind: 'refused', action: 'volume-resize', resource: 'volume 999 (from label volume_id)', summary: 'volume-resize: refused <not allowlisted>' });
     await new VolumeResizeState(redis, p).recordStatus(4711, { sizeGb: 50, lastResize: { at: now - 2 * 3_600_000, fromGb: 40, toGb: 50 } });
     await redis.set(`${p}:volume-resize:cooldown:4711`, String(now - 2 * 3_600_000), 'PX', 30 * 60_000);
 
@@ -78,7 +94,7 @@ describe('operator UI in headless Chromium', () => {
     await redisServer?.destroy();
   });
 
-  it.each(['/status', '/admin/queues', '/admin/queues/api/queues'])('sends a browser without credentials on %s to the login form, showing nothing', async (path) => {
+  it.each(['/status', '/admin/queues', '/admin/queues/api/queues', '/api/audit', '/api/checks'])('sends a browser without credentials on %s to the login form, showing nothing', async (path) => {
     const page = await browser.context.newPage();
     try {
       await page.goto(`${base}${path}`);
@@ -122,6 +138,44 @@ describe('operator UI in headless Chromium', () => {
       expect(await volume.locator('[data-col=cooldown]').innerText()).toBe('30 min left');
 
       await page.screenshot({ path: join(ARTIFACTS_DIR, 'status-page.png'), fullPage: true });
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('shows uptime, response-time sparklines, stale results, transitions and the recent activity with links', async () => {
+    const page = await browser.context.newPage();
+    try {
+      await page.setExtraHTTPHeaders({ Authorization: `Bearer ${TOKEN}` });
+      await page.setViewportSize({ width: 1600, height: 900 });
+      expect((await page.goto(`${base}/status`))?.status()).toBe(200);
+      const api = page.locator('#checks tr', { hasText: 'api-health' });
+      // UP 172.5 minutes, then DOWN for the last 7 (and the seconds until this request): 96.0x–96.10%.
+      // (Exact to the second with a fake clock: test/integration/check-history.test.ts.)
+      expect(await api.locator('[data-col=uptime24h]').innerText()).toMatch(/^96\.(0\d|10)%$/);
+      expect(await page.locator('#checks tr', { hasText: 'openai' }).locator('[data-col=uptime30d]').innerText()).toBe('100%');
+      const spark = api.locator('[data-col=responseTime] svg.spark');
+      expect(await spark.count()).toBe(1);
+      expect(await spark.locator('polyline').count()).toBeGreaterThan(0);
+      expect(await spark.locator('.fail line').count()).toBeGreaterThan(0);
+      const box = await spark.boundingBox();
+      expect(box && box.width > 50 && box.height > 10).toBe(true);
+
+      const legacy = page.locator('#checks tr', { hasText: 'legacy-api' });
+      expect(await legacy.getAttribute('class')).toBe('warn');
+      expect(await legacy.locator('[data-col=lastRun] .stale').innerText()).toBe('stale');
+
+      const down = page.locator('#transitions tr', { hasText: 'api-health' });
+      expect(await down.locator('[data-col=change]').innerText()).toBe('UP → DOWN');
+      expect(await down.locator('[data-col=reason]').innerText()).toBe('http_status: HTTP 503: expected status 200, got 503');
+
+      const resized = page.locator('#activity tr', { hasText: '40 → 50 GB' });
+      expect(await resized.locator('[data-col=resource]').innerText()).toBe('volume 4711');
+      expect(await resized.locator('[data-col=links] a').getAttribute('href')).toBe('https://github.example/acme/infra/pull/12');
+      expect(await resized.locator('[data-col=links]').innerText()).toContain('Hetzner action 8812');
+      expect(await page.locator('#activity tr', { hasText: 'refused' }).locator('[data-col=summary]').innerText()).toBe('volume-resize: refused <not allowlisted>');
+      expect(await page.locator('script').count()).toBe(0);
+      await page.screenshot({ path: join(ARTIFACTS_DIR, 'status-history.png'), fullPage: true });
     } finally {
       await page.close();
     }

@@ -88,7 +88,7 @@ describe('traces: webhook -> job -> Slack call, exported over OTLP/HTTP by the r
     // Log lines written inside the request and inside the job carry that trace's ids.
     const traceId = serverSpan.traceId;
     const accepted = service.logsWith('webhook accepted').find((l) => l.request_id === requestId);
-    expect(accepted).toMatchObject({ trace_id: traceId, span_id: serverSpan.spanId });
+    expect(accepted).toMatchObject({ trace_id: traceId, span_id: serverSpan.spanId, trace_flags: '01' });
     const done = service.logsWith('job done').find((l) => l.trace_id === traceId);
     expect(done).toMatchObject({ span_id: jobSpan.spanId, queue: 'notify', action: 'notify', job_id: expect.any(String) });
   });

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeGitHub } from '../fakes/github.js';
 import { FakeHetzner } from '../fakes/hetzner.js';
 import { FakeSlack } from '../fakes/slack.js';
+import { FakeGrafana } from '../fakes/grafana.js';
 import { Alertmanager } from '../support/alertmanager.js';
 import { waitFor } from '../support/ports.js';
 import { Prometheus } from '../support/prometheus.js';
@@ -69,13 +70,14 @@ describe('e2e: Prometheus -> Alertmanager -> alertworks grows a full Hetzner vol
   let hetzner: FakeHetzner;
   let github: FakeGitHub;
   let slack: FakeSlack;
+  let grafana: FakeGrafana;
   let node: NodeExporter;
   let aw: ServiceProcess;
   let am: Alertmanager;
   let prom: Prometheus;
 
   beforeAll(async () => {
-    [redis, hetzner, github, slack, node] = await Promise.all([RedisServer.start(), FakeHetzner.start({ actionDurationMs: 1000 }), FakeGitHub.start(), new FakeSlack().start(), new NodeExporter().start()]);
+    [redis, hetzner, github, slack, node, grafana] = await Promise.all([RedisServer.start(), FakeHetzner.start({ actionDurationMs: 1000 }), FakeGitHub.start(), new FakeSlack().start(), new NodeExporter().start(), new FakeGrafana().start()]);
     hetzner.addVolume({ id: VOLUME, name: 'data', size: 20 });
     github.addRepo('acme/infra', { 'terraform/volumes.tf': TF }, { workflows: ['volume-resize.yml'] });
     aw = await ServiceProcess.start({
@@ -92,6 +94,8 @@ volumeResize:
         REDIS_URL: redis.url,
         WEBHOOK_TOKEN: TOKEN,
         ...fakeEnv(hetzner, github, slack),
+        GRAFANA_URL: grafana.url,
+        GRAFANA_TOKEN: grafana.token,
       },
     });
     am = await Alertmanager.start({ webhookUrl: `${aw.url}/hooks/alertmanager`, token: TOKEN, groupWait: '1s', groupInterval: '1s', repeatInterval: '1h' });
@@ -102,7 +106,7 @@ volumeResize:
     await prom?.stop();
     await am?.stop();
     await aw?.stop();
-    await Promise.all([redis?.destroy(), hetzner?.stop(), github?.stop(), slack?.stop(), node?.stop()]);
+    await Promise.all([redis?.destroy(), hetzner?.stop(), github?.stop(), slack?.stop(), node?.stop(), grafana?.stop()]);
   });
 
   const thread = () => slack.threads().find((t) => t.root.text.includes(`\`data\` (${VOLUME})`));
@@ -134,6 +138,16 @@ volumeResize:
     expect(metrics).toContain('alertworks_volume_resize_total{volume="data",outcome="resized"} 1');
     expect(metrics).toContain('alertworks_volume_size_gb{volume="data"} 30');
     expect(metrics).toMatch(/alertworks_volume_resize_duration_seconds_count 1/);
+
+    // One Grafana annotation for the resize (and one for its drift PR), tagged with the volume.
+    await waitFor('the annotations', () => grafana.annotations.length >= 2, 10_000);
+    expect(grafana.annotations.filter((a) => a.tags.includes('resized')).map((a) => a.tags)).toEqual([['alertworks', 'volume-resize', 'resized', `volume-${VOLUME}`]]);
+    expect(grafana.withTag('drift-pr')).toHaveLength(1);
+    // The audit trail: 401 without auth; with it, the alert taken in and the resize with its links.
+    expect((await fetch(`${aw.url}/api/audit`)).status).toBe(401);
+    const audit = (await (await fetch(`${aw.url}/api/audit?since=1h`, { headers: { Authorization: `Bearer ${TOKEN}` } })).json()) as { records: { kind: string; resource?: string; links?: Record<string, string> }[] };
+    expect(audit.records.map((r) => r.kind).reverse()).toEqual(['received', 'resized', 'drift_pr']);
+    expect(audit.records.find((r) => r.kind === 'resized')?.links?.pr).toBe(pulls[0]!.html_url);
   });
 
   it('when usage drops, the alert resolves and the thread says so', async () => {
@@ -143,5 +157,11 @@ volumeResize:
     expect(hetzner.resizePosts()).toHaveLength(1);
     expect(github.dispatches).toHaveLength(1);
     expect(github.pulls('acme/infra')).toHaveLength(1);
+    const resolved = await waitFor('the resolved audit record', async () => {
+      const audit = (await (await fetch(`${aw.url}/api/audit?action=volume-resize&kind=resolved`, { headers: { Authorization: `Bearer ${TOKEN}` } })).json()) as { records: { resource?: string }[] };
+      return audit.records.length > 0 ? audit.records : undefined;
+    });
+    expect(resolved.map((r) => r.resource)).toEqual([`volume ${VOLUME}`]);
+    expect(grafana.withTag('resized')).toHaveLength(1);
   });
 });

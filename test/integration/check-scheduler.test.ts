@@ -8,6 +8,7 @@ import { logger } from '../../src/observability/logger.js';
 import { createRedis } from '../../src/redis.js';
 import { readCheckStates } from '../../jobs/check-state.js';
 import { CHECKS_QUEUE, startCheckScheduler, type RunningCheckScheduler } from '../../jobs/scheduler.js';
+import { CheckHistory } from '../../src/history/check-history.js';
 import { RedisServer } from '../support/redis-server.js';
 import { waitFor } from '../support/ports.js';
 import { ScriptedServer } from '../support/check-targets.js';
@@ -78,6 +79,11 @@ describe('check scheduler', () => {
     const c = await replica(smaller, []);
     try {
       expect((await c.queue.getJobSchedulers(0, -1)).map((s) => s.key).sort()).toEqual(['check:fast', 'check:slow']);
+      // Its history went with it; the others keep theirs.
+      const redis = createRedis(redisServer.url, 'worker');
+      const history = new CheckHistory(redis, prefix);
+      expect([await redis.exists(history.key('gone', 'meta'), history.key('gone', 'fine')), await redis.exists(history.key('fast', 'meta'))]).toEqual([0, 1]);
+      await redis.quit();
     } finally {
       await c.close();
     }

@@ -3,6 +3,7 @@ import type { RedisClient as Redis } from '../../src/redis.js';
 import { parseConfig } from '../../src/config/load.js';
 import { createApp } from '../../src/server/app.js';
 import { QueueSet } from '../../src/queue/queues.js';
+import { AuditTrail } from '../../src/audit/audit-trail.js';
 import { createRedis, waitForRedis } from '../../src/redis.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { mountOperatorUi } from '../../src/ui/operator-ui.js';
@@ -46,8 +47,8 @@ describe('the receiver edge', () => {
     producer = createRedis(config.redis.url, 'producer');
     await waitForRedis(producer, 5_000);
     queues = new QueueSet(producer, config, ['notify']);
-    app = createApp({ config, queues, redis: producer, logger, extend: (a) => void mountOperatorUi(a, { config, redis: producer, queues, logger }) });
-    actingApp = createApp({ config: acting, queues, redis: producer, logger, extend: (a) => void mountOperatorUi(a, { config: acting, redis: producer, queues, logger }) });
+    app = createApp({ config, queues, redis: producer, logger, extend: (a) => void mountOperatorUi(a, { config, redis: producer, queues, logger, audit: new AuditTrail(producer, config.redis.prefix) }) });
+    actingApp = createApp({ config: acting, queues, redis: producer, logger, extend: (a) => void mountOperatorUi(a, { config: acting, redis: producer, queues, logger, audit: new AuditTrail(producer, acting.redis.prefix) }) });
   });
 
   afterAll(async () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../../src/redis.js';
 import { SlackNotifier } from '../../src/notify/slack-notifier.js';
 import { IncidentThreads } from '../../src/notify/threads.js';
 import type { ChatMessage, ChatNotifier, ChatRef } from '../../src/notify/notifier.js';

@@ -1,12 +1,13 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../../src/redis.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import type { AppConfig } from '../../src/config/schema.js';
 import type { ChatMessage, ChatNotifier, ChatRef } from '../../src/notify/notifier.js';
 import { IncidentThreads } from '../../src/notify/threads.js';
+import { AuditTrail } from '../../src/audit/audit-trail.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { registry } from '../../src/observability/metrics.js';
 import { tlsCheck, type TlsCheck, type TlsDetails } from '../../jobs/checks/tls.js';
@@ -79,7 +80,7 @@ describe('tls check against live TLS servers (real Redis)', () => {
     const result = await tlsCheck.probe(check, { signal: AbortSignal.timeout(10_000), logger });
     // What the runner does with every result: the type's declared probe metrics, then its hook.
     observeProbe(check, result, new PushReporter());
-    await tlsCheck.onResult?.(check, result, { config, redis, threads, logger });
+    await tlsCheck.onResult?.(check, result, { config, redis, threads, logger, audit: new AuditTrail(redis, config.redis.prefix) });
     return { result, details: result.details as unknown as TlsDetails };
   }
 
@@ -189,6 +190,9 @@ describe('tls check against live TLS servers (real Redis)', () => {
     expect(notifier.posts[notifier.posts.length - 1]!.threadTs).toBe(root.ts);
     expect(notifier.updates.at(-1)).toMatchObject({ ts: root.ts, text: expect.stringMatching(/renewed/) });
     expect(renewed.details.level).toBe('ok');
+    // One audit record (the Grafana marker's source), however often the renewal is seen again.
+    const records = await new AuditTrail(redis, config.redis.prefix).query({ kind: 'renewed' });
+    expect(records.map((r) => [r.action, r.summary])).toEqual([['tls-check', expect.stringMatching(/^certificate .+ renewed: renew\.test, valid until \d{4}-\d\d-\d\d$/)]]);
 
     // Old series gone, new one present.
     const metrics = await registry.metrics();

@@ -16,6 +16,20 @@ export interface ReceivedSpan {
   resource: Record<string, unknown>;
 }
 
+/** One metric data point as received from OTLP/HTTP JSON /v1/metrics. */
+export interface ReceivedMetricPoint {
+  metric: string;
+  /** sum, gauge or histogram. */
+  kind: 'sum' | 'gauge' | 'histogram';
+  /** For sums: monotonic and cumulative (aggregationTemporality 2). */
+  monotonic?: boolean;
+  temporality?: number;
+  attributes: Record<string, unknown>;
+  value?: number;
+  histogram?: { count: number; sum?: number; bucketCounts: number[]; explicitBounds: number[] };
+  resource: Record<string, unknown>;
+}
+
 export const OTLP_KIND = { internal: 1, server: 2, client: 3, producer: 4, consumer: 5 } as const;
 
 interface KeyValue {
@@ -24,11 +38,15 @@ interface KeyValue {
 }
 
 /**
- * A local OTLP/HTTP trace receiver (POST /v1/traces, JSON encoding as sent by
- * @opentelemetry/exporter-trace-otlp-http): decodes every export request into spans.
+ * A local OTLP/HTTP receiver (POST /v1/traces and /v1/metrics, JSON encoding as sent by
+ * @opentelemetry/exporter-trace-otlp-http and exporter-metrics-otlp-http): decodes every export
+ * request into spans and metric data points.
  */
 export class OtlpReceiver {
   readonly spans: ReceivedSpan[] = [];
+  readonly metricPoints: ReceivedMetricPoint[] = [];
+  /** Export requests to /v1/metrics. */
+  metricRequests = 0;
   requests = 0;
   private server?: Server;
   port = 0;
@@ -38,18 +56,21 @@ export class OtlpReceiver {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        if (req.method !== 'POST' || !req.url?.startsWith('/v1/traces')) {
+        const metrics = req.url?.startsWith('/v1/metrics') === true;
+        if (req.method !== 'POST' || !(req.url?.startsWith('/v1/traces') || metrics)) {
           res.writeHead(404).end();
           return;
         }
-        this.requests++;
+        if (metrics) this.metricRequests++;
+        else this.requests++;
         let raw = Buffer.concat(chunks);
         if (req.headers['content-encoding'] === 'gzip') raw = gunzipSync(raw);
         if (!(req.headers['content-type'] ?? '').includes('json')) {
           res.writeHead(415).end('this receiver decodes OTLP/HTTP JSON only');
           return;
         }
-        this.decode(JSON.parse(raw.toString('utf8')) as ExportRequest);
+        if (metrics) this.decodeMetrics(JSON.parse(raw.toString('utf8')) as MetricsExportRequest);
+        else this.decode(JSON.parse(raw.toString('utf8')) as ExportRequest);
         res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
       });
     });
@@ -64,6 +85,36 @@ export class OtlpReceiver {
 
   byName(name: string): ReceivedSpan[] {
     return this.spans.filter((s) => s.name === name);
+  }
+
+  /** The newest point of `metric` whose attributes include `attrs`. */
+  latestPoint(metric: string, attrs: Record<string, unknown> = {}): ReceivedMetricPoint | undefined {
+    return this.metricPoints.findLast((p) => p.metric === metric && Object.entries(attrs).every(([k, v]) => p.attributes[k] === v));
+  }
+
+  private decodeMetrics(body: MetricsExportRequest): void {
+    for (const rm of body.resourceMetrics ?? []) {
+      const resource = attributes(rm.resource?.attributes);
+      for (const sm of rm.scopeMetrics ?? []) {
+        for (const m of sm.metrics ?? []) {
+          const kind = m.sum ? 'sum' : m.gauge ? 'gauge' : m.histogram ? 'histogram' : undefined;
+          if (!kind) continue;
+          const data = (m.sum ?? m.gauge ?? m.histogram)!;
+          for (const dp of data.dataPoints ?? []) {
+            this.metricPoints.push({
+              metric: m.name,
+              kind,
+              monotonic: m.sum?.isMonotonic,
+              temporality: data.aggregationTemporality,
+              attributes: attributes(dp.attributes),
+              value: dp.asDouble !== undefined ? Number(dp.asDouble) : dp.asInt !== undefined ? Number(dp.asInt) : undefined,
+              histogram: kind === 'histogram' ? { count: Number(dp.count ?? 0), sum: dp.sum === undefined ? undefined : Number(dp.sum), bucketCounts: (dp.bucketCounts ?? []).map(Number), explicitBounds: (dp.explicitBounds ?? []).map(Number) } : undefined,
+              resource,
+            });
+          }
+        }
+      }
+    }
   }
 
   async stop(): Promise<void> {
@@ -108,6 +159,33 @@ interface ExportRequest {
         events?: { name: string; attributes?: KeyValue[] }[];
       }[];
     }[];
+  }[];
+}
+
+interface MetricsExportRequest {
+  resourceMetrics?: {
+    resource?: { attributes?: KeyValue[] };
+    scopeMetrics?: {
+      metrics?: {
+        name: string;
+        sum?: MetricPoints & { isMonotonic?: boolean };
+        gauge?: MetricPoints;
+        histogram?: MetricPoints;
+      }[];
+    }[];
+  }[];
+}
+
+interface MetricPoints {
+  aggregationTemporality?: number;
+  dataPoints?: {
+    attributes?: KeyValue[];
+    asDouble?: number | string;
+    asInt?: number | string;
+    count?: number | string;
+    sum?: number | string;
+    bucketCounts?: (number | string)[];
+    explicitBounds?: (number | string)[];
   }[];
 }
 

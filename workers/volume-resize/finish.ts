@@ -54,9 +54,11 @@ export async function finishResize(d: ResizeDeps, v: VolumeJob, intent: ResizeIn
   await d.threads.say(v.incident, text.resizedMessage(names, intent.fromGb, volume.size, action?.id, Math.max(0, seconds)), { step: `resized:${intent.issuedAt}` });
 
   await growFilesystem(d, v, intent, volume.size);
-  await fixTerraform(d, v, intent, volume.size);
+  const pr = await fixTerraform(d, v, intent, volume.size);
   await d.state.clearIntent(v.id);
-  return { outcome: 'resized', volume: v.id, fromGb: intent.fromGb, toGb: volume.size, actionId: action?.id };
+  const thread = await d.threads.get(v.incident);
+  // pr and slackThread are links for the audit trail (src/audit/job-audit.ts).
+  return { outcome: 'resized', volume: v.id, fromGb: intent.fromGb, toGb: volume.size, actionId: action?.id, pr, slackThread: thread && `${thread.channel}/${thread.ts}` };
 }
 
 async function growFilesystem(d: ResizeDeps, v: VolumeJob, intent: ResizeIntent, sizeGb: number): Promise<void> {
@@ -86,21 +88,24 @@ async function growFilesystem(d: ResizeDeps, v: VolumeJob, intent: ResizeIntent,
   await d.threads.say(v.incident, text.filesystemDispatchedMessage(names, wf.repo, wf.workflow, wf.ref, sizeGb), { step });
 }
 
-async function fixTerraform(d: ResizeDeps, v: VolumeJob, intent: ResizeIntent, sizeGb: number): Promise<void> {
+/** Opens or updates the drift PR; its URL when there is one. */
+async function fixTerraform(d: ResizeDeps, v: VolumeJob, intent: ResizeIntent, sizeGb: number): Promise<string | undefined> {
   const tf = v.policy.terraform;
-  if (!tf) return;
+  if (!tf) return undefined;
   const step = `pr:${intent.issuedAt}`;
-  if (await d.threads.hasSaid(v.incident, step)) return;
+  if (await d.threads.hasSaid(v.incident, step)) return undefined;
   if (!d.github) {
     await d.threads.say(v.incident, text.stepFailedMessage('The Terraform drift PR', `GITHUB_TOKEN is not set; set \`size = ${sizeGb}\` in \`${tf.resource}\` (${tf.repo}/${tf.path}) by hand`), { step });
-    return;
+    return undefined;
   }
   try {
     const result = await d.github.upsertSizePullRequest({ repo: tf.repo, path: tf.path, resource: tf.resource, base: tf.base, volumeId: v.id, volumeName: v.name, fromGb: intent.fromGb, toGb: sizeGb });
     await d.threads.say(v.incident, text.terraformMessage(result), { step });
+    return result.kind === 'unchanged' ? undefined : result.url;
   } catch (err) {
     if (err instanceof AlertworksError && err.retryable) throw err;
     await d.threads.say(v.incident, text.stepFailedMessage('The Terraform drift PR', reason(err)), { step });
+    return undefined;
   }
 }
 

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../../../src/redis.js';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { clock, volumePlanCommand } from '../../../src/cli/volume-plan.js';
 import { VolumeResizeState } from '../../../workers/volume-resize/state.js';

@@ -1,0 +1,117 @@
+import type { RedisClient as Redis } from '../redis.js';
+import type { Logger } from '../observability/logger.js';
+import { boundRecord, type AuditRecord, type StoredAuditRecord } from './record.js';
+import { isAuditKind, type AuditKind } from './kinds.js';
+
+/** Records kept (approximately: XADD MAXLEN ~ trims whole stream nodes). @defaultValue 10,000 */
+export const DEFAULT_AUDIT_MAX_RECORDS = 10_000;
+/** How long a record's dedup id is remembered (a retried job writes no second record). */
+const DEDUP_TTL_SECONDS = 7 * 86_400;
+
+/** Told about each stored record (Grafana annotations); a failing sink never fails the caller. */
+export type AuditSink = (record: StoredAuditRecord) => Promise<void>;
+
+export interface AuditQuery {
+  /** Epoch ms, inclusive. @defaultValue everything kept */
+  since?: number;
+  until?: number;
+  action?: string;
+  resource?: string;
+  kind?: AuditKind;
+  /** Newest first, at most this many. @defaultValue 100 */
+  limit?: number;
+}
+
+const APPEND = `
+if ARGV[1] ~= '' then
+  if redis.call('SET', KEYS[2], '1', 'NX', 'EX', tonumber(ARGV[2])) == false then return false end
+end
+return redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[3], '*', 'kind', ARGV[4], 'action', ARGV[5], 'resource', ARGV[6], 'r', ARGV[7])
+`;
+
+/**
+ * The audit trail: one record per decision an action makes, in one capped Redis stream
+ * (`<prefix>:audit`, XADD MAXLEN ~), plus `<prefix>:audit:seen:<id>` dedup keys. The owner of
+ * both; the API, the CLI and the status page read through `query`.
+ */
+export class AuditTrail {
+  private readonly sinks: AuditSink[] = [];
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    private readonly options: { maxRecords?: number; logger?: Logger } = {},
+  ) {}
+
+  get key(): string {
+    return `${this.prefix}:audit`;
+  }
+
+  addSink(sink: AuditSink): this {
+    this.sinks.push(sink);
+    return this;
+  }
+
+  /**
+   * Appends one record. `dedupId` (e.g. job id + kind) makes a retried job's record a no-op.
+   * Returns the stored record, or undefined for a duplicate.
+   */
+  async record(input: AuditRecord, dedupId?: string): Promise<StoredAuditRecord | undefined> {
+    const r = boundRecord(input);
+    const id = (await this.redis.eval(
+      APPEND,
+      2,
+      this.key,
+      `${this.key}:seen:${dedupId ?? ''}`,
+      dedupId ?? '',
+      String(DEDUP_TTL_SECONDS),
+      String(this.options.maxRecords ?? DEFAULT_AUDIT_MAX_RECORDS),
+      r.kind,
+      r.action,
+      r.resource ?? '',
+      JSON.stringify(r),
+    )) as string | null;
+    if (!id) return undefined;
+    const stored = { ...r, id, at: Number(id.split('-')[0]) };
+    for (const sink of this.sinks) {
+      sink(stored).catch((err: unknown) => this.options.logger?.warn({ err, kind: stored.kind }, 'audit sink failed (the action is not affected)'));
+    }
+    return stored;
+  }
+
+  /** Records newest first, filtered by time, action, resource and kind. */
+  async query(q: AuditQuery = {}): Promise<StoredAuditRecord[]> {
+    const limit = Math.min(Math.max(q.limit ?? 100, 1), 1000);
+    const out: StoredAuditRecord[] = [];
+    let end = q.until === undefined ? '+' : String(q.until);
+    const start = q.since === undefined ? '-' : String(q.since);
+    // Pages through the stream newest first until enough records match (bounded by its cap).
+    for (;;) {
+      const page = await this.redis.xrevrange(this.key, end, start, 'COUNT', 500);
+      for (const [id, fields] of page) {
+        const rec = parse(id, fields);
+        if (rec && matches(rec, q)) out.push(rec);
+        if (out.length >= limit) return out;
+      }
+      const last = page[page.length - 1];
+      if (page.length < 500 || !last) return out;
+      end = `(${last[0]}`;
+    }
+  }
+}
+
+function parse(id: string, fields: string[]): StoredAuditRecord | undefined {
+  let json = '';
+  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === 'r') json = fields[i + 1] ?? '';
+  try {
+    const r = JSON.parse(json) as AuditRecord;
+    if (!isAuditKind(r.kind)) return undefined;
+    return { ...r, id, at: Number(id.split('-')[0]) };
+  } catch {
+    return undefined;
+  }
+}
+
+function matches(r: StoredAuditRecord, q: AuditQuery): boolean {
+  return (!q.action || r.action === q.action) && (!q.kind || r.kind === q.kind) && (!q.resource || (r.resource ?? '').includes(q.resource));
+}

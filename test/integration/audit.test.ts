@@ -1,0 +1,94 @@
+import { Hono } from 'hono';
+import type { RedisClient as Redis } from '../../src/redis.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mountAuditApi } from '../../src/audit/audit-api.js';
+import { AuditTrail } from '../../src/audit/audit-trail.js';
+import { grafanaAnnotationSink } from '../../src/grafana/annotation-sink.js';
+import { GrafanaClient, GrafanaError } from '../../src/grafana/annotations.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { createRedis, waitForRedis } from '../../src/redis.js';
+import { requireAuth } from '../../src/server/auth.js';
+import { FakeGrafana } from '../fakes/grafana.js';
+import { waitFor } from '../support/ports.js';
+import { RedisServer } from '../support/redis-server.js';
+
+const TOKEN = 'audit-test-token-0123456789';
+const logger = createLogger({ level: 'silent' });
+let server: RedisServer;
+let redis: Redis;
+let grafana: FakeGrafana;
+let seq = 0;
+
+beforeAll(async () => {
+  [server, grafana] = await Promise.all([RedisServer.start(), new FakeGrafana().start()]);
+  redis = createRedis(server.url, 'worker');
+  await waitForRedis(redis, 5_000);
+});
+afterAll(async () => {
+  await redis.quit();
+  await Promise.all([server.destroy(), grafana.stop()]);
+});
+
+function app(audit: AuditTrail): Hono {
+  const a = new Hono();
+  mountAuditApi(a, requireAuth({ bearerTokens: [TOKEN], basic: [] }), audit);
+  return a;
+}
+const auth = { headers: { Authorization: `Bearer ${TOKEN}` } };
+
+describe('audit trail', () => {
+  it('answers 401 without auth and 400 naming a bad parameter', async () => {
+    const a = app(new AuditTrail(redis, `{a${++seq}}`));
+    expect((await a.request('/api/audit')).status).toBe(401);
+    const bad = await a.request('/api/audit?since=yesterday-ish', auth);
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: string }).error).toMatch(/^since\/until: "yesterday-ish"/);
+    expect(((await (await a.request('/api/audit?kind=exploded', auth)).json()) as { error: string }).error).toMatch(/^kind:/);
+  });
+
+  it('keeps one record per dedup id, and filters by action, resource, kind and time', async () => {
+    const audit = new AuditTrail(redis, `{a${++seq}}`);
+    const first = await audit.record({ kind: 'resized', action: 'volume-resize', resource: 'volume 4711', summary: 'grew', links: { hetznerAction: '42' } }, 'job-1:resized');
+    expect(await audit.record({ kind: 'resized', action: 'volume-resize', resource: 'volume 4711', summary: 'grew again' }, 'job-1:resized')).toBeUndefined();
+    await audit.record({ kind: 'refused', action: 'volume-resize', resource: 'volume 9', summary: 'not allowlisted' });
+    await audit.record({ kind: 'received', action: 'receiver', route: 'volume-resize', sender: 'am', summary: 'in' });
+    const body = (await (await app(audit).request('/api/audit?action=volume-resize&resource=4711', auth)).json()) as { records: { kind: string; summary: string; links: unknown; at: string }[] };
+    expect(body.records).toEqual([expect.objectContaining({ kind: 'resized', summary: 'grew', links: { hetznerAction: '42' } })]);
+    expect((await audit.query({ kind: 'received' })).map((r) => r.sender)).toEqual(['am']);
+    expect(await audit.query({ since: first!.at + 60_000 })).toEqual([]);
+    expect((await audit.query()).map((r) => r.kind)).toEqual(['received', 'refused', 'resized']);
+  });
+
+  it('bounds sender-controlled text and the stream length', async () => {
+    const audit = new AuditTrail(redis, `{a${++seq}}`, { maxRecords: 100 });
+    for (let i = 0; i < 1_000; i++) await audit.record({ kind: 'received', action: 'receiver', summary: 'x'.repeat(10_000), alertname: `a\n${'y'.repeat(10_000)}` });
+    // MAXLEN ~ trims whole stream nodes: close to, never far past, the cap.
+    expect(await redis.xlen(audit.key)).toBeLessThan(300);
+    const [newest] = await audit.query({ limit: 1 });
+    expect([newest!.summary.length, newest!.alertname!.length, newest!.alertname!.includes('\n')]).toEqual([500, 200, false]);
+  });
+});
+
+describe('Grafana annotations', () => {
+  it('posts one annotation per annotated record with tags, and a failure never reaches the caller', async () => {
+    const audit = new AuditTrail(redis, `{a${++seq}}`, { logger }).addSink(grafanaAnnotationSink({ url: grafana.url, token: grafana.token }, logger));
+    grafana.failNext.push(500);
+    await audit.record({ kind: 'resized', action: 'volume-resize', resource: 'volume 1', summary: 'first (Grafana fails)' });
+    const stored = await audit.record({ kind: 'resized', action: 'volume-resize', resource: 'volume 4711', summary: 'grew <b>', links: { pr: 'https://github.example/acme/infra/pull/7' } });
+    await audit.record({ kind: 'cooldown', action: 'volume-resize', resource: 'volume 4711', summary: 'not annotated' });
+    await waitFor('the annotation', () => grafana.withTag('volume-4711').length === 1, 5_000);
+    expect(grafana.annotations).toEqual([
+      expect.objectContaining({ time: stored!.at, tags: ['alertworks', 'volume-resize', 'resized', 'volume-4711'], text: 'grew &#60;b&#62;\n<a href="https://github.example/acme/infra/pull/7">https://github.example/acme/infra/pull/7</a>' }),
+    ]);
+  });
+
+  it.each([
+    ['a wrong token', 'glsa_wrong_token_000000000000', 401, /Invalid API key/],
+    ['an unreachable Grafana', undefined, 0, /not reachable/],
+  ])('reports %s as a GrafanaError with the status', async (_name, token, status, message) => {
+    const client = new GrafanaClient({ url: token ? grafana.url : 'http://127.0.0.1:9', token: token ?? grafana.token, timeoutMs: 2_000 });
+    const err = await client.annotate({ time: 1, tags: [], text: 'x' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(GrafanaError);
+    expect([(err as GrafanaError).status, (err as GrafanaError).message]).toEqual([status, expect.stringMatching(message)]);
+  });
+});
