@@ -14,6 +14,7 @@ import { createNotifier } from './notify/create-notifier.js';
 import { IncidentThreads } from './notify/threads.js';
 import { CHECKS_QUEUE, startCheckScheduler, type RunningCheckScheduler } from '../jobs/scheduler.js';
 import { pushReporter } from './observability/pushgateway.js';
+import { startInteractivity, type RunningInteractivity } from './slack/interactivity.js';
 
 export type Role = 'serve' | 'work' | 'all';
 
@@ -55,6 +56,9 @@ export async function run(options: RunOptions): Promise<RunningService> {
   registerSecret(config.slack.token);
   registerSecret(config.github.token);
   registerSecret(config.hetzner.token);
+  registerSecret(config.slack.signingSecret);
+  registerSecret(config.slack.appToken);
+  registerSecret(config.alertmanager.token);
 
   const serving = role === 'serve' || role === 'all';
   const working = role === 'work' || role === 'all';
@@ -109,6 +113,7 @@ export async function run(options: RunOptions): Promise<RunningService> {
   let workers: RunningWorkers | undefined;
   let stateRedis: ReturnType<typeof createRedis> | undefined;
   let checks: RunningCheckScheduler | undefined;
+  let interactivity: RunningInteractivity | undefined;
   if (working) {
     stateRedis = createRedis(config.redis.url, 'worker');
     const notifier = await createNotifier(config, logger);
@@ -127,6 +132,7 @@ export async function run(options: RunOptions): Promise<RunningService> {
     logger.info({ queues: queueNames(), notifier: notifier.kind, dryRun: config.dryRun }, 'workers started');
     // Always started: with no checks configured it still removes schedules of checks that left the config.
     checks = await startCheckScheduler({ config, redis: stateRedis, threads, logger });
+    interactivity = await startInteractivity({ config, redis: stateRedis, threads, notifier, logger });
   }
 
   let stopping: Promise<void> | undefined;
@@ -137,6 +143,7 @@ export async function run(options: RunOptions): Promise<RunningService> {
         logger.info('shutting down: no new requests, letting active jobs finish');
         if (server) await closeServer(server as Server);
         await checks?.close();
+        await interactivity?.close();
         await workers?.close(config.jobs.shutdownTimeout);
         // Last push while Redis is still open, so queue sizes are fresh; bounded by its timeout.
         if (working) await pushReporter.stop();

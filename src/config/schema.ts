@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { durationMs } from './duration.js';
 import type { CheckRunnerSettings } from '../../jobs/check-runner-settings.js';
+import { alertmanagerSchema } from '../alertmanager/settings.js';
+import { slackInteractionFields } from '../slack/settings.js';
 
 const MiB = 1024 * 1024;
 
@@ -86,8 +88,10 @@ export const coreSchema = z.strictObject({
       channel: z.string().default('#ops'),
       token: z.string().optional(),
       apiUrl: z.string().url().optional(),
+      ...slackInteractionFields,
     })
     .prefault({}),
+  alertmanager: alertmanagerSchema,
   github: z.strictObject({ token: z.string().optional(), apiUrl: z.string().url().optional() }).prefault({}),
   hetzner: z.strictObject({ token: z.string().optional(), endpoint: z.string().url().optional() }).prefault({}),
   /** Decide and report, change nothing outside. */

@@ -16,6 +16,7 @@ import { parsePayload } from './alertmanager-payload.js';
 import { requireAuth } from './auth.js';
 import { traceRequests } from './trace-requests.js';
 import { mountFallbacks, mountProbeRoutes } from './probe-app.js';
+import { mountSlackInteractions } from '../slack/interactions-route.js';
 
 export interface AppDeps {
   config: AppConfig;
@@ -91,6 +92,9 @@ export function createApp(deps: AppDeps): Hono {
       }
     },
   );
+
+  // Signed by Slack (its own auth), so outside requireAuth.
+  mountSlackInteractions(app, { config, redis, queues, logger });
 
   deps.extend?.(app, auth);
 

@@ -1,6 +1,7 @@
 import { GitHubOps } from '../../src/github/client.js';
 import { HetznerClient } from '../../src/hetzner/client.js';
 import { defineAction } from '../action.js';
+import { createResizeGuards } from './guards.js';
 import { processVolumeAlert } from './processor.js';
 import { volumeResizeSettingsSchema, type VolumeResizeSettings } from './settings.js';
 import { VolumeResizeState } from './state.js';
@@ -26,6 +27,7 @@ export const volumeResizeAction = defineAction<VolumeResizeSettings>({
       threads,
       logger: logger.child({ action: 'volume-resize' }),
       globalDryRun: config.dryRun,
+      guards: createResizeGuards({ config, redis, threads, logger: logger.child({ action: 'volume-resize' }) }),
     };
     return (job) => processVolumeAlert(deps, job);
   },

@@ -54,6 +54,7 @@ export async function processVolumeAlert(d: ResizeDeps, job: AlertJob): Promise<
     jobId: job.id ?? dedupKey,
     dedupKey,
     labels: alert.labels,
+    data: job.data,
   };
   // Inside the cooldown with no resize unfinished there is nothing to do: no need to queue up
   // for the lock. (With an intent stored, the lock path finishes that resize first.)
@@ -74,6 +75,7 @@ export async function processVolumeAlert(d: ResizeDeps, job: AlertJob): Promise<
 }
 
 async function resolved(d: ResizeDeps, v: VolumeJob, startsAt: string): Promise<ActionResult> {
+  await d.guards?.onResolved(v);
   if (!(await d.threads.get(v.incident))) return { outcome: 'resolved', volume: v.id };
   await d.threads.say(v.incident, text.resolvedMessage({ id: v.id, name: v.name }), { step: `resolved:${startsAt}` });
   await d.threads.close(v.incident);
@@ -88,6 +90,8 @@ async function firing(d: ResizeDeps, v: VolumeJob): Promise<ActionResult> {
 
   const cooldown = await d.state.cooldownLeft(v.id);
   if (cooldown > 0) return inCooldown(d, v, cooldown);
+  const held = await d.guards?.beforeAction(v);
+  if (held) return held;
 
   const dryRun = d.globalDryRun ? 'DRY_RUN' : v.policy.dryRun ? 'dryRun for this volume' : !d.hetzner.hasToken ? 'no HCLOUD_TOKEN' : undefined;
   let volume;
@@ -123,6 +127,8 @@ async function firing(d: ResizeDeps, v: VolumeJob): Promise<ActionResult> {
     await d.threads.say(v.incident, text.planMessage(names, plan.fromGb, plan.toGb, v.policy, dryRun), { step: `plan:${v.dedupKey}` });
     return { outcome: 'dry_run', volume: v.id, fromGb: plan.fromGb, toGb: plan.toGb };
   }
+  const waiting = await d.guards?.beforeResize(v, plan);
+  if (waiting) return waiting;
 
   const issuedAt = Date.now();
   const budgetMember = `${v.id}:${plan.toGb}:${issuedAt}`;
