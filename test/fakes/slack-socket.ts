@@ -19,7 +19,12 @@ export class SocketModeStandIn {
     this.port = (this.server.address() as { port: number }).port;
     this.server.on('connection', (ws) => {
       this.sockets.add(ws);
-      ws.on('close', () => this.sockets.delete(ws));
+      // Slack pings every few seconds; clients reconnect when pings stop (serverPingTimeout).
+      const pinger = setInterval(() => ws.ping('standin'), 5_000);
+      ws.on('close', () => {
+        clearInterval(pinger);
+        this.sockets.delete(ws);
+      });
       ws.on('message', (data) => {
         try {
           const msg = JSON.parse(String(data)) as { envelope_id?: string };
