@@ -88,6 +88,8 @@ export function createResizeGuards(deps: { config: AppConfig; redis: Redis; thre
           requestedAt: now,
           expiresAt: now + v.policy.approvalTimeoutMs,
         }));
+      // Stored before the request is posted: whatever the button shows, its expiry is in Redis.
+      await scheduleExpiry(expiryQueue(), request, now);
       const step = `approval:${request.id}`;
       // A retried job whose request was stored but not yet posted posts it now; buttons only then.
       if (!(await threads.hasSaid(v.incident, step))) {
@@ -95,7 +97,6 @@ export function createResizeGuards(deps: { config: AppConfig; redis: Redis; thre
         const message = text.approvalRequestMessage(names, plan.fromGb, request.toGb, describeApprovalPolicy(v.policy.approval), request.expiresAt - request.requestedAt);
         await threads.say(v.incident, await controls.approvalMessage(v.incident, request.id, request.expiresAt - now + 86_400_000, v.labels, message), { step });
       }
-      await scheduleExpiry(expiryQueue(), request, now);
       return { outcome: 'awaiting_approval', volume: v.id, approval: request.id, toGb: request.toGb };
     },
 
