@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { durationMs } from './duration.js';
 import type { CheckRunnerSettings } from '../../jobs/check-runner-settings.js';
 import { alertmanagerSchema } from '../alertmanager/settings.js';
-import { slackInteractionFields } from '../slack/settings.js';
+import { requireInteractivitySecret, slackInteractionFields } from '../slack/settings.js';
 
 const MiB = 1024 * 1024;
 
@@ -90,6 +90,7 @@ export const coreSchema = z.strictObject({
       apiUrl: z.string().url().optional(),
       ...slackInteractionFields,
     })
+    .superRefine(requireInteractivitySecret)
     .prefault({}),
   alertmanager: alertmanagerSchema,
   github: z.strictObject({ token: z.string().optional(), apiUrl: z.string().url().optional() }).prefault({}),

@@ -14,6 +14,22 @@ import { verifySlackSignature } from './signature.js';
 const MAX_BODY_BYTES = 256 * 1024;
 /** Slack gives up after 3 seconds; we answer before that either way. */
 const ANSWER_WITHIN_MS = 2_000;
+/** Refusals are logged once per reason per window, with how many were not, so a flood cannot flood the log. */
+const REFUSAL_LOG_WINDOW_MS = 10_000;
+
+function refusalLog(log: Logger): (reason: string) => void {
+  const last = new Map<string, { at: number; suppressed: number }>();
+  return (reason) => {
+    const now = Date.now();
+    const seen = last.get(reason);
+    if (seen && now - seen.at < REFUSAL_LOG_WINDOW_MS) {
+      seen.suppressed++;
+      return;
+    }
+    log.warn({ reason, suppressed: seen?.suppressed ?? 0 }, 'slack interaction refused: signature');
+    last.set(reason, { at: now, suppressed: 0 });
+  };
+}
 
 /**
  * POST /hooks/slack/interactions: Slack's interactivity request URL. Signed with the app's
@@ -27,6 +43,7 @@ export function mountSlackInteractions(app: Hono, deps: { config: AppConfig; red
   if (interactivityMode(config.slack) !== 'http' || !secret) return;
   const log = logger.child({ endpoint: 'slack-interactions' });
   const intake = new InteractionIntake(redis, queues.add(INTERACTIONS_QUEUE), config.redis.prefix, log);
+  const logRefusal = refusalLog(log);
 
   app.post(
     '/hooks/slack/interactions',
@@ -44,7 +61,7 @@ export function mountSlackInteractions(app: Hono, deps: { config: AppConfig; red
       if (!check.ok) {
         const outcome = check.reason === 'stale' ? 'stale' : 'invalid_signature';
         countInteraction('unknown', outcome);
-        log.warn({ reason: check.reason }, 'slack interaction refused: signature');
+        logRefusal(check.reason);
         return c.json({ error: check.reason === 'stale' ? 'request timestamp outside the 5-minute window' : 'signature missing or invalid' }, 401);
       }
       let payload: unknown;

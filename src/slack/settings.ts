@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { RefinementCtx } from 'zod';
 import { durationMs } from '../config/duration.js';
 
 /** Slack user ids (U…/W…) and user group ids (S…). */
@@ -36,4 +37,12 @@ export function interactivityMode(slack: { signingSecret?: string; appToken?: st
   if (slack.signingSecret) return 'http';
   if (slack.appToken) return 'socket';
   return 'off';
+}
+
+/** An explicit mode needs its secret: `http` the signing secret, `socket` the app-level token. */
+export function requireInteractivitySecret(slack: { signingSecret?: string; appToken?: string; interactivity: { mode?: InteractivityMode } }, ctx: RefinementCtx): void {
+  const mode = slack.interactivity.mode;
+  if (mode === 'http' && !slack.signingSecret) ctx.addIssue({ code: 'custom', path: ['signingSecret'], message: 'interactivity mode http needs the signing secret (SLACK_SIGNING_SECRET)' });
+  if (mode === 'socket' && !slack.appToken) ctx.addIssue({ code: 'custom', path: ['appToken'], message: 'interactivity mode socket needs an app-level token (SLACK_APP_TOKEN)' });
+  if (slack.appToken && !slack.appToken.startsWith('xapp-')) ctx.addIssue({ code: 'custom', path: ['appToken'], message: 'must be an app-level token (xapp-…), not a bot token' });
 }
