@@ -40,6 +40,8 @@ export const metricContract: readonly ContractMetric[] = [
   // TLS
   { name: 'alertworks_tls_cert_days_left', source: 'feature' },
   { name: 'probe_ssl_earliest_cert_expiry', source: 'feature' },
+  // Slack interactivity
+  { name: 'alertworks_slack_interactions_total', source: 'feature' },
   // Pushgateway reporting
   { name: 'alertworks_pushgateway_push_failures_total', source: 'feature' },
   { name: 'alertworks:volume_used_ratio', source: 'rule' },

@@ -18,6 +18,10 @@ export type ButtonKind = ButtonRecord['kind'];
 /** Ids are 128 random bits in hex; anything else in a click is a button we never issued. */
 export const BUTTON_ID = /^[a-f0-9]{32}$/;
 
+export function newButtonId(): string {
+  return randomBytes(16).toString('hex');
+}
+
 /** Owner of the `slack:button:<id>` key family. */
 export class ButtonStore {
   constructor(
@@ -31,9 +35,14 @@ export class ButtonStore {
 
   /** Stores a record for `ttlMs`; returns the id its button carries. */
   async issue(record: ButtonRecord, ttlMs: number): Promise<string> {
-    const id = randomBytes(16).toString('hex');
-    await this.redis.set(this.key(id), JSON.stringify(record), 'PX', Math.max(60_000, Math.round(ttlMs)));
+    const id = newButtonId();
+    await this.store(id, record, ttlMs);
     return id;
+  }
+
+  /** Stores a record under an id made beforehand (a record that holds the message its own button is on). */
+  async store(id: string, record: ButtonRecord, ttlMs: number): Promise<void> {
+    await this.redis.set(this.key(id), JSON.stringify(record), 'PX', Math.max(60_000, Math.round(ttlMs)));
   }
 
   async get(id: string): Promise<ButtonRecord | undefined> {

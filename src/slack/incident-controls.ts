@@ -3,7 +3,7 @@ import { formatDuration } from '../config/duration.js';
 import type { AppConfig } from '../config/schema.js';
 import type { ChatMessage } from '../notify/notifier.js';
 import { usableLabels } from '../alertmanager/matchers.js';
-import { ButtonStore, withButtons, type ButtonSpec } from './button-store.js';
+import { ButtonStore, newButtonId, withButtons, type ButtonSpec } from './button-store.js';
 import { interactivityMode } from './settings.js';
 
 /** Alert threads live up to 30 days; their buttons as long. */
@@ -29,15 +29,21 @@ export class IncidentControls {
 
   /** The first message of an alert's thread, with Silence and Acknowledge. */
   async alertMessage(incident: string, labels: Readonly<Record<string, string>>, message: ChatMessage, what: string): Promise<ChatMessage> {
-    const specs: ButtonSpec[] = [];
-    if (this.canSilence) specs.push(...(await this.silenceButtons(incident, labels)));
-    specs.push({ text: 'Acknowledge', id: await this.buttons.issue({ kind: 'acknowledge', incident, root: message, what }, THREAD_BUTTON_TTL_MS) });
-    return withButtons(message, specs);
+    const specs: ButtonSpec[] = this.canSilence ? await this.silenceButtons(incident, labels) : [];
+    return this.withAcknowledge(incident, message, specs, what);
   }
 
   /** A check's DOWN message, with Acknowledge (checks are not Alertmanager alerts: no Silence). */
   async checkMessage(incident: string, message: ChatMessage, what: string): Promise<ChatMessage> {
-    return withButtons(message, [{ text: 'Acknowledge', id: await this.buttons.issue({ kind: 'acknowledge', incident, root: message, what }, THREAD_BUTTON_TTL_MS) }]);
+    return this.withAcknowledge(incident, message, [], what);
+  }
+
+  /** The Acknowledge record keeps the message as posted (its other buttons too), to mark it later. */
+  private async withAcknowledge(incident: string, message: ChatMessage, specs: ButtonSpec[], what: string): Promise<ChatMessage> {
+    const id = newButtonId();
+    const posted = withButtons(message, [...specs, { text: 'Acknowledge', id }]);
+    await this.buttons.store(id, { kind: 'acknowledge', incident, root: posted, what }, THREAD_BUTTON_TTL_MS);
+    return posted;
   }
 
   /** An approval request, with Approve / Reject (and Silence for the alert behind it). */

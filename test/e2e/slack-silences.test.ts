@@ -146,6 +146,10 @@ volumeResize:
     expect((await slack.click(hook(), ack, OPERATOR)).status).toBe(200);
     await waitFor('the second click answered', () => slack.messages.some((m) => m.thread_ts === ack.message.ts && m.text.includes('already acknowledged by <@U0COLLEAG1>')), 30_000);
     expect(ack.message.updates.filter((u) => JSON.stringify(u.blocks).includes('Acknowledged by'))).toHaveLength(1);
+    // Marked: Silence stays on the message, Acknowledge is gone.
+    const marked = JSON.stringify(ack.message.updates.at(-1)?.blocks);
+    expect(marked).toContain('Silence 2h');
+    expect(marked).not.toContain(ack.value);
     const metrics = await (await fetch(`${aw.url}/metrics`)).text();
     expect(metrics).toContain('alertworks_slack_interactions_total{action="silence",outcome="done"} 1');
     expect(metrics).toContain('alertworks_slack_interactions_total{action="expire_silence",outcome="done"} 1');

@@ -20,14 +20,18 @@ export const acknowledgeHandler = defineHandler({
       };
     }
     const root = await ctx.threads.get(record.incident);
-    if (root) await ctx.notifier.update(root, acknowledged(record.root, `:eyes: Acknowledged by ${who(click)} at ${slackTime(now)}`));
+    if (root) await ctx.notifier.update(root, acknowledged(record.root, click.buttonId, `:eyes: Acknowledged by ${who(click)} at ${slackTime(now)}`));
     return { outcome: 'done', thread: { text: `:eyes: ${record.what} acknowledged by ${who(click)}: reminders stop until its state changes.` } };
   },
 });
 
-/** The first message with the acknowledgement shown under it (its buttons kept). */
-function acknowledged(message: ChatMessage, note: string): ChatMessage {
-  const blocks = message.blocks ? [...message.blocks] : [{ type: 'section', text: { type: 'mrkdwn', text: message.text.slice(0, 2900) } }];
+/** The first message with the acknowledgement shown under it: its other buttons kept, Acknowledge gone. */
+function acknowledged(message: ChatMessage, ackId: string, note: string): ChatMessage {
+  const blocks = (message.blocks ?? [{ type: 'section', text: { type: 'mrkdwn', text: message.text.slice(0, 2900) } }]).flatMap((block) => {
+    if (block.type !== 'actions' || !Array.isArray(block.elements)) return [block];
+    const elements = (block.elements as { value?: string }[]).filter((e) => e.value !== ackId);
+    return elements.length ? [{ ...block, elements }] : [];
+  });
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: note }] });
   return { text: `${message.text} (acknowledged)`, blocks };
 }

@@ -61,6 +61,8 @@ describe('Acknowledge on a check that is DOWN', () => {
       expect(await processClick(ctx, job, logger)).toEqual({ outcome: 'done' });
       expect(ack!.message.updates.at(-1)?.text).toContain('(acknowledged)');
       expect(JSON.stringify(ack!.message.updates.at(-1)?.blocks)).toContain('Acknowledged by <@U0ONCALL1>');
+      // The marked message no longer offers Acknowledge.
+      expect(JSON.stringify(ack!.message.updates.at(-1)?.blocks)).not.toContain(ack!.value);
       expect(texts().some((t) => t.includes('*web* acknowledged by <@U0ONCALL1>: reminders stop until its state changes'))).toBe(true);
 
       for (let i = 0; i < 6; i++) await run(); // 6 more minutes down: no reminder
