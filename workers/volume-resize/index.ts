@@ -1,6 +1,8 @@
 import { GitHubOps } from '../../src/github/client.js';
 import { HetznerClient } from '../../src/hetzner/client.js';
 import { defineAction } from '../action.js';
+import { IncidentControls } from '../../src/slack/incident-controls.js';
+import { AlertThreads } from './alert-threads.js';
 import { createResizeGuards } from './guards.js';
 import { processVolumeAlert } from './processor.js';
 import { volumeResizeSettingsSchema, type VolumeResizeSettings } from './settings.js';
@@ -16,7 +18,7 @@ export const volumeResizeAction = defineAction<VolumeResizeSettings>({
   description: 'Grow an allowlisted Hetzner Cloud volume, its filesystem and its Terraform size.',
   settings: { key: 'volumeResize', schema: volumeResizeSettingsSchema },
   defaultRoutes: [{ match: { alertname: 'VolumeUsageCritical' }, status: 'any' }],
-  create({ config, settings, redis, threads, logger }) {
+  create({ config, settings, redis, threads, notifier, logger }) {
     const hetzner = new HetznerClient({ token: config.hetzner.token, endpoint: config.hetzner.endpoint });
     const github = config.github.token ? new GitHubOps({ token: config.github.token, apiUrl: config.github.apiUrl }) : undefined;
     const deps = {
@@ -29,6 +31,12 @@ export const volumeResizeAction = defineAction<VolumeResizeSettings>({
       globalDryRun: config.dryRun,
       guards: createResizeGuards({ config, redis, threads, logger: logger.child({ action: 'volume-resize' }) }),
     };
-    return (job) => processVolumeAlert(deps, job);
+    const controls = IncidentControls.fromConfig(config, redis);
+    return (job) =>
+      processVolumeAlert(
+        // With interactivity on, the thread an alert opens offers Silence and Acknowledge.
+        controls && job.data.alert.status === 'firing' ? { ...deps, threads: new AlertThreads(redis, notifier, config.redis.prefix, controls, job.data.alert.labels) } : deps,
+        job,
+      );
   },
 });

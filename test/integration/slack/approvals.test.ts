@@ -180,10 +180,14 @@ describe('Slack approvals for volume resizes (signed HTTP interactions)', () => 
     expect(slack.buttons('Approve').filter((b) => b.message.text.includes('(406)'))).toHaveLength(1);
   });
 
-  it('approval: never on a volume acts at once, as before', async () => {
+  it('approval: never on a volume acts at once, as before; the thread it opens offers Acknowledge', async () => {
     const alert = { labels: { volume_id: '407' } };
     await postAlerts(aw.url, [alert]);
     expect((await finishedJob(aw.queue, alert)).result).toMatchObject({ outcome: 'resized' });
+    const root = threadOf(407)!.root;
+    expect(root.text).toContain('Growing volume `v407` (407) from *20 GB* to *30 GB*');
+    // No Alertmanager configured here: no Silence button, only Acknowledge.
+    expect(slack.buttons().filter((b) => b.message === root).map((b) => b.text)).toEqual(['Acknowledge']);
   });
 
   it('every click is counted by action and outcome', async () => {
