@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../observability/logger.js';
 import { parseClick, type Click } from './interaction-payload.js';
 import { countInteraction } from './metrics.js';
+import { refusalLog, type RefusalLog } from './refusal-log.js';
 import { MAX_AGE_SECONDS } from './signature.js';
 
 /** The queue clicks and approval expiries are worked from. */
@@ -22,19 +23,23 @@ export type IntakeResult = { kind: 'queued' } | { kind: 'replayed' } | { kind: '
  * (replay), stored as a job. The answer to Slack does not wait for the work (3-second rule).
  */
 export class InteractionIntake {
+  private readonly refused: RefusalLog;
+
   constructor(
     private readonly redis: Redis,
     private readonly queue: Queue,
     private readonly prefix: string,
-    private readonly logger: Logger,
-  ) {}
+    logger: Logger,
+  ) {
+    this.refused = refusalLog(logger, 'slack interaction refused');
+  }
 
   /** `deliveryId` names this delivery (the request signature, or the envelope id). */
   async accept(payload: unknown, deliveryId: string, via: ClickJobData['via']): Promise<IntakeResult> {
     const parsed = parseClick(payload);
     if (!parsed.ok) {
       countInteraction('unknown', parsed.unknownButton ? 'unknown_button' : 'bad_request');
-      this.logger.warn({ reason: parsed.reason, via }, 'slack interaction refused');
+      this.refused(parsed.unknownButton ? 'unknown_button' : 'bad_request', { detail: parsed.reason, via });
       return { kind: 'rejected', reason: parsed.reason };
     }
     const digest = createHash('sha256').update(deliveryId).digest('hex').slice(0, 40);
@@ -42,7 +47,7 @@ export class InteractionIntake {
     const seenKey = `${this.prefix}:slack:seen:${digest}`;
     if ((await this.redis.set(seenKey, '1', 'EX', 2 * MAX_AGE_SECONDS, 'NX')) !== 'OK') {
       countInteraction('unknown', 'replayed');
-      this.logger.warn({ slack_user_id: parsed.click.user.id, via }, 'slack interaction replayed: refused');
+      this.refused('replayed', { slack_user_id: parsed.click.user.id, via });
       return { kind: 'replayed' };
     }
     try {

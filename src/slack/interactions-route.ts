@@ -8,28 +8,13 @@ import type { QueueSet } from '../queue/queues.js';
 import { INTERACTIONS_QUEUE, InteractionIntake } from './interaction-intake.js';
 import { countInteraction } from './metrics.js';
 import { interactivityMode } from './settings.js';
+import { refusalLog } from './refusal-log.js';
 import { verifySlackSignature } from './signature.js';
 
 /** Slack's payloads carry the whole message; larger bodies are not clicks on ours. */
 const MAX_BODY_BYTES = 256 * 1024;
 /** Slack gives up after 3 seconds; we answer before that either way. */
 const ANSWER_WITHIN_MS = 2_000;
-/** Refusals are logged once per reason per window, with how many were not, so a flood cannot flood the log. */
-const REFUSAL_LOG_WINDOW_MS = 10_000;
-
-function refusalLog(log: Logger): (reason: string) => void {
-  const last = new Map<string, { at: number; suppressed: number }>();
-  return (reason) => {
-    const now = Date.now();
-    const seen = last.get(reason);
-    if (seen && now - seen.at < REFUSAL_LOG_WINDOW_MS) {
-      seen.suppressed++;
-      return;
-    }
-    log.warn({ reason, suppressed: seen?.suppressed ?? 0 }, 'slack interaction refused: signature');
-    last.set(reason, { at: now, suppressed: 0 });
-  };
-}
 
 /**
  * POST /hooks/slack/interactions: Slack's interactivity request URL. Signed with the app's
@@ -43,7 +28,7 @@ export function mountSlackInteractions(app: Hono, deps: { config: AppConfig; red
   if (interactivityMode(config.slack) !== 'http' || !secret) return;
   const log = logger.child({ endpoint: 'slack-interactions' });
   const intake = new InteractionIntake(redis, queues.add(INTERACTIONS_QUEUE), config.redis.prefix, log);
-  const logRefusal = refusalLog(log);
+  const logRefusal = refusalLog(log, 'slack interaction refused: signature');
 
   app.post(
     '/hooks/slack/interactions',
