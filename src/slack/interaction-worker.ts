@@ -12,7 +12,7 @@ import { defaultJobOptions } from '../queue/queues.js';
 import { closeRedis, createRedis } from '../redis.js';
 import { Acknowledgements } from './acknowledgements.js';
 import { ButtonStore } from './button-store.js';
-import type { InteractionContext } from './handlers/handler.js';
+import { who, type InteractionContext } from './handlers/handler.js';
 import { handlerFor } from './handlers/index.js';
 import { INTERACTIONS_QUEUE, type ClickJobData } from './interaction-intake.js';
 import { countInteraction } from './metrics.js';
@@ -110,7 +110,16 @@ export async function processClick(ctx: InteractionContext, job: Job<ClickJobDat
     return { outcome: 'unknown_button' };
   }
   const clickId = String(job.id);
-  const result = await handler.handle(ctx, record as never, click, clickId);
+  let result;
+  try {
+    result = await handler.handle(ctx, record as never, click, clickId);
+  } catch (err) {
+    // Retried while a retry may help; the last attempt (or a permanent failure) is still written in the thread.
+    const lastAttempt = job.attemptsMade + 1 >= (job.opts?.attempts ?? 1);
+    if (err instanceof AlertworksError && err.retryable && !lastAttempt) throw err;
+    if (!(err instanceof AlertworksError) && !lastAttempt) throw err;
+    result = { outcome: 'failed' as const, thread: { text: `:x: ${who(click)} clicked ${handler.action.replace('_', ' ')}, but it failed (${errorCode(err)}). Nothing was done.` } };
+  }
   countInteraction(handler.action, result.outcome);
   log.info({ ...audit, action: handler.action, outcome: result.outcome, incident: record.incident }, 'slack interaction');
   await ctx.threads.say(record.incident, result.thread, { step: `click:${clickId}` });
