@@ -7,6 +7,9 @@ import { withTimeout } from '../redis.js';
 import { INTERACTIONS_QUEUE, InteractionIntake } from './interaction-intake.js';
 import { countInteraction } from './metrics.js';
 
+const FIRST_RETRY_MS = 5_000;
+const MAX_RETRY_MS = 300_000;
+
 export interface RunningSocketMode {
   close(): Promise<void>;
 }
@@ -42,9 +45,23 @@ export async function startSocketMode(deps: { config: AppConfig; redis: Redis; l
     await ack().catch((err: unknown) => log.warn({ err }, 'socket mode ack failed'));
   });
   client.on('connected', () => log.info('slack socket mode connected'));
-  await client.start();
+  // Not awaited: Slack unreachable at start must not keep the workers from starting. The
+  // client reconnects by itself once connected; a failed first connection is retried here.
+  let closed = false;
+  let retry: NodeJS.Timeout | undefined;
+  const connect = (delayMs: number): void => {
+    client.start().catch((err: unknown) => {
+      if (closed) return;
+      log.warn({ err, retryInMs: delayMs }, 'slack socket mode: cannot connect; retrying');
+      retry = setTimeout(() => connect(Math.min(delayMs * 2, MAX_RETRY_MS)), delayMs);
+      retry.unref();
+    });
+  };
+  connect(FIRST_RETRY_MS);
   return {
     async close() {
+      closed = true;
+      clearTimeout(retry);
       await withTimeout(client.disconnect(), 2_000, 'closing socket mode').catch(() => undefined);
       await queue.close();
     },
