@@ -1,4 +1,6 @@
 import { Queue } from 'bullmq';
+import { ApprovalStore } from '../../src/approvals/approval-store.js';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeGitHub } from '../fakes/github.js';
 import { FakeHetzner } from '../fakes/hetzner.js';
@@ -66,7 +68,11 @@ describe('worker SIGKILLed while approvals wait', () => {
     await queue.close();
     await worker.stop('SIGKILL');
     // No worker runs while 602's approval falls due.
-    await new Promise((r) => setTimeout(r, 3_500));
+    const reader = new Redis(redis.url);
+    const stored = await new ApprovalStore(reader, '{alertworks}').pendingFor('volume:602');
+    await reader.quit();
+    expect(stored).toBeDefined();
+    await waitFor("602's approval to fall due", () => Date.now() > stored!.expiresAt + 200, 10_000, 100);
     expect(threadText(602).some((t) => t.includes('Nobody approved'))).toBe(false);
     worker = await ServiceProcess.start({ role: 'work', config: config(redis.url), env: env() });
     await waitFor('the expiry after the restart', () => threadText(602).some((t) => t.includes('Nobody approved within 3s')), 30_000);
