@@ -4,9 +4,12 @@ import { approveHandler, rejectHandler } from './approval.js';
 import type { ClickHandler } from './handler.js';
 import { expireSilenceHandler, silenceHandler } from './silence.js';
 
-/** Every kind of button alertworks issues, in one list. */
-export const clickHandlers: readonly ClickHandler<any>[] = [approveHandler, rejectHandler, silenceHandler, expireSilenceHandler, acknowledgeHandler];
+/** A handler of any one kind of button. */
+export type AnyClickHandler = { [K in ButtonKind]: ClickHandler<K> }[ButtonKind];
 
-export function handlerFor(kind: ButtonKind): ClickHandler<any> | undefined {
+/** Every kind of button alertworks issues, in one list. */
+export const clickHandlers: readonly AnyClickHandler[] = [approveHandler, rejectHandler, silenceHandler, expireSilenceHandler, acknowledgeHandler];
+
+export function handlerFor(kind: ButtonKind): AnyClickHandler | undefined {
   return clickHandlers.find((h) => h.kind === kind);
 }
