@@ -15,6 +15,7 @@ import { IncidentThreads } from './notify/threads.js';
 import { CHECKS_QUEUE, startCheckScheduler, type RunningCheckScheduler } from '../jobs/scheduler.js';
 import { pushReporter } from './observability/pushgateway.js';
 import { startInteractivity, type RunningInteractivity } from './slack/interactivity.js';
+import { INTERACTIONS_QUEUE } from './slack/interaction-intake.js';
 
 export type Role = 'serve' | 'work' | 'all';
 
@@ -41,9 +42,9 @@ export function queueNames(): string[] {
   return [...actions.map((a) => a.name), CHECKS_QUEUE];
 }
 
-/** Every queue operators see (/admin/queues, `alertworks queues`, alertworks_queue_jobs): the actions' and the checks'. */
+/** Every queue operators see (/admin/queues, `alertworks queues`, alertworks_queue_jobs): the actions', the checks' and Slack clicks'. */
 export function observedQueueNames(): string[] {
-  return [...queueNames(), CHECKS_QUEUE];
+  return [...queueNames(), CHECKS_QUEUE, INTERACTIONS_QUEUE];
 }
 
 export async function run(options: RunOptions): Promise<RunningService> {

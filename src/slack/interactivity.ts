@@ -3,9 +3,7 @@ import type { AppConfig } from '../config/schema.js';
 import type { ChatNotifier } from '../notify/notifier.js';
 import type { IncidentThreads } from '../notify/threads.js';
 import type { Logger } from '../observability/logger.js';
-import { startInteractionWorker } from './interaction-worker.js';
 import { interactivityMode } from './settings.js';
-import { startSocketMode } from './socket-mode.js';
 
 export interface RunningInteractivity {
   close(): Promise<void>;
@@ -19,8 +17,10 @@ export interface RunningInteractivity {
 export async function startInteractivity(deps: { config: AppConfig; redis: Redis; threads: IncidentThreads; notifier: ChatNotifier; logger: Logger }): Promise<RunningInteractivity | undefined> {
   const mode = interactivityMode(deps.config.slack);
   if (mode === 'off') return undefined;
+  // Loaded only with interactivity on: the Slack Web API client and the websocket stack are dead weight otherwise.
+  const { startInteractionWorker } = await import('./interaction-worker.js');
   const worker = startInteractionWorker(deps);
-  const socket = mode === 'socket' ? await startSocketMode(deps) : undefined;
+  const socket = mode === 'socket' ? await (await import('./socket-mode.js')).startSocketMode(deps) : undefined;
   deps.logger.info({ mode }, 'slack interactivity on');
   return {
     async close() {
