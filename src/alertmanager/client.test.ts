@@ -34,6 +34,13 @@ describe('AlertmanagerClient', () => {
     expect((await new AlertmanagerClient({ url: 'http://am', fetch: r.fetch }).findAlert({ alertname: 'A', x: '1' }))?.fingerprint).toBe('f2');
   });
 
+  it("matches an alert of Grafana's Alertmanager that carries private __labels__ the webhook left out", async () => {
+    const status = { state: 'suppressed', silencedBy: ['s1'], inhibitedBy: [] };
+    const r = recorder(200, [{ labels: { alertname: 'A', grafana_folder: 'infra', __alert_rule_uid__: 'u1' }, fingerprint: 'g1', startsAt: '', endsAt: '', status }]);
+    expect((await new AlertmanagerClient({ url: 'http://grafana', apiPrefix: '/api/alertmanager/grafana', fetch: r.fetch }).findAlert({ alertname: 'A', grafana_folder: 'infra' }))?.fingerprint).toBe('g1');
+    expect(await new AlertmanagerClient({ url: 'http://grafana', fetch: r.fetch }).findAlert({ alertname: 'A', grafana_folder: 'other' })).toBeUndefined();
+  });
+
   it.each([
     [500, 'TransientError', 'alertmanager_unavailable'],
     [401, 'PermanentError', 'alertmanager_refused'],

@@ -50,8 +50,10 @@ export class AlertmanagerClient {
   async findAlert(labels: Readonly<Record<string, string>>): Promise<GettableAlert | undefined> {
     const query = new URLSearchParams({ active: 'true', silenced: 'true', inhibited: 'true', unprocessed: 'true' });
     for (const [name, value] of usableLabels(labels)) query.append('filter', filterMatcher(name, value));
-    const alerts = await this.request<GettableAlert[]>('get_alerts', 'GET', `/alerts?${query}`);
-    return (Array.isArray(alerts) ? alerts : []).find((a) => a && typeof a.labels === 'object' && sameLabels(a.labels, labels));
+    const answer = await this.request<GettableAlert[]>('get_alerts', 'GET', `/alerts?${query}`);
+    const alerts = (Array.isArray(answer) ? answer : []).filter((a) => a && typeof a.labels === 'object' && a.labels !== null);
+    // Grafana's Alertmanager holds private `__…__` labels its webhook leaves out: those may differ.
+    return alerts.find((a) => sameLabels(a.labels, labels)) ?? alerts.find((a) => sameLabels(publicLabels(a.labels), publicLabels(labels)));
   }
 
   /** Creates a silence; returns its id. */
@@ -107,4 +109,8 @@ export class AlertmanagerClient {
 function checkId(id: string): string {
   if (!SILENCE_ID.test(id)) throw new PermanentError('not a silence id', 'alertmanager_bad_silence_id');
   return id;
+}
+
+function publicLabels(labels: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(labels).filter(([k]) => !k.startsWith('__')));
 }
