@@ -7,12 +7,15 @@ export interface Click {
   user: { id: string; name: string };
   /** Channel id the click came from, for an ephemeral answer. */
   channel?: string;
+  /** Where the clicked message is: only used to reply there once the incident's thread is closed. */
+  message?: { ts: string; threadTs?: string };
 }
 
 export type ClickParse = { ok: true; click: Click } | { ok: false; reason: string; unknownButton?: boolean };
 
 const USER_ID = /^[UW][A-Z0-9]{2,20}$/;
 const CHANNEL_ID = /^[CDGZ][A-Z0-9]{2,20}$/;
+const MESSAGE_TS = /^\d{9,11}\.\d{6}$/;
 
 /** A display name: printable, no mrkdwn control characters, at most 80 characters. */
 export function cleanName(raw: unknown): string {
@@ -37,12 +40,16 @@ export function parseClick(payload: unknown): ClickParse {
   const value = action.value;
   if (typeof value !== 'string' || !BUTTON_ID.test(value)) return { ok: false, reason: 'button value is not an id alertworks issued', unknownButton: true };
   const channelId = ((p.channel ?? {}) as Record<string, unknown>).id;
+  const container = (p.container ?? {}) as Record<string, unknown>;
+  const ts = typeof container.message_ts === 'string' && MESSAGE_TS.test(container.message_ts) ? container.message_ts : undefined;
+  const threadTs = typeof container.thread_ts === 'string' && MESSAGE_TS.test(container.thread_ts) ? container.thread_ts : undefined;
   return {
     ok: true,
     click: {
       buttonId: value,
       user: { id: user.id, name: cleanName(user.username ?? user.name) || user.id },
       ...(typeof channelId === 'string' && CHANNEL_ID.test(channelId) ? { channel: channelId } : {}),
+      ...(ts ? { message: { ts, ...(threadTs ? { threadTs } : {}) } } : {}),
     },
   };
 }

@@ -122,7 +122,12 @@ export async function processClick(ctx: InteractionContext, job: Job<ClickJobDat
   }
   countInteraction(handler.action, result.outcome);
   log.info({ ...audit, action: handler.action, outcome: result.outcome, incident: record.incident }, 'slack interaction');
-  await ctx.threads.say(record.incident, result.thread, { step: `click:${clickId}` });
+  if ((await ctx.threads.get(record.incident)) || !click.message) {
+    await ctx.threads.say(record.incident, result.thread, { step: `click:${clickId}` });
+  } else {
+    // The incident is over and its thread closed: answer in the thread the button was in, not a new one.
+    await ctx.notifier.post(result.thread, click.message.threadTs ?? click.message.ts);
+  }
   if (result.ephemeral) {
     const root = await ctx.threads.get(record.incident);
     const channel = click.channel ?? root?.channel;

@@ -28,6 +28,8 @@ describe('e2e: the same approve and silence clicks over Slack Socket Mode (local
   beforeAll(async () => {
     [redis, hetzner, github, slack] = await Promise.all([RedisServer.start(), FakeHetzner.start({ actionDurationMs: 200 }), FakeGitHub.start(), new FakeSlack().start()]);
     hetzner.addVolume({ id: VOLUME, name: 'logs', size: 20 });
+    hetzner.addVolume({ id: 4714, name: 'cache', size: 20 });
+    hetzner.addVolume({ id: 4715, name: 'tmp', size: 20 });
     const port = await freePort();
     am = await Alertmanager.start({ webhookUrl: `http://127.0.0.1:${port}/hooks/alertmanager`, token: TOKEN });
     aw = await ServiceProcess.start({
@@ -40,7 +42,7 @@ routes:
 volumeResize:
   actionPollInterval: 100ms
   approval: always
-  volumes: [{ id: ${VOLUME}, filesystem: {} }]
+  volumes: [{ id: ${VOLUME}, filesystem: {} }, { id: 4714, filesystem: {} }, { id: 4715, filesystem: {} }]
 `,
       // No signing secret and no public endpoint: the app token alone selects Socket Mode.
       env: { REDIS_URL: redis.url, WEBHOOK_TOKEN: TOKEN, ...fakeEnv(hetzner, github, slack), GITHUB_TOKEN: '', SLACK_APP_TOKEN: slack.appToken, ALERTMANAGER_URL: am.url },
@@ -82,6 +84,23 @@ volumeResize:
     }, 30_000);
     expect(metrics).toContain('alertworks_slack_interactions_total{action="approve",outcome="done"} 1');
     expect(hetzner.acceptedResizes()).toHaveLength(1);
+  });
+
+  it('delivered by Alertmanager: the alert resolving while it waits cancels; Reject does nothing', async () => {
+    const labels = (id: number) => ({ alertname: 'VolumeUsageCritical', severity: 'critical', volume_id: String(id) });
+    const startsAt = new Date().toISOString();
+    await am.post([{ labels: labels(4714), startsAt }, { labels: labels(4715), startsAt }]);
+    const approve4714 = await waitFor('the approval request for 4714', () => slack.buttons('Approve').find((b) => b.message.text.includes('(4714)')), 30_000);
+    const reject4715 = await waitFor('the approval request for 4715', () => slack.buttons('Reject').find((b) => b.message.text.includes('(4715)')), 30_000);
+
+    slack.socketClick(reject4715, APPROVER);
+    await waitFor('the rejection', () => replies(4715).some((t) => t.includes(`Rejected by <@${APPROVER.id}>`)), 30_000);
+
+    await am.post([{ labels: labels(4714), startsAt, endsAt: new Date(Date.now() - 1000).toISOString() }]);
+    await waitFor('the cancellation', () => replies(4714).some((t) => t.includes('The alert resolved while waiting for approval')), 60_000);
+    slack.socketClick(approve4714, APPROVER);
+    await waitFor('the late approve answered', () => replies(4714).some((t) => t.includes('already cancelled')), 30_000);
+    expect(hetzner.resizePosts().filter((c) => /\/volumes\/471[45]\//.test(c.path))).toEqual([]);
   });
 
   it('Silence 2h over Socket Mode creates the silence in the real Alertmanager', async () => {

@@ -168,7 +168,7 @@ describe('Slack approvals for volume resizes (signed HTTP interactions)', () => 
     await postAlerts(aw.url, [{ ...alert, status: 'resolved' }]);
     await waitFor('the cancellation', () => repliesOf(405).some((t) => t.includes('The alert resolved while waiting for approval: growing volume `v405` (405) from 20 GB to 30 GB was cancelled')));
     expect((await slack.click(hook(), approvalButton(405, 'Approve')!, APPROVER)).status).toBe(200);
-    await waitFor('late approve answered', () => slack.messages.some((m) => m.text.includes('already cancelled')));
+    await waitFor('late approve answered in the same thread', () => repliesOf(405).some((t) => t.includes('already cancelled')));
     expect(posts(405)).toEqual([]);
   });
 
