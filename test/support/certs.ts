@@ -1,5 +1,5 @@
 import { createServer, createSecureContext, type Server, type TLSSocket } from 'node:tls';
-import { X509Certificate, createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import forge from 'node-forge';
 
 const DAY_MS = 86_400_000;
@@ -28,56 +28,36 @@ export interface CertOptions {
   organization?: string;
 }
 
-let serial = Math.floor(Math.random() * 1_000_000);
-
 /** A forge key pair plus its private key as PEM, written by OpenSSL. */
 export interface TestKeyPair extends forge.pki.rsa.KeyPair {
   privateKeyPem: string;
 }
 
-/**
- * RSA keys come from Node's crypto (OpenSSL), not forge: forge sometimes serializes a private
- * key integer with a redundant leading zero, which OpenSSL 3 rejects as "illegal padding" —
- * a test that fails one run in many. Forge still signs with the parsed key.
- */
+/** RSA keys come from Node's crypto (fast, OpenSSL-made); forge signs with the parsed key. */
 export function generateKeys(): TestKeyPair {
-  for (let attempt = 0; ; attempt++) {
-    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, publicExponent: 0x10001, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
-    const key = forge.pki.privateKeyFromPem(privateKey) as forge.pki.rsa.PrivateKey;
-    const publicKey = forge.pki.setRsaPublicKey(key.n, key.e);
-    // The certificate carries forge's encoding of the public key: keep only keys OpenSSL reads back.
-    if (attempt >= 5 || opensslAccepts(() => createPublicKey(forge.pki.publicKeyToPem(publicKey)))) {
-      return { privateKey: key, publicKey, privateKeyPem: privateKey };
-    }
-  }
-}
-
-function opensslAccepts(parse: () => unknown): boolean {
-  try {
-    parse();
-    return true;
-  } catch {
-    return false;
-  }
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, publicExponent: 0x10001, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+  const key = forge.pki.privateKeyFromPem(privateKey) as forge.pki.rsa.PrivateKey;
+  return { privateKey: key, publicKey: forge.pki.setRsaPublicKey(key.n, key.e), privateKeyPem: privateKey };
 }
 
 /**
- * One X.509 certificate (node-forge), signed by `issuer` or self-signed. Forge's DER is not
- * always what OpenSSL 3 accepts (a CI run saw "asn1 illegal padding" once in a few hundred
- * certificates): a certificate Node cannot parse is made again, with a new serial.
+ * A certificate serial as forge wants it: hex of a positive DER INTEGER in its minimal form.
+ * Forge writes the hex's bytes as they are, and OpenSSL 3 refuses an INTEGER whose first byte is
+ * a redundant 0x00 ("asn1 illegal padding"). The first byte is therefore 0x01..0x7f: never zero,
+ * never the sign bit. 128 random bits, as RFC 5280 recommends, keep serials unique.
  */
-export function generateCert(options: CertOptions): GeneratedCert {
-  for (let attempt = 0; ; attempt++) {
-    const made = buildCert(options);
-    if (attempt >= 5 || opensslAccepts(() => new X509Certificate(made.certPem))) return made;
-  }
+export function certificateSerial(bytes: Buffer = randomBytes(16)): string {
+  const serial = Buffer.from(bytes);
+  serial[0] = (serial[0] as number) & 0x7f || 0x01;
+  return serial.toString('hex');
 }
 
-function buildCert(options: CertOptions): GeneratedCert {
+/** One X.509 certificate (node-forge), signed by `issuer` or self-signed. */
+export function generateCert(options: CertOptions): GeneratedCert {
   const keys = options.keys ?? generateKeys();
   const cert = forge.pki.createCertificate();
   cert.publicKey = keys.publicKey;
-  cert.serialNumber = (++serial).toString(16).padStart(8, '0').replace(/^[89a-f]/, '1');
+  cert.serialNumber = certificateSerial();
   const now = Date.now();
   cert.validity.notBefore = new Date(now + (options.notBeforeDays ?? -1) * DAY_MS);
   cert.validity.notAfter = new Date(now + (options.notAfterDays ?? 90) * DAY_MS);

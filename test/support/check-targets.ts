@@ -3,7 +3,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import forge from 'node-forge';
-import { generateKeys } from './certs.js';
+import { certificateSerial, generateKeys } from './certs.js';
 
 /** Local targets for check tests: every failure reason comes from a real socket doing the real thing. */
 
@@ -83,7 +83,7 @@ export function selfSignedCert(commonName = 'localhost', days = 30): { key: stri
   const keys = generateKeys();
   const cert = forge.pki.createCertificate();
   cert.publicKey = keys.publicKey;
-  cert.serialNumber = String(Date.now());
+  cert.serialNumber = certificateSerial();
   cert.validity.notBefore = new Date(Date.now() - 60_000);
   cert.validity.notAfter = new Date(Date.now() + days * 86_400_000);
   const attrs = [{ name: 'commonName', value: commonName }];
