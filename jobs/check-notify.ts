@@ -7,6 +7,8 @@ import { checkStateKey, failingSetKey, readCheckState } from './check-state.js';
 import { connectivityBackMessage, connectivityLostMessage, downMessage, maintenanceMessage, reminderMessage, upMessage } from './check-messages.js';
 import { activeWindow } from './maintenance.js';
 import { DEFAULT_REMIND_EVERY_MS } from './checks/base.js';
+import { Acknowledgements } from '../src/slack/acknowledgements.js';
+import { IncidentControls } from '../src/slack/incident-controls.js';
 
 export interface AnnounceDeps {
   config: AppConfig;
@@ -49,12 +51,18 @@ export async function announce(check: CheckBase, now: number, deps: AnnounceDeps
       s.announced = 'up';
     }
     if (s.state === 'down' && s.announced !== 'down') {
-      await threads.say(checkIncident(check.name, s.incident), downMessage(check, s), { step: 'down' });
+      const incident = checkIncident(check.name, s.incident);
+      const controls = IncidentControls.fromConfig(config, redis);
+      const down = downMessage(check, s);
+      const withAck = controls && !(await threads.hasSaid(incident, 'down')) ? await controls.checkMessage(incident, down, `*${check.name}*`) : down;
+      await threads.say(incident, withAck, { step: 'down' });
       await redis.hset(key, 'announced', 'down', 'announcedIncident', s.incident, 'lastRemindAt', now);
       return;
     }
     const remindEvery = check.remindEveryMs ?? DEFAULT_REMIND_EVERY_MS;
     if (s.state === 'down' && remindEvery > 0 && now - (s.lastRemindAt ?? now) >= remindEvery) {
+      // Acknowledged from Slack: no reminders for this outage (a new outage is a new incident).
+      if (await new Acknowledgements(redis, threads, prefix).get(checkIncident(check.name, s.incident))) return;
       const n = Math.floor((now - (s.since ?? now)) / remindEvery);
       await threads.say(checkIncident(check.name, s.incident), reminderMessage(check, s, now), { step: `remind:${n}` });
       await redis.hset(key, 'lastRemindAt', now);

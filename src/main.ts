@@ -19,6 +19,8 @@ import { createNotifier } from './notify/create-notifier.js';
 import { IncidentThreads } from './notify/threads.js';
 import { CHECKS_QUEUE, startCheckScheduler, type RunningCheckScheduler } from '../jobs/scheduler.js';
 import { pushReporter } from './observability/pushgateway.js';
+import { startInteractivity, type RunningInteractivity } from './slack/interactivity.js';
+import { INTERACTIONS_QUEUE } from './slack/interaction-intake.js';
 
 export type Role = 'serve' | 'work' | 'all';
 
@@ -45,9 +47,9 @@ export function queueNames(): string[] {
   return [...actions.map((a) => a.name), CHECKS_QUEUE];
 }
 
-/** Every queue operators see (/admin/queues, `alertworks queues`, alertworks_queue_jobs): the actions' and the checks'. */
+/** Every queue operators see (/admin/queues, `alertworks queues`, alertworks_queue_jobs): the actions', the checks' and Slack clicks'. */
 export function observedQueueNames(): string[] {
-  return [...queueNames(), CHECKS_QUEUE];
+  return [...queueNames(), CHECKS_QUEUE, INTERACTIONS_QUEUE];
 }
 
 export async function run(options: RunOptions): Promise<RunningService> {
@@ -62,6 +64,9 @@ export async function run(options: RunOptions): Promise<RunningService> {
   registerSecret(config.github.token);
   registerSecret(config.hetzner.token);
   registerSecret(config.grafana.token);
+  registerSecret(config.slack.signingSecret);
+  registerSecret(config.slack.appToken);
+  registerSecret(config.alertmanager.token);
 
   const serving = role === 'serve' || role === 'all';
   const working = role === 'work' || role === 'all';
@@ -128,6 +133,7 @@ export async function run(options: RunOptions): Promise<RunningService> {
   let workers: RunningWorkers | undefined;
   let stateRedis: ReturnType<typeof createRedis> | undefined;
   let checks: RunningCheckScheduler | undefined;
+  let interactivity: RunningInteractivity | undefined;
   if (working) {
     stateRedis = createRedis(config.redis, 'worker');
     const notifier = await createNotifier(config, logger);
@@ -175,6 +181,7 @@ export async function run(options: RunOptions): Promise<RunningService> {
       },
     });
     liveness.start();
+    interactivity = await startInteractivity({ config, redis: stateRedis, threads, notifier, logger });
   }
 
   let stopping: Promise<void> | undefined;
@@ -188,6 +195,7 @@ export async function run(options: RunOptions): Promise<RunningService> {
         // The default directory (under the temp directory) is removed when nothing waits in it.
         await spool?.close({ removeIfEmpty: !config.server.spool.dir });
         await checks?.close();
+        await interactivity?.close();
         await workers?.close(config.jobs.shutdownTimeout);
         // Last push while Redis is still open, so queue sizes are fresh; bounded by its timeout.
         if (working) await pushReporter.stop();

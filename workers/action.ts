@@ -21,6 +21,8 @@ export interface AlertJobData {
   /** W3C trace context of the webhook request, so the job's spans join its trace. */
   traceparent?: string;
   tracestate?: string;
+  /** Set when an approved action is queued again (src/approvals): the approval it runs under. */
+  approvalId?: string;
 }
 
 export type AlertJob = Job<AlertJobData, ActionResult, string>;

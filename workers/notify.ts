@@ -1,4 +1,5 @@
 import { alertMessage } from '../src/notify/alert-message.js';
+import { IncidentControls } from '../src/slack/incident-controls.js';
 import { defineAction } from './action.js';
 
 /**
@@ -10,6 +11,8 @@ export const notifyAction = defineAction({
   description: 'Post the alert to the chat channel, one thread per incident.',
   create({ threads, redis, config }) {
     const prefix = config.redis.prefix;
+    // Silence / Acknowledge buttons when Slack interactivity is on.
+    const controls = IncidentControls.fromConfig(config, redis);
     return async (job) => {
       const { alert, externalURL, dedupKey } = job.data;
       const incident = `alert:${alert.fingerprint}`;
@@ -19,7 +22,9 @@ export const notifyAction = defineAction({
       if (alert.status === 'firing') {
         // A retried firing job that lost the race to its own resolution must not reopen it.
         if ((await redis.exists(resolvedMarker)) === 1) return { outcome: 'stale' };
-        const ref = await threads.say(incident, message, { step: dedupKey });
+        const opening = !(await threads.get(incident)) && !(await threads.hasSaid(incident, dedupKey));
+        const withControls = controls && opening ? await controls.alertMessage(incident, alert.labels, message, `*${alert.labels.alertname ?? 'alert'}*`) : message;
+        const ref = await threads.say(incident, withControls, { step: dedupKey });
         return { outcome: 'notified', thread: ref?.ts };
       }
       const ref = await threads.say(incident, message, { step: dedupKey, updateRoot: message });

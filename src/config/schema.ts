@@ -3,6 +3,8 @@ import { durationMs } from './duration.js';
 import { rejectionLogIntervalSchema, spoolSchema, webhookHmacSchema } from './intake-schema.js';
 import { redisSchema } from './redis-schema.js';
 import type { CheckRunnerSettings } from '../../jobs/check-runner-settings.js';
+import { alertmanagerSchema } from '../alertmanager/settings.js';
+import { requireInteractivitySecret, slackInteractionFields } from '../slack/settings.js';
 
 const MiB = 1024 * 1024;
 
@@ -133,8 +135,11 @@ export const coreSchema = z.strictObject({
       channel: z.string().default('#ops'),
       token: z.string().optional(),
       apiUrl: z.string().url().optional(),
+      ...slackInteractionFields,
     })
+    .superRefine(requireInteractivitySecret)
     .prefault({}),
+  alertmanager: alertmanagerSchema,
   github: z.strictObject({ token: z.string().optional(), apiUrl: z.string().url().optional() }).prefault({}),
   hetzner: z.strictObject({ token: z.string().optional(), endpoint: z.string().url().optional() }).prefault({}),
   /** Grafana annotations for actions (docs/history-and-audit.md). Without url and token nothing is posted. */

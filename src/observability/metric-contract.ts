@@ -53,6 +53,8 @@ export const metricContract: readonly ContractMetric[] = [
   { name: 'probe_ssl_earliest_cert_expiry', source: 'feature' },
   // worker liveness (src/worker/worker-liveness.ts)
   { name: 'alertworks_worker_live', source: 'feature' },
+  // Slack interactivity
+  { name: 'alertworks_slack_interactions_total', source: 'feature' },
   // Pushgateway reporting
   { name: 'alertworks_pushgateway_push_failures_total', source: 'feature' },
   { name: 'alertworks:volume_used_ratio', source: 'rule' },

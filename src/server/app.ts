@@ -15,6 +15,7 @@ import { mountWebhookRoutes } from './webhook-route.js';
 import type { WebhookSpool } from '../queue/spool.js';
 import { mountFallbacks, mountProbeRoutes } from './probe-app.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
+import { mountSlackInteractions } from '../slack/interactions-route.js';
 
 export interface AppDeps {
   config: AppConfig;
@@ -69,6 +70,9 @@ export function createApp(deps: AppDeps): Hono {
     config, queues, routes, logger, requestLog, rejections, spool: deps.spool, audit: deps.audit, insecureNoAuth: deps.insecureNoAuth,
     redisReady: () => redis.status === 'ready',
   });
+
+  // Signed by Slack (its own auth), so outside requireAuth.
+  mountSlackInteractions(app, { config, redis, queues, logger });
 
   deps.extend?.(app, auth);
 

@@ -1,5 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { blockActionsPayload, buttonsIn, sendSigned, signedInteraction, type Button, type SlackUser } from './slack-interactions.js';
+import { SocketModeStandIn } from './slack-socket.js';
 
 /**
  * A local stand-in for the Slack Web API (https://api.slack.com/web), for tests and the demo.
@@ -36,12 +38,36 @@ export class FakeSlack {
    * recording it (responseDelayMs delays before the effect).
    */
   answerDelayMs = 0;
+  /** chat.postEphemeral calls: visible only to `user`. */
+  readonly ephemerals: { channel: string; user: string; text: string }[] = [];
+  /** User groups (usergroups.users.list) and their member user ids. */
+  readonly usergroups: Record<string, string[]> = {};
+  /** The app's request signing secret (SLACK_SIGNING_SECRET) and app-level token (SLACK_APP_TOKEN). */
+  readonly signingSecret = 'slack-signing-secret-0123456789abcdef';
+  readonly appToken = 'xapp-1-A0ALERTWRK-0000-test';
+  /** Socket Mode stand-in, started on the first apps.connections.open. */
+  readonly socket = new SocketModeStandIn();
 
   constructor(
     readonly token = 'xoxb-test-token-0000',
     /** Channel names the workspace has, and their ids. */
     readonly channels: Record<string, string> = { '#ops': 'C0OPS00001', ops: 'C0OPS00001' },
   ) {}
+
+  /** Every button in posted messages (oldest first); `text` filters by the button's label. */
+  buttons(text?: string): Button[] {
+    return buttonsIn(this.messages).filter((b) => text === undefined || b.text === text);
+  }
+
+  /** Clicks `button` as `user` the way Slack does: a signed form POST to `url` (the interactivity request URL). */
+  async click(url: string, button: Pick<Button, 'text' | 'value' | 'action_id' | 'message'>, user: SlackUser, options: { timestampSeconds?: number; secret?: string } = {}): Promise<Response> {
+    return sendSigned(url, signedInteraction(blockActionsPayload(button, user), options.secret ?? this.signingSecret, options.timestampSeconds));
+  }
+
+  /** Clicks over Socket Mode: an `interactive` envelope to the connected client. */
+  socketClick(button: Pick<Button, 'text' | 'value' | 'action_id' | 'message'>, user: SlackUser): string {
+    return this.socket.deliver(blockActionsPayload(button, user));
+  }
 
   get apiUrl(): string {
     return `http://127.0.0.1:${this.port}/api/`;
@@ -55,6 +81,7 @@ export class FakeSlack {
   }
 
   async stop(): Promise<void> {
+    await this.socket.stop();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     this.server?.closeAllConnections();
   }
@@ -85,6 +112,13 @@ export class FakeSlack {
     const auth = req.headers.authorization ?? '';
     const token = auth.startsWith('Bearer ') ? auth.slice(7) : (body.token as string | undefined);
     if (!token) return send(200, { ok: false, error: 'not_authed' });
+    if (method === 'apps.connections.open') {
+      // Only an app-level token opens a Socket Mode connection; a bot token is the wrong type.
+      if (token === this.token) return send(200, { ok: false, error: 'not_allowed_token_type' });
+      if (token !== this.appToken) return send(200, { ok: false, error: 'invalid_auth' });
+      if (!this.socket.port) await this.socket.start();
+      return send(200, { ok: true, url: this.socket.url() });
+    }
     if (token !== this.token) return send(200, { ok: false, error: 'invalid_auth' });
 
     const fault = this.faults.shift();
@@ -133,6 +167,17 @@ export class FakeSlack {
           .reverse()
           .map((m) => ({ type: 'message', ts: m.ts, text: m.text, ...(m.thread_ts ? { thread_ts: m.thread_ts } : {}), ...(withMeta && m.metadata ? { metadata: m.metadata } : {}) }));
         return send(200, { ok: true, messages: method === 'conversations.replies' ? messages.reverse() : messages, has_more: false });
+      }
+      case 'chat.postEphemeral': {
+        if (!channelId) return send(200, { ok: false, error: 'channel_not_found' });
+        if (!/^[UW][A-Z0-9]+$/.test(String(body.user ?? ''))) return send(200, { ok: false, error: 'user_not_in_channel' });
+        this.ephemerals.push({ channel: channelId, user: String(body.user), text: String(body.text ?? '') });
+        return send(200, { ok: true, message_ts: `${Math.floor(Date.now() / 1000)}.${String(++this.seq).padStart(6, '0')}` });
+      }
+      case 'usergroups.users.list': {
+        const members = this.usergroups[String(body.usergroup ?? '')];
+        if (!members) return send(200, { ok: false, error: 'no_such_subteam' });
+        return send(200, { ok: true, users: members });
       }
       case 'auth.test':
         return send(200, { ok: true, user_id: 'U0ALERTWRK', team_id: 'T0TEAM', bot_id: 'B0BOT' });

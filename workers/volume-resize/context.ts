@@ -2,6 +2,8 @@ import type { HetznerClient } from '../../src/hetzner/client.js';
 import type { GitHubOps } from '../../src/github/client.js';
 import type { IncidentThreads } from '../../src/notify/threads.js';
 import type { Logger } from '../../src/observability/logger.js';
+import type { AlertJobData } from '../action.js';
+import type { ResizeGuards } from './guards.js';
 import type { VolumeResizeSettings, VolumePolicy } from './settings.js';
 import type { VolumeResizeState } from './state.js';
 import type { VolumeLookup } from './identify.js';
@@ -21,6 +23,8 @@ export interface ResizeDeps {
   globalDryRun: boolean;
   /** Where the global dry run was decided (config.dryRunSource), named in dry-run messages. */
   dryRunSource?: string;
+  /** Silence check and approvals; absent: neither. */
+  guards?: ResizeGuards;
 }
 
 /** One allowlisted volume being handled by one job. */
@@ -34,4 +38,6 @@ export interface VolumeJob {
   jobId: string;
   dedupKey: string;
   labels: Readonly<Record<string, string>>;
+  /** The job's data (for an approval request, which queues it again once approved). */
+  data: AlertJobData;
 }

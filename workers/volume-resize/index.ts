@@ -2,6 +2,9 @@ import { GitHubOps } from '../../src/github/client.js';
 import { HetznerClient } from '../../src/hetzner/client.js';
 import { threadsWithAlertContext } from '../../src/notify/alert-context.js';
 import { defineAction } from '../action.js';
+import { IncidentControls } from '../../src/slack/incident-controls.js';
+import { AlertThreads } from './alert-threads.js';
+import { createResizeGuards } from './guards.js';
 import { processVolumeAlert } from './processor.js';
 import { volumeResizeSettingsSchema, type VolumeResizeSettings } from './settings.js';
 import { VolumeResizeState } from './state.js';
@@ -17,7 +20,7 @@ export const volumeResizeAction = defineAction<VolumeResizeSettings>({
   description: 'Grow an allowlisted Hetzner Cloud volume, its filesystem and its Terraform size.',
   settings: { key: 'volumeResize', schema: volumeResizeSettingsSchema },
   defaultRoutes: [{ match: { alertname: 'VolumeUsageCritical' }, status: 'any' }],
-  create({ config, settings, redis, threads, logger }) {
+  create({ config, settings, redis, threads, notifier, logger }) {
     const hetzner = new HetznerClient({ token: config.hetzner.token, endpoint: config.hetzner.endpoint });
     const github = config.github.token ? new GitHubOps({ token: config.github.token, apiUrl: config.github.apiUrl }) : undefined;
     const deps = {
@@ -30,8 +33,14 @@ export const volumeResizeAction = defineAction<VolumeResizeSettings>({
       logger: logger.child({ action: 'volume-resize' }),
       globalDryRun: config.dryRun,
       dryRunSource: config.dryRunSource,
+      guards: createResizeGuards({ config, redis, threads, logger: logger.child({ action: 'volume-resize' }) }),
     };
-    // Every message a job says in a thread carries its alert's links and values.
-    return (job) => processVolumeAlert({ ...deps, threads: threadsWithAlertContext(threads, job.data.alert, job.data.externalURL) }, job);
+    const controls = IncidentControls.fromConfig(config, redis);
+    return (job) => {
+      // With interactivity on, the thread an alert opens offers Silence and Acknowledge.
+      const base = controls && job.data.alert.status === 'firing' ? new AlertThreads(redis, notifier, config.redis.prefix, controls, job.data.alert.labels) : threads;
+      // Every message a job says in a thread carries its alert's links and values.
+      return processVolumeAlert({ ...deps, threads: threadsWithAlertContext(base, job.data.alert, job.data.externalURL) }, job);
+    };
   },
 });

@@ -57,6 +57,7 @@ export async function processVolumeAlert(d: ResizeDeps, job: AlertJob): Promise<
     jobId: job.id ?? dedupKey,
     dedupKey,
     labels: alert.labels,
+    data: job.data,
   };
   // Inside the cooldown with no resize unfinished there is nothing to do: no need to queue up
   // for the lock. (With an intent stored, the lock path finishes that resize first.)
@@ -77,6 +78,7 @@ export async function processVolumeAlert(d: ResizeDeps, job: AlertJob): Promise<
 }
 
 async function resolved(d: ResizeDeps, v: VolumeJob, startsAt: string): Promise<ActionResult> {
+  await d.guards?.onResolved(v);
   if (!(await d.threads.get(v.incident))) return { outcome: 'resolved', volume: v.id };
   await d.threads.say(v.incident, text.resolvedMessage({ id: v.id, name: v.name }), { step: `resolved:${startsAt}` });
   await d.threads.close(v.incident);
@@ -94,6 +96,8 @@ async function firing(d: ResizeDeps, v: VolumeJob): Promise<ActionResult> {
   // No local record (Redis lost it, or first sight): Hetzner's record of resizes decides.
   const recalled = await recallVolumeHistory(d, v);
   if (recalled > 0) return inCooldown(d, v, recalled);
+  const held = await d.guards?.beforeAction(v);
+  if (held) return held;
 
   // Named by where it was decided, so an operator knows what to change (DESIGN.md precedence).
   const dryRun = d.globalDryRun ? (d.dryRunSource ?? 'DRY_RUN') : v.policy.dryRun ? `dryRun: true for volume ${v.name} in volumeResize` : !d.hetzner.hasToken ? 'no HCLOUD_TOKEN' : undefined;
@@ -133,6 +137,8 @@ async function firing(d: ResizeDeps, v: VolumeJob): Promise<ActionResult> {
     await d.threads.say(v.incident, text.planMessage(names, plan.fromGb, plan.toGb, v.policy, dryRun), { step: `plan:${v.dedupKey}` });
     return { outcome: 'dry_run', volume: v.id, fromGb: plan.fromGb, toGb: plan.toGb };
   }
+  const waiting = await d.guards?.beforeResize(v, plan);
+  if (waiting) return waiting;
 
   const issuedAt = Date.now();
   const budgetMember = `${v.id}:${plan.toGb}:${issuedAt}`;

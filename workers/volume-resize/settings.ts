@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { durationMs } from '../../src/config/duration.js';
+import { approvalFields, type ApprovalPolicy } from './approval-policy.js';
 
 /** Hetzner's own bounds for a volume's size in GB. */
 export const HETZNER_MIN_GB = 10;
@@ -38,6 +39,7 @@ const policyFields = {
   dryRun: z.boolean(),
   filesystem: z.strictObject({ workflow: workflowSchema.optional() }),
   terraform: terraformSchema,
+  ...approvalFields,
 };
 
 export const volumeEntrySchema = z
@@ -51,6 +53,8 @@ export const volumeEntrySchema = z
     dryRun: policyFields.dryRun.optional(),
     filesystem: policyFields.filesystem.optional(),
     terraform: policyFields.terraform.optional(),
+    approval: policyFields.approval.optional(),
+    approvalTimeout: policyFields.approvalTimeout.optional(),
   })
   .refine((v) => v.id !== undefined || v.name !== undefined, 'needs an id or a name');
 
@@ -60,6 +64,8 @@ export const volumeResizeSettingsSchema = z.strictObject({
   minStepGb: policyFields.minStepGb.default(10),
   cooldown: policyFields.cooldown.default(3_600_000),
   dryRun: policyFields.dryRun.default(false),
+  approval: policyFields.approval.default('never'),
+  approvalTimeout: policyFields.approvalTimeout.default(3_600_000),
   /** Resizes per rolling hour across all volumes; beyond it nothing is resized. @defaultValue 3 */
   hourlyBudget: z.number().int().min(0).max(1000).default(3),
   /** How long to wait for Hetzner's resize action. @defaultValue 10m */
@@ -84,6 +90,8 @@ export interface VolumePolicy {
   dryRun: boolean;
   workflow?: z.infer<typeof workflowSchema>;
   terraform?: z.infer<typeof terraformSchema>;
+  approval: ApprovalPolicy;
+  approvalTimeoutMs: number;
 }
 
 export function volumePolicy(settings: VolumeResizeSettings, entry: VolumeEntry): VolumePolicy {
@@ -96,5 +104,7 @@ export function volumePolicy(settings: VolumeResizeSettings, entry: VolumeEntry)
     // A volume's own `filesystem` (even `{}`: no workflow) replaces the section's.
     workflow: entry.filesystem ? entry.filesystem.workflow : settings.filesystem?.workflow,
     terraform: entry.terraform ?? settings.terraform,
+    approval: entry.approval ?? settings.approval,
+    approvalTimeoutMs: entry.approvalTimeout ?? settings.approvalTimeout,
   };
 }
