@@ -202,7 +202,7 @@ describe('operator UI in headless Chromium', () => {
       };
       expect(queues.queues.find((q) => q.name === 'notify')?.counts.waiting).toBe(1);
       // Every action queue and the checks queue are on the board.
-      expect(queues.queues.map((q) => q.name).sort()).toEqual(['checks', 'notify', 'tls-verify', 'volume-resize']);
+      expect(queues.queues.map((q) => q.name).sort()).toEqual(['checks', 'notify', 'slack-interactions', 'tls-verify', 'volume-resize']);
       expect(failed).toEqual([]);
       await page.screenshot({ path: join(ARTIFACTS_DIR, 'queue-dashboard.png'), fullPage: true });
     } finally {

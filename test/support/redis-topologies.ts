@@ -80,7 +80,9 @@ function serverArgs(port: number, extra: readonly string[] = []): string[] {
 /**
  * A real Redis Cluster on loopback: three masters and three replicas (`redis-cli --cluster
  * create … --cluster-replicas 1`). `cluster-node-timeout` is short so a killed master's replica
- * is promoted within seconds.
+ * is promoted within seconds; `cluster-replica-validity-factor 0` lets that replica stand for
+ * election however long ago it last heard from its master (on a loaded machine a replica's link
+ * can look stale, and a replica that refuses to stand leaves the slot without a master).
  */
 export class RedisClusterSet {
   private constructor(readonly nodes: RedisNode[], private readonly root: string) {}
@@ -93,7 +95,7 @@ export class RedisClusterSet {
       const dir = join(root, String(port));
       mkdirSync(dir);
       const auth = options.password ? ['--requirepass', options.password, '--masterauth', options.password] : [];
-      nodes.push(new RedisNode(port, dir, serverArgs(port, ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', String(options.nodeTimeoutMs ?? 1500), ...auth]), 'redis-server', options.password));
+      nodes.push(new RedisNode(port, dir, serverArgs(port, ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', String(options.nodeTimeoutMs ?? 1500), '--cluster-replica-validity-factor', '0', ...auth]), 'redis-server', options.password));
     }
     const set = new RedisClusterSet(nodes, root);
     try {

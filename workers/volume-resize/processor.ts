@@ -93,11 +93,12 @@ async function firing(d: ResizeDeps, v: VolumeJob): Promise<ActionResult> {
 
   const cooldown = await d.state.cooldownLeft(v.id);
   if (cooldown > 0) return inCooldown(d, v, cooldown);
+  // A silenced alert changes nothing and costs no Hetzner call, not even a read.
+  const held = await d.guards?.beforeAction(v);
+  if (held) return held;
   // No local record (Redis lost it, or first sight): Hetzner's record of resizes decides.
   const recalled = await recallVolumeHistory(d, v);
   if (recalled > 0) return inCooldown(d, v, recalled);
-  const held = await d.guards?.beforeAction(v);
-  if (held) return held;
 
   // Named by where it was decided, so an operator knows what to change (DESIGN.md precedence).
   const dryRun = d.globalDryRun ? (d.dryRunSource ?? 'DRY_RUN') : v.policy.dryRun ? `dryRun: true for volume ${v.name} in volumeResize` : !d.hetzner.hasToken ? 'no HCLOUD_TOKEN' : undefined;
