@@ -15,6 +15,8 @@ export const AUDIT_KINDS = [
   'budget_exhausted',
   'silenced',
   'waiting_approval',
+  'approved',
+  'rejected',
   // outcomes
   'resized',
   'drift_pr',
@@ -35,5 +37,8 @@ export function isAuditKind(value: string): value is AuditKind {
 
 /** The kind an action's outcome is recorded under. */
 export function kindOfOutcome(outcome: string): AuditKind {
-  return isAuditKind(outcome) ? outcome : 'other';
+  return isAuditKind(outcome) ? outcome : (OUTCOME_KINDS[outcome] ?? 'other');
 }
+
+/** Action outcomes whose word differs from their kind's. */
+const OUTCOME_KINDS: Readonly<Record<string, AuditKind>> = { awaiting_approval: 'waiting_approval' };

@@ -6,7 +6,7 @@ import type { Logger } from '../observability/logger.js';
 import { GrafanaClient, grafanaAnnotations, type GrafanaOptions } from './annotations.js';
 
 /** The audit kinds that become dashboard markers (approvals add `approved` here). */
-export const ANNOTATED_KINDS: readonly AuditKind[] = ['resized', 'drift_pr', 'renewed'];
+export const ANNOTATED_KINDS: readonly AuditKind[] = ['resized', 'drift_pr', 'renewed', 'approved'];
 
 /** Tags of a record's marker: `alertworks`, the action, the kind and the resource ("volume-4711"). */
 export function annotationTags(r: StoredAuditRecord): string[] {

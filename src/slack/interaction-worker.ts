@@ -13,6 +13,7 @@ import { closeRedis, createRedis } from '../redis.js';
 import { Acknowledgements } from './acknowledgements.js';
 import { ButtonStore } from './button-store.js';
 import { who, type InteractionContext } from './handlers/handler.js';
+import { createAuditTrail } from '../audit/create-audit-trail.js';
 import { handlerFor } from './handlers/index.js';
 import { INTERACTIONS_QUEUE, type ClickJobData } from './interaction-intake.js';
 import { countInteraction } from './metrics.js';
@@ -46,6 +47,7 @@ export function interactionContext(deps: InteractionWorkerDeps, queues: Map<stri
     acks: new Acknowledgements(redis, threads, prefix),
     approvers: new Approvers(config.slack.approvers, slack),
     slack,
+    audit: createAuditTrail(redis, config, logger),
     ...(am.url ? { alertmanager: new AlertmanagerClient({ url: am.url, apiPrefix: am.apiPrefix, token: am.token, timeoutMs: am.timeout }) } : {}),
     queue(name) {
       let q = queues.get(name);

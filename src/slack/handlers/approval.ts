@@ -38,6 +38,7 @@ async function decide(ctx: InteractionContext, approvalId: string, click: Click,
   }
   if (await ctx.approvals.decide(request, to, click.user)) {
     if (to === 'approved') await requeue(ctx, request);
+    await recordDecision(ctx, request, click, to);
     return {
       outcome: 'done',
       thread: { text: to === 'approved' ? `:white_check_mark: Approved by ${who(click)}: ${request.summary}. Every guard is checked again before it runs.` : `:no_entry_sign: Rejected by ${who(click)}: ${request.summary}. Nothing was done.` },
@@ -57,4 +58,23 @@ async function decide(ctx: InteractionContext, approvalId: string, click: Click,
 /** Same job id for every approval: two approvals, or a retried one, queue one job. */
 async function requeue(ctx: InteractionContext, request: ApprovalRequest): Promise<void> {
   await ctx.queue(request.action).add(request.action, { ...request.job, approvalId: request.id }, { jobId: `approved-${request.id}` });
+}
+
+/** One audit record per decision, with who made it; a failed record never undoes the decision. */
+async function recordDecision(ctx: InteractionContext, request: ApprovalRequest, click: Click, to: 'approved' | 'rejected'): Promise<void> {
+  await ctx.audit
+    ?.record(
+      {
+        kind: to,
+        action: request.action,
+        resource: request.scope.replace(':', ' '),
+        summary: `${request.action}: ${to} by ${click.user.name || click.user.id}: ${request.summary}`,
+        actor: click.user.name ? `${click.user.name} (${click.user.id})` : click.user.id,
+        alertname: request.job.alert.labels.alertname,
+        fingerprint: request.job.alert.fingerprint,
+        details: { toGb: request.toGb },
+      },
+      `approval:${request.id}:${to}`,
+    )
+    .catch((err: unknown) => ctx.logger.warn({ err, approval: request.id }, 'audit: could not record the approval decision'));
 }

@@ -3,6 +3,7 @@ import type { RedisClient as Redis } from '../../redis.js';
 import type { AlertmanagerClient } from '../../alertmanager/client.js';
 import type { ApprovalStore } from '../../approvals/approval-store.js';
 import type { AppConfig } from '../../config/schema.js';
+import type { AuditTrail } from '../../audit/audit-trail.js';
 import type { ChatMessage, ChatNotifier } from '../../notify/notifier.js';
 import type { IncidentThreads } from '../../notify/threads.js';
 import type { Logger } from '../../observability/logger.js';
@@ -25,6 +26,8 @@ export interface InteractionContext {
   slack: SlackInteractionApi;
   /** Absent without alertmanager.url: Silence buttons are then never issued. */
   alertmanager?: AlertmanagerClient;
+  /** Where approvals and rejections are recorded (and, through its sinks, annotated in Grafana). */
+  audit?: AuditTrail;
   /** Queue of an action by name (an approved action is queued again). */
   queue(name: string): Queue;
   logger: Logger;

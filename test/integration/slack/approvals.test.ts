@@ -5,6 +5,8 @@ import { FakeHetzner } from '../../fakes/hetzner.js';
 import { FakeSlack } from '../../fakes/slack.js';
 import { signedInteraction, blockActionsPayload, sendSigned } from '../../fakes/slack-interactions.js';
 import { RedisServer } from '../../support/redis-server.js';
+import { createRedis, waitForRedis } from '../../../src/redis.js';
+import { AuditTrail } from '../../../src/audit/audit-trail.js';
 import { waitFor } from '../../support/ports.js';
 import { fakeEnv, finishedJob, postAlerts, startInProcess, type Harness } from '../volume-resize/harness.js';
 
@@ -133,6 +135,10 @@ describe('Slack approvals for volume resizes (signed HTTP interactions)', () => 
     await waitFor('the second click answered', () => repliesOf(401).some((t) => t.includes(`<@${SECOND.id}> clicked approve, but this was already approved by <@${APPROVER.id}>`)));
     expect(posts(401)).toHaveLength(1);
     expect(hetzner.volumes.get(401)?.size).toBe(30);
+    // The audit trail says who approved what, once (the second click decided nothing).
+    const approvals = await auditOf('approved', 'volume 401');
+    expect(approvals).toHaveLength(1);
+    expect(approvals[0]).toMatchObject({ action: 'volume-resize', actor: expect.stringContaining(APPROVER.id), summary: expect.stringContaining('approved by') });
   });
 
   it('two approvers clicking at once -> one resize', async () => {
@@ -153,6 +159,10 @@ describe('Slack approvals for volume resizes (signed HTTP interactions)', () => 
     expect((await slack.click(hook(), approvalButton(403, 'Approve')!, APPROVER)).status).toBe(200);
     await waitFor('late approve answered', () => repliesOf(403).some((t) => t.includes('already rejected')));
     expect(posts(403)).toEqual([]);
+    const rejections = await auditOf('rejected', 'volume 403');
+    expect(rejections).toHaveLength(1);
+    expect(rejections[0]?.actor).toContain(GROUP_MEMBER.id);
+    expect(await auditOf('approved', 'volume 403')).toEqual([]);
   });
 
   it('an approval nobody gives expires: nothing done, said in the thread; a late Approve does nothing', async () => {
@@ -195,4 +205,15 @@ describe('Slack approvals for volume resizes (signed HTTP interactions)', () => 
     expect(await interactionCount('reject', 'done')).toBe(1);
     expect(await interactionCount('approve', 'already_decided')).toBeGreaterThanOrEqual(5);
   });
+
+  /** The audit records of one kind about one resource, read through the audit trail's own API. */
+  async function auditOf(kind: 'approved' | 'rejected', resource: string) {
+    const client = createRedis(redis.url, 'producer');
+    try {
+      await waitForRedis(client, 5_000);
+      return (await new AuditTrail(client, PREFIX).query({ kind, resource })).filter((r) => r.resource === resource);
+    } finally {
+      client.disconnect();
+    }
+  }
 });
