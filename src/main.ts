@@ -175,8 +175,9 @@ export async function run(options: RunOptions): Promise<RunningService> {
         // Same client objects (notifier, threads and queues hold them), fresh sockets.
         for (const c of shared) c.disconnect(true);
         workers = await startWorkers(config, actions, runtime, logger, observer);
-        // Schedules were set at start; only the worker that runs them is new.
-        checks = await startCheckScheduler({ config, redis: stateRedis!, threads, logger, audit, sync: false });
+        // A new keeper syncs the schedules at once: a run that was active in a frozen worker
+        // would otherwise hold its schedule's chain until its lock lapsed (up to a minute).
+        checks = await startCheckScheduler({ config, redis: stateRedis!, threads, logger, audit });
         logger.info({ queues: queueNames() }, 'workers recreated');
       },
     });
