@@ -7,9 +7,13 @@ import { WebSocketServer, type WebSocket } from 'ws';
  * envelopes `{envelope_id, type, payload, accepts_response_payload}` and records the client's
  * acknowledgements `{envelope_id, payload}`.
  */
+const RETRY_AFTER_MS = 3_000;
+const MAX_RETRIES = 3;
+
 export class SocketModeStandIn {
   private server?: WebSocketServer;
   private readonly sockets = new Set<WebSocket>();
+  private readonly retries = new Set<NodeJS.Timeout>();
   readonly acks: { envelope_id: string }[] = [];
   port = 0;
 
@@ -47,15 +51,32 @@ export class SocketModeStandIn {
     return this.sockets.size;
   }
 
-  /** Sends an `interactive` envelope to one connected client; returns its envelope id. */
+  /**
+   * Sends an `interactive` envelope to the newest open connection; returns its envelope id.
+   * Like Slack, an envelope not acknowledged within RETRY_AFTER_MS is sent again (same id,
+   * `retry_attempt` counting up, at most MAX_RETRIES times): a client that was reconnecting
+   * when it was first sent (under load its ping checks can time out) still gets the click.
+   */
   deliver(payload: unknown, envelopeId = randomBytes(12).toString('hex')): string {
-    const [ws] = this.sockets;
-    if (!ws) throw new Error('no Socket Mode client is connected');
-    ws.send(JSON.stringify({ envelope_id: envelopeId, payload, type: 'interactive', accepts_response_payload: false }));
+    this.send(envelopeId, payload, 0);
     return envelopeId;
   }
 
+  private send(envelopeId: string, payload: unknown, attempt: number): void {
+    const open = [...this.sockets].filter((ws) => ws.readyState === ws.OPEN);
+    const ws = open.at(-1);
+    if (!ws && attempt === 0) throw new Error('no Socket Mode client is connected');
+    ws?.send(JSON.stringify({ envelope_id: envelopeId, payload, type: 'interactive', accepts_response_payload: false, retry_attempt: attempt, retry_reason: attempt > 0 ? 'timeout' : '' }));
+    if (attempt >= MAX_RETRIES) return;
+    const retry = setTimeout(() => {
+      this.retries.delete(retry);
+      if (!this.acks.some((a) => a.envelope_id === envelopeId)) this.send(envelopeId, payload, attempt + 1);
+    }, RETRY_AFTER_MS);
+    this.retries.add(retry);
+  }
+
   async stop(): Promise<void> {
+    for (const retry of this.retries) clearTimeout(retry);
     for (const ws of this.sockets) ws.terminate();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
