@@ -9,6 +9,7 @@ import { activeWindow } from './maintenance.js';
 import { DEFAULT_REMIND_EVERY_MS } from './checks/base.js';
 import { Acknowledgements } from '../src/slack/acknowledgements.js';
 import { IncidentControls } from '../src/slack/incident-controls.js';
+import { withLease } from '../src/lease.js';
 
 export interface AnnounceDeps {
   config: AppConfig;
@@ -38,11 +39,20 @@ export async function announce(check: CheckBase, now: number, deps: AnnounceDeps
   if (held) return;
 
   // Serialize per check: two replicas announcing one check at once would race on `announced`.
-  const lockKey = `${checkStateKey(prefix, check.name)}:announce-lock`;
-  if ((await redis.set(lockKey, String(now), 'PX', 30_000, 'NX')) !== 'OK') return;
-  try {
+  // Busy: the holder says what is due, or the next run does. A lease, not a long lock: a
+  // process killed while announcing must not hold the check's messages back for long.
+  await withLease(redis, `${checkStateKey(prefix, check.name)}:announce-lock`, async () => {
     const s = await readCheckState(redis, prefix, check.name);
     const key = checkStateKey(prefix, check.name);
+    if (s.state !== 'down' && s.incident > 0 && s.announcedIncident !== s.incident) {
+      // The last outage ended without chat's record of it: never announced (held, too short),
+      // or the process died between posting DOWN and recording it. In the second case the
+      // DOWN is out there and needs its UP.
+      const said = await threads.settle(checkIncident(check.name, s.incident), 'down');
+      await redis.hset(key, 'announced', said ? 'down' : 'up', 'announcedIncident', s.incident);
+      s.announced = said ? 'down' : 'up';
+      s.announcedIncident = s.incident;
+    }
     if (s.announced === 'down' && s.announcedIncident !== undefined && (s.state !== 'down' || s.announcedIncident !== s.incident)) {
       // The announced outage is over (maybe a new one began since, e.g. during maintenance).
       const ended = s.state === 'down' ? { ...s, since: s.downSince } : s;
@@ -67,9 +77,7 @@ export async function announce(check: CheckBase, now: number, deps: AnnounceDeps
       await threads.say(checkIncident(check.name, s.incident), reminderMessage(check, s, now), { step: `remind:${n}` });
       await redis.hset(key, 'lastRemindAt', now);
     }
-  } finally {
-    await redis.del(lockKey);
-  }
+  });
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { RedisClient } from '../redis.js';
 import { TransientError } from '../errors.js';
+import { withLease } from '../lease.js';
 import type { ChatMessage, ChatNotifier, ChatRef, MessageMarker } from './notifier.js';
 
 export interface SayOptions {
@@ -81,6 +82,37 @@ export class IncidentThreads {
     return (await this.redis.sismember(this.key(incident, 'steps'), step)) === 1;
   }
 
+  /**
+   * Whether `step` reached chat, for a caller that will not post it any more (what it says is
+   * over): a step whose job died between posting and recording is looked for by its marker,
+   * and recorded when found; an intent whose message is not out there is dropped. A failed
+   * look-up counts as said: a follow-up about a message nobody saw beats silence after one
+   * everybody saw.
+   */
+  async settle(incident: string, step: string): Promise<boolean> {
+    if (await this.hasSaid(incident, step)) return true;
+    const intentKey = this.intentKey(incident, step);
+    if (!(await this.redis.exists(intentKey))) return false;
+    let root = await this.get(incident);
+    let posted: ChatRef | undefined;
+    try {
+      posted = await this.lookUp(incident, { incident, step }, root);
+    } catch {
+      return true;
+    }
+    if (!posted) {
+      await this.redis.del(intentKey);
+      return false;
+    }
+    if (!root) {
+      root = posted;
+      await this.redis.set(this.key(incident, 'ref'), JSON.stringify(root), 'EX', this.ttl);
+    }
+    const stepsKey = this.key(incident, 'steps');
+    await this.redis.multi().sadd(stepsKey, step).expire(stepsKey, this.ttl).del(intentKey).exec();
+    return true;
+  }
+
   /** Forgets the thread: the next message about this incident opens a new one. */
   async close(incident: string): Promise<void> {
     await this.redis.del(this.key(incident, 'ref'), this.key(incident, 'steps'));
@@ -96,35 +128,28 @@ export class IncidentThreads {
    * history scope, Slack down) falls back to posting: a rare duplicate beats a lost message.
    */
   private async findUnrecorded(incident: string, marker: MessageMarker, root: ChatRef | undefined): Promise<ChatRef | undefined> {
-    if (!this.notifier.findMarked) return undefined;
-    const since = await this.redis.get(this.intentKey(incident, marker.step));
-    if (!since) return undefined;
-    const channel = root?.channel ?? (await this.redis.get(`${this.prefix}:chat:channel`)) ?? undefined;
     try {
-      const found = await this.notifier.findMarked(marker, { channel, threadTs: root?.ts, sinceMs: Number(since) - LOOKBACK_MS });
-      // A reply was found in the thread: the thread root is what callers need.
-      return found ? (root ?? found) : undefined;
+      return await this.lookUp(incident, marker, root);
     } catch {
       return undefined;
     }
   }
 
+  /** The message of a stored intent, looked for in chat (throws when the look-up fails). */
+  private async lookUp(incident: string, marker: MessageMarker, root: ChatRef | undefined): Promise<ChatRef | undefined> {
+    if (!this.notifier.findMarked) return undefined;
+    const since = await this.redis.get(this.intentKey(incident, marker.step));
+    if (!since) return undefined;
+    const channel = root?.channel ?? (await this.redis.get(`${this.prefix}:chat:channel`)) ?? undefined;
+    const found = await this.notifier.findMarked(marker, { channel, threadTs: root?.ts, sinceMs: Number(since) - LOOKBACK_MS });
+    // A reply was found in the thread: the thread root is what callers need.
+    return found ? (root ?? found) : undefined;
+  }
+
   private async openThread(incident: string, message: ChatMessage): Promise<ChatRef> {
-    // Two jobs about one incident at once must not open two threads.
-    const lockKey = this.key(incident, 'lock');
-    const got = await this.redis.set(lockKey, '1', 'PX', 30_000, 'NX');
-    if (got !== 'OK') {
-      for (let i = 0; i < 50; i++) {
-        await new Promise((r) => setTimeout(r, 100));
-        const ref = await this.get(incident);
-        if (ref) {
-          await this.notifier.post(message, ref.ts);
-          return ref;
-        }
-      }
-      throw new TransientError(`thread for ${incident} is being opened by another job`, 'thread_busy');
-    }
-    try {
+    // Two jobs about one incident at once must not open two threads. A lease: a job killed
+    // while opening holds the others back for seconds, not half a minute.
+    const opened = await withLease(this.redis, this.key(incident, 'lock'), async () => {
       const ref = await this.notifier.post(message);
       await this.redis
         .multi()
@@ -133,8 +158,16 @@ export class IncidentThreads {
         .set(`${this.prefix}:chat:channel`, ref.channel)
         .exec();
       return ref;
-    } finally {
-      await this.redis.del(lockKey);
+    });
+    if (opened.acquired) return opened.value;
+    for (let i = 0; i < 50; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      const ref = await this.get(incident);
+      if (ref) {
+        await this.notifier.post(message, ref.ts);
+        return ref;
+      }
     }
+    throw new TransientError(`thread for ${incident} is being opened by another job`, 'thread_busy');
   }
 }

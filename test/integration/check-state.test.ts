@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { parseConfig } from '../../src/config/load.js';
 import type { AppConfig } from '../../src/config/schema.js';
 import { IncidentThreads } from '../../src/notify/threads.js';
+import type { ChatNotifier } from '../../src/notify/notifier.js';
 import { SlackNotifier } from '../../src/notify/slack-notifier.js';
 import { logger } from '../../src/observability/logger.js';
 import { registry } from '../../src/observability/metrics.js';
@@ -242,6 +243,42 @@ describe('notification failures and crashes', () => {
     await w.run('web');
     expect(texts()).toHaveLength(1);
     expect(await readCheckState(w.redis, prefix, 'web')).toMatchObject({ announced: 'down', announcedIncident: 1 });
+    await w.stop();
+  });
+});
+
+describe('a crash between posting DOWN and recording it, then recovery before the next run', () => {
+  it('the UP still follows the DOWN, in its thread', async () => {
+    const w = startWorker(checksYaml());
+    // The deployment has posted before: it knows the channel's id (history look-ups take ids).
+    await new IncidentThreads(w.redis, new SlackNotifier({ token: slack.token, channel: '#ops', apiUrl: slack.apiUrl }), prefix).say('warm-up', { text: 'warm-up' });
+    slack.messages.length = 0;
+    target.respond(500, '');
+    await w.run('web');
+    const found = findCheck(w.config, 'web')!;
+    const inner = new SlackNotifier({ token: slack.token, channel: '#ops', apiUrl: slack.apiUrl });
+    const dying: ChatNotifier = {
+      kind: 'slack',
+      post: async (message, threadTs) => {
+        await inner.post(message, threadTs);
+        throw new Error('process killed after Slack took the message');
+      },
+      update: (ref, message) => inner.update(ref, message),
+      findMarked: (marker, options) => inner.findMarked(marker, options),
+    };
+    const dyingThreads = new IncidentThreads(w.redis, dying, prefix);
+    w.now += 30_000; // a run of its own between the scheduled ones
+    await expect(executeCheck(found.check, found.type, w.now, { config: w.config, redis: w.redis, threads: dyingThreads, logger, clock: () => w.now })).rejects.toThrow('process killed');
+    expect(texts()).toHaveLength(1);
+    expect(await readCheckState(w.redis, prefix, 'web')).toMatchObject({ state: 'down', announced: undefined });
+
+    target.respond(200, 'ok');
+    await w.run('web');
+    expect(texts()).toHaveLength(2);
+    expect(texts()[1]).toMatch(/\*web\* is UP again/);
+    expect(slack.threads().filter((t) => t.root.text.includes('*web*'))).toHaveLength(1);
+    await w.run('web');
+    expect(texts()).toHaveLength(2);
     await w.stop();
   });
 });

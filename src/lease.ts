@@ -1,0 +1,38 @@
+import { randomUUID } from 'node:crypto';
+import type { RedisClient } from './redis.js';
+
+/** Extends the lease only while it is still ours. */
+const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`;
+/** Frees the lease only while it is still ours: a lease that expired and was taken by another holder stays theirs. */
+const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+
+export interface LeaseOptions {
+  /**
+   * How long the lease outlives a holder that dies (SIGKILL, OOM, lost network). A live
+   * holder renews it every third of this, however long its work takes. @defaultValue 5000
+   */
+  ttlMs?: number;
+}
+
+export type LeaseResult<T> = { acquired: true; value: T } | { acquired: false };
+
+/**
+ * Runs `work` while holding a short lease on `key` (one holder across all replicas), or
+ * returns `{ acquired: false }` at once when another holder has it. Unlike a long fixed
+ * lock, a holder killed in the middle blocks the next one for at most `ttlMs`.
+ */
+export async function withLease<T>(redis: RedisClient, key: string, work: () => Promise<T>, options: LeaseOptions = {}): Promise<LeaseResult<T>> {
+  const ttlMs = options.ttlMs ?? 5_000;
+  const token = randomUUID();
+  if ((await redis.set(key, token, 'PX', ttlMs, 'NX')) !== 'OK') return { acquired: false };
+  const renew = setInterval(() => {
+    redis.eval(RENEW, 1, key, token, String(ttlMs)).catch(() => undefined);
+  }, Math.max(1, Math.floor(ttlMs / 3)));
+  renew.unref();
+  try {
+    return { acquired: true, value: await work() };
+  } finally {
+    clearInterval(renew);
+    await redis.eval(RELEASE, 1, key, token).catch(() => undefined);
+  }
+}
