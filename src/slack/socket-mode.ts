@@ -38,10 +38,13 @@ export async function startSocketMode(deps: { config: AppConfig; redis: Redis; l
     try {
       await withTimeout(intake.accept(body, `socket:${String(envelope_id).slice(0, 100)}`, 'socket'), 2_000, 'storing the click');
     } catch (err) {
+      // Not acknowledged: Slack sends the envelope again (same envelope id, up to 3 times),
+      // so a click that could not be stored is retried instead of lost. A retry of a click
+      // that was stored after all is refused as a replay and acknowledged then.
       countInteraction('unknown', 'unavailable');
-      log.warn({ err }, 'could not store a slack interaction from socket mode');
+      log.warn({ err }, 'could not store a slack interaction from socket mode; left unacknowledged for Slack to retry');
+      return;
     }
-    // Acknowledged either way: Slack shows the user an error after 3 s without one.
     await ack().catch((err: unknown) => log.warn({ err }, 'socket mode ack failed'));
   });
   client.on('connected', () => log.info('slack socket mode connected'));
