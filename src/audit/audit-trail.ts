@@ -5,7 +5,7 @@ import { isAuditKind, type AuditKind } from './kinds.js';
 
 /** Records kept (approximately: XADD MAXLEN ~ trims whole stream nodes). @defaultValue 10,000 */
 export const DEFAULT_AUDIT_MAX_RECORDS = 10_000;
-/** How long a record's dedup id is remembered (a retried job writes no second record). */
+/** How long a record's dedup id is remembered (a retried job writes no second record). @defaultValue 7d */
 const DEDUP_TTL_SECONDS = 7 * 86_400;
 
 /** Told about each stored record (Grafana annotations); a failing sink never fails the caller. */
@@ -53,10 +53,10 @@ export class AuditTrail {
   }
 
   /**
-   * Appends one record. `dedupId` (e.g. job id + kind) makes a retried job's record a no-op.
-   * Returns the stored record, or undefined for a duplicate.
+   * Appends one record. `dedupId` (e.g. job id + kind) makes a retried job's record a no-op
+   * for `dedupTtlSeconds`. Returns the stored record, or undefined for a duplicate.
    */
-  async record(input: AuditRecord, dedupId?: string): Promise<StoredAuditRecord | undefined> {
+  async record(input: AuditRecord, dedupId?: string, dedupTtlSeconds = DEDUP_TTL_SECONDS): Promise<StoredAuditRecord | undefined> {
     const r = boundRecord(input);
     const id = (await this.redis.eval(
       APPEND,
@@ -64,7 +64,7 @@ export class AuditTrail {
       this.key,
       `${this.key}:seen:${dedupId ?? ''}`,
       dedupId ?? '',
-      String(DEDUP_TTL_SECONDS),
+      String(dedupTtlSeconds),
       String(this.options.maxRecords ?? DEFAULT_AUDIT_MAX_RECORDS),
       r.kind,
       r.action,

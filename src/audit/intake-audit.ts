@@ -2,6 +2,14 @@ import type { AlertJobData } from '../../workers/action.js';
 import type { AuditTrail } from './audit-trail.js';
 
 /**
+ * How long a `received` record's dedup id is kept. It only guards against webhooks racing
+ * with the same alert (both asked "stored?" before either stored it): a later re-send is
+ * already a duplicate at the receiver. Kept 7 days, these ids cost Redis more per alert than
+ * the dedup record itself.
+ */
+const RECEIVED_DEDUP_TTL_SECONDS = 3_600;
+
+/**
  * One `received` record per newly stored alert job: who sent it (the Alertmanager receiver,
  * or Grafana's contact point) and the route it took. Deduplicated by the job id, so a re-send
  * that raced past the receiver's duplicate check writes nothing twice.
@@ -22,6 +30,7 @@ export async function auditIntake(audit: AuditTrail, jobs: readonly { queue: str
           details: { status: data.alert.status },
         },
         `${queue}:${data.dedupKey}:received`,
+        RECEIVED_DEDUP_TTL_SECONDS,
       ),
     ),
   );

@@ -56,7 +56,7 @@ describe('config: valid files', () => {
     expect(config.server).toMatchObject({ port: 8080, host: '0.0.0.0', bodyLimitBytes: 5 * 1024 * 1024 });
     expect(config.redis).toEqual({ url: 'redis://127.0.0.1:6379', prefix: '{alertworks}' });
     expect(config.slack.channel).toBe('#ops');
-    expect(config.jobs).toMatchObject({ attempts: 10, backoff: 2000, dedupWindow: 7 * 86_400_000 });
+    expect(config.jobs).toMatchObject({ attempts: 10, backoff: 2000, dedupWindow: 7 * 86_400_000, keepCompleted: 86_400_000, keepFailed: 7 * 86_400_000 });
     expect(Object.isFrozen(config.server)).toBe(true);
   });
 

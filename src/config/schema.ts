@@ -100,8 +100,16 @@ export const jobsSchema = z.strictObject({
   backoff: durationMs.default(2000),
   /** Jobs run at once per worker process and queue. @defaultValue 8 */
   concurrency: z.number().int().min(1).max(1000).default(8),
-  /** How long finished jobs are kept: re-sends of the same alert inside it are duplicates. @defaultValue 7d */
+  /**
+   * How long an alert occurrence is remembered after it arrives: re-sends of it inside this
+   * window are duplicates. Remembered by a compact record (~150 bytes), not by the whole job.
+   * @defaultValue 7d
+   */
   dedupWindow: durationMs.default(7 * 86_400_000),
+  /** How long a completed job (its data and result) is kept, for the dashboard and `alertworks queues`. @defaultValue 24h */
+  keepCompleted: durationMs.default(86_400_000),
+  /** How long a job that failed for good is kept, for inspection and retry from the dashboard. @defaultValue 7d */
+  keepFailed: durationMs.default(7 * 86_400_000),
   /** On SIGTERM, how long active jobs may take to finish. @defaultValue 30s */
   shutdownTimeout: durationMs.default(30_000),
   /** How often a `work` replica sends itself a canary job (worker liveness, docs/scaling.md). @defaultValue 10s */

@@ -5,7 +5,7 @@ import type { AlertJobData } from '../../workers/action.js';
 import { alertsReceived } from '../observability/metrics.js';
 import { withTimeout } from '../redis.js';
 import { routeAlert, type CompiledRoute } from './routing.js';
-import type { QueueSet } from './queues.js';
+import { occurrenceKeys, occurrenceOptions, type QueueSet } from './queues.js';
 import type { Queue } from 'bullmq';
 import type { Logger } from '../observability/logger.js';
 
@@ -37,8 +37,9 @@ interface PlannedJob {
 
 /**
  * Fans a payload out into one job per routed alert and stores them. The job id is the alert
- * occurrence's dedup key, so a re-send (repeat_interval, an HA peer, a retry after 503) finds
- * the job already there and adds nothing. Resolves only once every new job is stored.
+ * occurrence's dedup key, and a compact record of it is kept for the dedup window (longer than
+ * the job), so a re-send (repeat_interval, an HA peer, a retry after 503) adds nothing.
+ * Resolves only once every new job is stored.
  */
 export async function enqueueAlerts(
   payload: Pick<IntakePayload, 'alerts' | 'receiver' | 'externalURL'> & { source?: IntakePayload['source']; receivedAt?: number },
@@ -120,26 +121,36 @@ export async function enqueueAlerts(
   return { accepted, duplicates, unrouted };
 }
 
-/** Stores the jobs of one chunk that are not stored yet; says which were new and which known. */
+/**
+ * Stores the jobs of one chunk that are not stored yet; says which were new and which known.
+ * Each job carries its dedup record (occurrenceOptions), written by the same script that stores
+ * it, so two receivers racing with one occurrence still store one job. Which occurrences were
+ * known is asked with EXISTS on the record and the job, written to the connection before the add.
+ */
 async function storeChunk(queues: QueueSet, queue: Queue, name: string, jobs: readonly PlannedJob[]): Promise<{ fresh: PlannedJob[]; known: PlannedJob[] }> {
-  // Which of these occurrences are already stored (pending, running or finished)?
-  const results = await existing(queues, queue, jobs);
-  const fresh: PlannedJob[] = [];
-  const known: PlannedJob[] = [];
-  jobs.forEach((job, i) => {
-    const [err, exists] = results[i] ?? [null, 0];
-    if (err) throw err;
-    (exists === 1 ? known : fresh).push(job);
-  });
-  if (fresh.length > 0) {
-    // Same id twice (two receivers racing) is a no-op in BullMQ: still one job.
-    // One job: add, not addBulk — addBulk builds a MULTI pipeline (ioredis copies every
-    // script command onto it), which made single-alert webhooks 2.6x slower than add.
-    const [only] = fresh;
-    if (fresh.length === 1 && only) await queue.add(name, only.data, { jobId: only.jobId });
-    else await queue.addBulk(fresh.map((j) => ({ name, data: j.data, opts: { jobId: j.jobId } })));
+  const [only] = jobs;
+  if (jobs.length === 1 && only) {
+    // One alert (most webhooks): the question and the add travel together, one round trip
+    // instead of two. The question is written first (ioredis writes a ready command at once;
+    // BullMQ's add is sent later, after its awaits), so its answer is the state before the add;
+    // a duplicate's add is a no-op in Redis.
+    const [before] = await Promise.all([existing(queues, queue, jobs), queue.add(name, only.data, occurrenceOptions(only.jobId, queues.dedupWindowMs))]);
+    return before[0] ? { fresh: [], known: [only] } : { fresh: [only], known: [] };
   }
-  return { fresh, known };
+  // Many alerts: ask first, and send only the new ones. Re-sends of a whole group are mostly
+  // duplicates, and a round trip per 500 jobs costs less than serializing them all.
+  const known = await existing(queues, queue, jobs);
+  const fresh: PlannedJob[] = [];
+  const seen: PlannedJob[] = [];
+  jobs.forEach((job, i) => (known[i] ? seen : fresh).push(job));
+  if (fresh.length === 1 && fresh[0]) {
+    // addBulk builds a MULTI pipeline (ioredis copies every script command onto it), which
+    // made one-job stores 2.6x slower than add.
+    await queue.add(name, fresh[0].data, occurrenceOptions(fresh[0].jobId, queues.dedupWindowMs));
+  } else if (fresh.length > 1) {
+    await queue.addBulk(fresh.map((j) => ({ name, data: j.data, opts: occurrenceOptions(j.jobId, queues.dedupWindowMs) })));
+  }
+  return { fresh, known: seen };
 }
 
 /**
@@ -158,11 +169,16 @@ function alertnameLabels(routes: readonly CompiledRoute[]): (name: string | unde
   return (name) => (name !== undefined && known.has(name) ? name : 'other');
 }
 
-/** EXISTS for each planned job; a plain command for one job, a pipeline for several. */
-async function existing(queues: QueueSet, queue: Queue, jobs: readonly PlannedJob[]): Promise<[Error | null, unknown][]> {
+/** For each planned job, whether its occurrence is already stored (dedup record or job); a plain command for one job, a pipeline for several. */
+async function existing(queues: QueueSet, queue: Queue, jobs: readonly PlannedJob[]): Promise<boolean[]> {
   const [only] = jobs;
-  if (jobs.length === 1 && only) return [[null, await queues.connection.exists(queue.toKey(only.jobId))]];
+  if (jobs.length === 1 && only) return [(await queues.connection.exists(...occurrenceKeys(queue, only.jobId))) > 0];
   const pipeline = queues.connection.pipeline();
-  for (const job of jobs) pipeline.exists(queue.toKey(job.jobId));
-  return (await pipeline.exec()) ?? [];
+  for (const job of jobs) pipeline.exists(...occurrenceKeys(queue, job.jobId));
+  const results = (await pipeline.exec()) ?? [];
+  return jobs.map((_, i) => {
+    const [err, count] = results[i] ?? [new Error('no answer to EXISTS'), 0];
+    if (err) throw err;
+    return (count as number) > 0;
+  });
 }

@@ -5,16 +5,34 @@ import { queueJobs } from '../observability/metrics.js';
 
 export const JOB_STATES = ['waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized'] as const;
 
-/** Job options every alert job gets: retries with exponential backoff and jitter, retention for dedup. */
+/**
+ * Job options every job gets: retries with exponential backoff and jitter, and how long a
+ * finished job is kept (`jobs.keepCompleted` / `jobs.keepFailed`). Dedup does not depend on
+ * it: alert jobs carry their own compact dedup record (`occurrenceOptions`).
+ */
 export function defaultJobOptions(config: AppConfig): JobsOptions {
-  const keepSeconds = Math.ceil(config.jobs.dedupWindow / 1000);
   return {
     attempts: config.jobs.attempts,
     backoff: { type: 'exponential', delay: config.jobs.backoff, jitter: 0.5 },
-    // Finished jobs are kept for the dedup window: their ids are what makes a re-send a duplicate.
-    removeOnComplete: { age: keepSeconds },
-    removeOnFail: { age: keepSeconds },
+    removeOnComplete: { age: Math.ceil(config.jobs.keepCompleted / 1000) },
+    removeOnFail: { age: Math.ceil(config.jobs.keepFailed / 1000) },
   };
+}
+
+/**
+ * Options of the job for one alert occurrence. Its id is the occurrence's dedup key; BullMQ's
+ * deduplication stores `<queue key>:de:<id>` (the job id, TTL = dedupWindow) in the same script
+ * that stores the job, so the record exists exactly when the job was stored, and outlives the
+ * job: an add while it exists stores nothing. Removing a job by hand (dashboard, `job.remove()`)
+ * deletes its record too; retention (`keepCompleted`) does not.
+ */
+export function occurrenceOptions(jobId: string, dedupWindowMs: number): JobsOptions {
+  return { jobId, deduplication: { id: jobId, ttl: dedupWindowMs } };
+}
+
+/** The keys that say an occurrence is already stored: its dedup record, and its job (stored before the record existed). */
+export function occurrenceKeys(queue: Queue, jobId: string): [string, string] {
+  return [queue.toKey(`de:${jobId}`), queue.toKey(jobId)];
 }
 
 /** One BullMQ queue per action (and per scheduled job family), all on one connection. */
@@ -27,6 +45,11 @@ export class QueueSet {
     names: readonly string[],
   ) {
     for (const name of names) this.add(name);
+  }
+
+  /** How long an alert occurrence is remembered for dedup (`jobs.dedupWindow`). */
+  get dedupWindowMs(): number {
+    return this.config.jobs.dedupWindow;
   }
 
   add(name: string): Queue {
