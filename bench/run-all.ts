@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { benchIngest } from './ingest.js';
 import { benchProbes } from './probes.js';
+import { benchRedisMemory } from './redis-memory.js';
 import { ROOT } from './support/paths.js';
 import { machineFacts, table, targetsTable, type Target } from './support/report.js';
 
@@ -15,6 +16,7 @@ const started = Date.now();
 const targets: Target[] = [];
 targets.push(...(await benchIngest()).targets);
 targets.push(...(await benchProbes()).targets);
+targets.push(...(await benchRedisMemory()).targets);
 
 // Benchmarks owned by other parts run as their own commands, when present.
 for (const extra of ['bench/checks-drift.ts']) {
