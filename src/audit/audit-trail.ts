@@ -30,6 +30,27 @@ return redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[3], '*', 'kind', ARGV[4],
 `;
 
 /**
+ * APPEND for many records in one call (a webhook of 50 alerts: one round trip and one script
+ * run, not 50). KEYS[1] the stream, KEYS[1 + i] record i's dedup key ('' = none);
+ * ARGV[1] dedup TTL, ARGV[2] cap, then kind, action, resource, record per record. Returns
+ * the stream id of each record, false for a duplicate.
+ */
+const APPEND_MANY = `
+local out = {}
+for i = 2, #KEYS do
+  local a = 3 + (i - 2) * 4
+  local fresh = true
+  if KEYS[i] ~= '' then fresh = redis.call('SET', KEYS[i], '1', 'NX', 'EX', tonumber(ARGV[1])) ~= false end
+  if fresh then
+    out[i - 1] = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 'kind', ARGV[a], 'action', ARGV[a + 1], 'resource', ARGV[a + 2], 'r', ARGV[a + 3])
+  else
+    out[i - 1] = false
+  end
+end
+return out
+`;
+
+/**
  * The audit trail: one record per decision an action makes, in one capped Redis stream
  * (`<prefix>:audit`, XADD MAXLEN ~), plus `<prefix>:audit:seen:<id>` dedup keys. The owner of
  * both; the API, the CLI and the status page read through `query`.
@@ -77,6 +98,37 @@ export class AuditTrail {
       sink(stored).catch((err: unknown) => this.options.logger?.warn({ err, kind: stored.kind }, 'audit sink failed (the action is not affected)'));
     }
     return stored;
+  }
+
+  /**
+   * Appends records in one round trip, each with its own dedup id (see `record`). Returns the
+   * stored records (duplicates left out), in order.
+   */
+  async recordMany(inputs: readonly { input: AuditRecord; dedupId?: string }[], dedupTtlSeconds = DEDUP_TTL_SECONDS): Promise<StoredAuditRecord[]> {
+    if (inputs.length === 0) return [];
+    const records = inputs.map(({ input }) => boundRecord(input));
+    const keys = inputs.map(({ dedupId }) => (dedupId ? `${this.key}:seen:${dedupId}` : ''));
+    const args: string[] = [String(dedupTtlSeconds), String(this.options.maxRecords ?? DEFAULT_AUDIT_MAX_RECORDS)];
+    for (const r of records) args.push(r.kind, r.action, r.resource ?? '', JSON.stringify(r));
+    const ids = (await this.appendMany(keys.length + 1, this.key, ...keys, ...args)) as (string | null)[];
+    const stored: StoredAuditRecord[] = [];
+    records.forEach((r, i) => {
+      const id = ids[i];
+      if (id) stored.push({ ...r, id, at: Number(id.split('-')[0]) });
+    });
+    for (const record of stored) {
+      for (const sink of this.sinks) {
+        sink(record).catch((err: unknown) => this.options.logger?.warn({ err, kind: record.kind }, 'audit sink failed (the action is not affected)'));
+      }
+    }
+    return stored;
+  }
+
+  /** EVALSHA of APPEND_MANY, loading the script once per connection when Redis does not know it. */
+  private appendMany(numKeys: number, ...keysAndArgs: string[]): Promise<unknown> {
+    const redis = this.redis as Redis & { auditAppendMany?: (numKeys: number, ...rest: string[]) => Promise<unknown> };
+    if (!redis.auditAppendMany) redis.defineCommand('auditAppendMany', { lua: APPEND_MANY });
+    return redis.auditAppendMany!(numKeys, ...keysAndArgs);
   }
 
   /** Records newest first, filtered by time, action, resource and kind. */

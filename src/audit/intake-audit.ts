@@ -15,23 +15,21 @@ const RECEIVED_DEDUP_TTL_SECONDS = 3_600;
  * that raced past the receiver's duplicate check writes nothing twice.
  */
 export async function auditIntake(audit: AuditTrail, jobs: readonly { queue: string; data: AlertJobData }[]): Promise<void> {
-  // All at once: ioredis pipelines them onto the connection (a payload can hold many alerts).
-  await Promise.all(
-    jobs.map(({ queue, data }) =>
-      audit.record(
-        {
-          kind: 'received',
-          action: 'receiver',
-          route: queue,
-          sender: data.receiver,
-          summary: `${data.alert.labels.alertname ?? 'alert'} (${data.alert.status}) from ${data.receiver || 'unnamed receiver'} → ${queue}`,
-          alertname: data.alert.labels.alertname,
-          fingerprint: data.alert.fingerprint,
-          details: { status: data.alert.status },
-        },
-        `${queue}:${data.dedupKey}:received`,
-        RECEIVED_DEDUP_TTL_SECONDS,
-      ),
-    ),
+  // One call for the whole payload: one script run in Redis, not one per alert.
+  await audit.recordMany(
+    jobs.map(({ queue, data }) => ({
+      input: {
+        kind: 'received',
+        action: 'receiver',
+        route: queue,
+        sender: data.receiver,
+        summary: `${data.alert.labels.alertname ?? 'alert'} (${data.alert.status}) from ${data.receiver || 'unnamed receiver'} → ${queue}`,
+        alertname: data.alert.labels.alertname,
+        fingerprint: data.alert.fingerprint,
+        details: { status: data.alert.status },
+      },
+      dedupId: `${queue}:${data.dedupKey}:received`,
+    })),
+    RECEIVED_DEDUP_TTL_SECONDS,
   );
 }

@@ -115,8 +115,16 @@ export async function enqueueAlerts(
       }
     }),
   );
-  // Count only once everything is stored, so a 503 does not count alerts as queued.
-  for (const c of counted) alertsReceived.inc(c);
+  // Count only once everything is stored, so a 503 does not count alerts as queued. One inc
+  // per series, not per alert: a webhook of 50 alike alerts is one series.
+  const series = new Map<string, { labels: (typeof counted)[number]; n: number }>();
+  for (const c of counted) {
+    const key = `${c.alertname}\u0000${c.status}\u0000${c.outcome}`;
+    const entry = series.get(key);
+    if (entry) entry.n++;
+    else series.set(key, { labels: c, n: 1 });
+  }
+  for (const { labels, n } of series.values()) alertsReceived.inc(labels, n);
   if (options.onStored && stored.length > 0) options.onStored(stored);
   return { accepted, duplicates, unrouted };
 }

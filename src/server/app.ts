@@ -42,14 +42,25 @@ export function createApp(deps: AppDeps): Hono {
   // Node 20, entering an AsyncLocalStorage turns on promise hooks for the whole process, and
   // with BullMQ/ioredis making dozens of promises per request that tripled the receiver's
   // CPU per webhook (measured: 243 -> 702 µs per single-alert request, bench/receiver-layers.ts).
+  // The child is made on first use: most requests (probes, scrapes) never log.
+  const requestIds = new WeakMap<Request, string>();
   const requestLogs = new WeakMap<Request, Logger>();
-  const requestLog = (c: Context): Logger => requestLogs.get(c.req.raw) ?? logger;
+  const requestLog = (c: Context): Logger => {
+    let log = requestLogs.get(c.req.raw);
+    if (!log) {
+      const requestId = requestIds.get(c.req.raw);
+      if (requestId === undefined) return logger;
+      log = logger.child({ request_id: requestId });
+      requestLogs.set(c.req.raw, log);
+    }
+    return log;
+  };
 
   app.use('*', async (c, next) => {
     const requestId = c.req.header('x-request-id')?.slice(0, 64) || randomUUID();
     c.header('X-Request-Id', requestId);
     const started = process.hrtime.bigint();
-    requestLogs.set(c.req.raw, logger.child({ request_id: requestId }));
+    requestIds.set(c.req.raw, requestId);
     await next();
     const route = routePath(c) || 'unmatched';
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;

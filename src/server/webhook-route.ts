@@ -142,8 +142,9 @@ export function mountWebhookRoutes(app: Hono, deps: WebhookRouteDeps): WebhookRo
       if (spooled) return spooled;
     }
     try {
-      const outcome = await store(payload, undefined, deps.requestLog(c));
-      deps.requestLog(c).info({ ...outcome, source: payload.source, receiver: payload.receiver, groupKey: payload.groupKey }, 'webhook accepted');
+      const log = deps.requestLog(c);
+      const outcome = await store(payload, undefined, log);
+      log.info({ ...outcome, source: payload.source, receiver: payload.receiver, groupKey: payload.groupKey }, 'webhook accepted');
       return c.json(outcome, 200);
     } catch (err) {
       const spooled = await toSpool(c, payload, text, err);

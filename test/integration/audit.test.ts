@@ -59,6 +59,22 @@ describe('audit trail', () => {
     expect((await audit.query()).map((r) => r.kind)).toEqual(['received', 'refused', 'resized']);
   });
 
+  it('recordMany stores a batch in order in one call, each deduplicated by its own id for its TTL', async () => {
+    const audit = new AuditTrail(redis, `{a${++seq}}`);
+    const sunk: string[] = [];
+    audit.addSink(async (r) => void sunk.push(r.summary));
+    const rec = (summary: string) => ({ kind: 'received' as const, action: 'receiver', summary });
+    const first = await audit.recordMany([{ input: rec('a'), dedupId: 'x:a' }, { input: rec('b'), dedupId: 'x:b' }, { input: rec('no id') }], 60);
+    expect(first.map((r) => r.summary)).toEqual(['a', 'b', 'no id']);
+    const again = await audit.recordMany([{ input: rec('b again'), dedupId: 'x:b' }, { input: rec('c'), dedupId: 'x:c' }], 60);
+    expect(again.map((r) => r.summary)).toEqual(['c']);
+    expect((await audit.query()).map((r) => r.summary)).toEqual(['c', 'no id', 'b', 'a']);
+    expect(sunk.sort()).toEqual(['a', 'b', 'c', 'no id']);
+    const ttl = await redis.ttl(`${audit.key}:seen:x:a`);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(60);
+  });
+
   it('bounds sender-controlled text and the stream length', async () => {
     const audit = new AuditTrail(redis, `{a${++seq}}`, { maxRecords: 100 });
     for (let i = 0; i < 1_000; i++) await audit.record({ kind: 'received', action: 'receiver', summary: 'x'.repeat(10_000), alertname: `a\n${'y'.repeat(10_000)}` });
