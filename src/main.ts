@@ -153,7 +153,8 @@ export async function run(options: RunOptions): Promise<RunningService> {
     const observer: JobObserver = {
       onJobStarted: (info) => pushReporter.onJobStarted(info),
       onJobFinished: (info) => pushReporter.onJobFinished(info),
-      onJobResult: (info) => auditJob(audit, info),
+      // A job can run again only while it is kept: its records' guard keys live as long.
+      onJobResult: (info) => auditJob(audit, { ...info, guardTtlSeconds: Math.ceil((info.failure ? config.jobs.keepFailed : config.jobs.keepCompleted) / 1000) }),
     };
     workers = await startWorkers(config, actions, runtime, logger, observer);
     logger.info({ queues: queueNames(), notifier: notifier.kind, dryRun: config.dryRun, dryRunSource: config.dryRunSource }, 'workers started');

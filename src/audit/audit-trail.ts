@@ -79,8 +79,10 @@ export class AuditTrail {
    */
   async record(input: AuditRecord, dedupId?: string, dedupTtlSeconds = DEDUP_TTL_SECONDS): Promise<StoredAuditRecord | undefined> {
     const r = boundRecord(input);
-    const id = (await this.redis.eval(
-      APPEND,
+    const redis = this.redis as Redis & { auditAppend?: (numKeys: number, ...rest: string[]) => Promise<unknown> };
+    // EVALSHA: the script's text is sent once per connection, not with every record.
+    if (!redis.auditAppend) redis.defineCommand('auditAppend', { lua: APPEND });
+    const id = (await redis.auditAppend!(
       2,
       this.key,
       `${this.key}:seen:${dedupId ?? ''}`,

@@ -13,6 +13,13 @@ export interface JobAuditInfo {
   /** The job's result, or why it failed for good. */
   result?: ActionResult;
   failure?: { code: string; message: string };
+  /**
+   * How long the record's guard key lives: as long as the job is kept in its final state
+   * (jobs.keepCompleted / jobs.keepFailed), since only a kept job can run again. Kept 7 days
+   * for every job, these keys cost Redis nearly as much per alert as the dedup record.
+   * @defaultValue the audit trail's 7 days
+   */
+  guardTtlSeconds?: number;
 }
 
 /** What a job's result is about: its volume or certificate. */
@@ -55,8 +62,8 @@ export async function auditJob(audit: AuditTrail, info: JobAuditInfo): Promise<v
     links,
     details,
   };
-  await audit.record(base, `${job.id}:${kind}`);
+  await audit.record(base, `${job.id}:${kind}`, info.guardTtlSeconds);
   if (links.pr) {
-    await audit.record({ ...base, kind: 'drift_pr', summary: `${info.action}: drift PR for ${resource ?? 'the resource'}${sizes}`, links: { pr: links.pr, slackThread: links.slackThread } }, `${job.id}:drift_pr`);
+    await audit.record({ ...base, kind: 'drift_pr', summary: `${info.action}: drift PR for ${resource ?? 'the resource'}${sizes}`, links: { pr: links.pr, slackThread: links.slackThread } }, `${job.id}:drift_pr`, info.guardTtlSeconds);
   }
 }

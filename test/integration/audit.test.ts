@@ -3,6 +3,8 @@ import type { RedisClient as Redis } from '../../src/redis.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mountAuditApi } from '../../src/audit/audit-api.js';
 import { AuditTrail } from '../../src/audit/audit-trail.js';
+import { auditJob } from '../../src/audit/job-audit.js';
+import type { AlertJob } from '../../workers/action.js';
 import { grafanaAnnotationSink } from '../../src/grafana/annotation-sink.js';
 import { GrafanaClient, GrafanaError } from '../../src/grafana/annotations.js';
 import { createLogger } from '../../src/observability/logger.js';
@@ -73,6 +75,19 @@ describe('audit trail', () => {
     const ttl = await redis.ttl(`${audit.key}:seen:x:a`);
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(60);
+  });
+
+  it("a finished job's record is written once, its guard key living as long as the job is kept", async () => {
+    const audit = new AuditTrail(redis, `{a${++seq}}`);
+    const job = { id: 'job-42', data: { receiver: 'am', alert: { labels: { alertname: 'DiskFull' }, fingerprint: 'fp1', status: 'firing' } } } as unknown as AlertJob;
+    await auditJob(audit, { action: 'notify', job, result: { outcome: 'notified' }, guardTtlSeconds: 86_400 });
+    await auditJob(audit, { action: 'notify', job, result: { outcome: 'notified' }, guardTtlSeconds: 86_400 });
+    expect((await audit.query()).map((r) => r.summary)).toEqual(['notify: notified']);
+    const guards = await redis.keys(`${audit.key}:seen:job-42:*`);
+    expect(guards).toHaveLength(1);
+    const ttl = await redis.ttl(guards[0]!);
+    expect(ttl).toBeGreaterThan(86_000);
+    expect(ttl).toBeLessThanOrEqual(86_400);
   });
 
   it('bounds sender-controlled text and the stream length', async () => {
