@@ -21,18 +21,29 @@ export type LeaseResult<T> = { acquired: true; value: T } | { acquired: false };
  * returns `{ acquired: false }` at once when another holder has it. Unlike a long fixed
  * lock, a holder killed in the middle blocks the next one for at most `ttlMs`.
  */
+type LeaseScripts = RedisClient & { leaseRenew?: (key: string, token: string, ttlMs: string) => Promise<unknown>; leaseRelease?: (key: string, token: string) => Promise<unknown> };
+
+/** RENEW and RELEASE by EVALSHA: the script text goes to Redis once per connection, not per lease. */
+function scripts(redis: RedisClient): Required<Pick<LeaseScripts, 'leaseRenew' | 'leaseRelease'>> {
+  const r = redis as LeaseScripts;
+  if (!r.leaseRenew) r.defineCommand('leaseRenew', { numberOfKeys: 1, lua: RENEW });
+  if (!r.leaseRelease) r.defineCommand('leaseRelease', { numberOfKeys: 1, lua: RELEASE });
+  return r as Required<Pick<LeaseScripts, 'leaseRenew' | 'leaseRelease'>>;
+}
+
 export async function withLease<T>(redis: RedisClient, key: string, work: () => Promise<T>, options: LeaseOptions = {}): Promise<LeaseResult<T>> {
   const ttlMs = options.ttlMs ?? 5_000;
   const token = randomUUID();
   if ((await redis.set(key, token, 'PX', ttlMs, 'NX')) !== 'OK') return { acquired: false };
+  const lease = scripts(redis);
   const renew = setInterval(() => {
-    redis.eval(RENEW, 1, key, token, String(ttlMs)).catch(() => undefined);
+    lease.leaseRenew(key, token, String(ttlMs)).catch(() => undefined);
   }, Math.max(1, Math.floor(ttlMs / 3)));
   renew.unref();
   try {
     return { acquired: true, value: await work() };
   } finally {
     clearInterval(renew);
-    await redis.eval(RELEASE, 1, key, token).catch(() => undefined);
+    await lease.leaseRelease(key, token).catch(() => undefined);
   }
 }

@@ -22,7 +22,8 @@ export const notifyAction = defineAction({
       if (alert.status === 'firing') {
         // A retried firing job that lost the race to its own resolution must not reopen it.
         if ((await redis.exists(resolvedMarker)) === 1) return { outcome: 'stale' };
-        const opening = !(await threads.get(incident)) && !(await threads.hasSaid(incident, dedupKey));
+        // Asked only when there are buttons to add: two round trips per alert otherwise.
+        const opening = !!controls && !(await threads.get(incident)) && !(await threads.hasSaid(incident, dedupKey));
         const withControls = controls && opening ? await controls.alertMessage(incident, alert.labels, message, `*${alert.labels.alertname ?? 'alert'}*`) : message;
         const ref = await threads.say(incident, withControls, { step: dedupKey });
         return { outcome: 'notified', thread: ref?.ts };

@@ -53,11 +53,13 @@ export class IncidentThreads {
   async say(incident: string, message: ChatMessage, options: SayOptions = {}): Promise<ChatRef | undefined> {
     const { step } = options;
     const stepsKey = this.key(incident, 'steps');
-    if (step && (await this.redis.sismember(stepsKey, step)) === 1) return this.get(incident);
-
-    let root = await this.get(incident);
+    // Said already? The thread, and an intent left by a job that died while posting: one round trip.
+    const [said, rawRoot, intent] = await this.state(incident, step);
+    let root = rawRoot ? (JSON.parse(rawRoot) as ChatRef) : undefined;
+    if (said) return root;
     const marker: MessageMarker | undefined = step ? { incident, step } : undefined;
-    const posted = marker ? await this.findUnrecorded(incident, marker, root) : undefined;
+    // No intent: nothing was being posted for this step, nothing to look for.
+    const posted = marker && intent ? await this.findUnrecorded(incident, marker, root) : undefined;
     if (posted && !root) {
       root = posted;
       await this.redis.set(this.key(incident, 'ref'), JSON.stringify(root), 'EX', this.ttl);
@@ -76,6 +78,14 @@ export class IncidentThreads {
       await this.redis.multi().sadd(stepsKey, step).expire(stepsKey, this.ttl).del(this.intentKey(incident, step)).exec();
     }
     return root;
+  }
+
+  /** Whether `step` was said, the thread's root (JSON) and whether an intent for `step` is stored. */
+  private async state(incident: string, step: string | undefined): Promise<[boolean, string | null, boolean]> {
+    if (!step) return [false, await this.redis.get(this.key(incident, 'ref')), false];
+    const results = (await this.redis.multi().sismember(this.key(incident, 'steps'), step).get(this.key(incident, 'ref')).exists(this.intentKey(incident, step)).exec()) ?? [];
+    for (const [err] of results) if (err) throw err;
+    return [results[0]?.[1] === 1, (results[1]?.[1] as string | null) ?? null, results[2]?.[1] === 1];
   }
 
   async hasSaid(incident: string, step: string): Promise<boolean> {
