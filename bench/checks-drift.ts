@@ -122,6 +122,7 @@ async function runPhases(redisServer: RedisServer, targetPort: number) {
     return () => running.close();
   });
 
+  const rssMiB = process.memoryUsage().rss / 2 ** 20;
   const rows = [baseline, scheduled];
   process.stdout.write(`\n${'phase'.padEnd(30)} ${'runs'.padStart(6)} ${'drift p50'.padStart(10)} ${'drift p99'.padStart(10)} ${'max'.padStart(8)} ${'CPU/run'.padStart(9)} ${'Redis CPU/run'.padStart(14)}\n`);
   for (const r of rows) {
@@ -131,6 +132,9 @@ async function runPhases(redisServer: RedisServer, targetPort: number) {
   process.stdout.write(
     `\nratio scheduler/baseline: drift p50 ${ratio(scheduled.p50, baseline.p50)}, drift p99 ${ratio(scheduled.p99, baseline.p99)}, CPU per run ${ratio(scheduled.cpuMsPerRun, baseline.cpuMsPerRun)} (process), ${ratio(scheduled.cpuMsPerRun + scheduled.redisCpuMsPerRun, baseline.cpuMsPerRun + baseline.redisCpuMsPerRun)} (process + Redis)\n`,
   );
+  // For the scale figures (issue 11): RSS of this process after the scheduler phase (it also ran
+  // the baseline, so this is an upper bound for a `work` process), and the scheduler's figures alone.
+  process.stdout.write(`scale: ${N} checks, RSS ${rssMiB.toFixed(0)} MiB after both phases, CPU per probe ${scheduled.cpuMsPerRun.toFixed(3)} ms (+ Redis ${scheduled.redisCpuMsPerRun.toFixed(3)} ms), drift p99 ${scheduled.p99.toFixed(0)} ms, runs ${scheduled.runs}\n`);
   process.stdout.write(`CPU per check at this interval: ${((scheduled.cpuMsPerRun / intervalMs) * 100).toFixed(4)}% of a core (scheduler), ${((baseline.cpuMsPerRun / intervalMs) * 100).toFixed(4)}% (baseline)\n`);
 
   await stateRedis.quit();

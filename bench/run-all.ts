@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { benchIngest } from './ingest.js';
 import { benchProbes } from './probes.js';
 import { benchRedisMemory } from './redis-memory.js';
+import { benchStorm } from './storm.js';
 import { ROOT } from './support/paths.js';
 import { machineFacts, table, targetsTable, type Target } from './support/report.js';
 
@@ -17,6 +18,7 @@ const targets: Target[] = [];
 targets.push(...(await benchIngest()).targets);
 targets.push(...(await benchProbes()).targets);
 targets.push(...(await benchRedisMemory()).targets);
+targets.push(...(await benchStorm()).targets);
 
 // Benchmarks owned by other parts run as their own commands, when present.
 for (const extra of ['bench/checks-drift.ts']) {
