@@ -102,7 +102,7 @@ export const jobsSchema = z.strictObject({
   concurrency: z.number().int().min(1).max(1000).default(8),
   /**
    * How long an alert occurrence is remembered after it arrives: re-sends of it inside this
-   * window are duplicates. Remembered by a compact record (~150 bytes), not by the whole job.
+   * window are duplicates. Remembered by a compact record (~190 bytes of Redis), not by the whole job.
    * @defaultValue 7d
    */
   dedupWindow: durationMs.default(7 * 86_400_000),
