@@ -27,8 +27,6 @@ const COMPOSITION_ROOT = [
   'src/cli/**',
   'src/config/load.ts',
   'src/status/sections.ts',
-  // Reads the TLS inventory until the TLS domain gets its own module (issue 12, item 3).
-  'src/status/certificates-section.ts',
 ];
 
 export default tseslint.config(

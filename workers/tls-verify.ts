@@ -6,10 +6,10 @@ import type { AppConfig } from '../src/config/schema.js';
 import { PermanentError, TransientError } from '../src/errors.js';
 import type { ChatMessage } from '../src/notify/notifier.js';
 import { withClientSpan } from '../src/observability/tracing.js';
-import { TrustAnchors } from '../jobs/checks/tls-chain.js';
-import { formatDaysLeft, shortFingerprint } from '../jobs/checks/tls-levels.js';
-import { TlsConnectError, parseTarget, readLiveChain } from '../jobs/checks/tls-sources.js';
-import { reportCertificate, type CertificateReport } from '../jobs/checks/tls.js';
+import { TrustAnchors } from '../src/tls/chain.js';
+import { formatDaysLeft, shortFingerprint } from '../src/tls/levels.js';
+import { TlsConnectError, parseTarget, readLiveChain } from '../src/tls/sources.js';
+import { reportCertificate, type CertificateReport } from '../src/tls/report.js';
 import { defineAction } from './action.js';
 import { threadsWithAlertContext } from '../src/notify/alert-context.js';
 

@@ -1,10 +1,10 @@
 import http2 from 'node:http2';
 import net from 'node:net';
-import tls from 'node:tls';
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import { defineCheckType, type CheckBase, type Phase, type ProbeResult } from '../check-type.js';
+import { upgradeToTls } from '../../src/tls/upgrade.js';
 import { loadTls } from './http-options.js';
 import type { TlsClientOptions } from './http-request.js';
 import { classifyError, describeError, type ConnectionStage } from './probe-failure.js';
@@ -109,16 +109,9 @@ async function openSocket(check: GrpcCheck, signal: AbortSignal, phases: Partial
   if (!check.tls) return { socket: raw as net.Socket, authority: `${host}:${port}`, scheme: 'http' };
   stage.at = 'tls';
   t = performance.now();
-  const secure = tls.connect({
-    socket: raw,
-    ALPNProtocols: ['h2'],
-    servername: check.tls.serverName ?? (net.isIP(host) ? undefined : host),
-    rejectUnauthorized: !check.tls.insecureSkipVerify,
-    ca: check.tls.ca,
-  });
-  sockets.push(secure);
-  secure.on('error', () => undefined);
-  await raceAbort(new Promise<void>((resolve, reject) => secure.once('secureConnect', resolve).once('error', reject)), signal);
+  const upgrade = upgradeToTls(raw, { host, serverName: check.tls.serverName, rejectUnauthorized: !check.tls.insecureSkipVerify, ca: check.tls.ca, alpn: ['h2'] });
+  sockets.push(upgrade.socket);
+  const secure = await raceAbort(upgrade.ready, signal);
   phases.tls = (performance.now() - t) / 1000;
   return { socket: secure as net.Socket, authority: `${check.tls.serverName ?? host}:${port}`, scheme: 'https' };
 }

@@ -1,8 +1,8 @@
 import net from 'node:net';
-import tls from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import { defineCheckType, type Phase, type ProbeResult } from '../check-type.js';
+import { upgradeToTls } from '../../src/tls/upgrade.js';
 import { loadTls } from './http-options.js';
 import { ProbeFailure, classifyError, describeError, type ConnectionStage } from './probe-failure.js';
 import { lookup as dnsLookup } from 'node:dns/promises';
@@ -61,15 +61,9 @@ export const tcpCheck = defineCheckType({
       if (check.tls) {
         stage = 'tls';
         t = performance.now();
-        const secure = tls.connect({
-          socket,
-          servername: check.tls.serverName ?? (net.isIP(host) ? undefined : host),
-          rejectUnauthorized: !check.tls.insecureSkipVerify,
-          ca: check.tls.ca,
-        });
-        sockets.push(secure);
-        secure.on('error', () => undefined);
-        await raceAbort(new Promise<void>((resolve, reject) => secure.once('secureConnect', resolve).once('error', reject)), signal);
+        const upgrade = upgradeToTls(socket, { host, serverName: check.tls.serverName, rejectUnauthorized: !check.tls.insecureSkipVerify, ca: check.tls.ca });
+        sockets.push(upgrade.socket);
+        await raceAbort(upgrade.ready, signal);
         phases.tls = (performance.now() - t) / 1000;
       }
       return { success: true, durationSeconds: (performance.now() - started) / 1000, phases };

@@ -3,11 +3,13 @@ import { z } from 'zod';
 import { withClientSpan } from '../../src/observability/tracing.js';
 import { scrub } from '../../src/observability/redact.js';
 import { defineCheckType, type CheckBase, type CheckResultContext, type FailureReason, type ProbeMetric, type ProbeResult } from '../check-type.js';
-import { TLS_REASONS, TrustAnchors, describeCertificate, judgeChain, type CertificateInfo, type TlsReason } from './tls-chain.js';
-import { TlsConnectError, parseTarget, readAcmeJson, readCertificateFiles, readLiveChain, type CertificateSource } from './tls-sources.js';
-import { expiryLevel, notifyLevels, type ExpiryLevel } from './tls-levels.js';
-import { dialectForPort, findDialect, tlsDialects } from './tls-dialects.js';
-import { recordTlsMetrics, saveTracked, type TrackedCertificate } from './tls-inventory.js';
+import { TLS_REASONS, TrustAnchors, type TlsReason } from '../../src/tls/chain.js';
+import { TlsConnectError, parseTarget, readAcmeJson, readCertificateFiles, readLiveChain, type CertificateSource } from '../../src/tls/sources.js';
+import { notifyLevels, type ExpiryLevel } from '../../src/tls/levels.js';
+import { dialectForPort, findDialect, tlsDialects } from '../../src/tls/dialects.js';
+import { TlsInventory, type TrackedCertificate } from '../../src/tls/inventory.js';
+import { recordTlsMetrics } from '../../src/tls/metrics.js';
+import { reportCertificate, type CertificateReport } from '../../src/tls/report.js';
 
 const targetField = z.string().refine((t) => parseTarget(t) !== undefined, 'must be "host:port" (or "[ipv6]:port")');
 
@@ -20,7 +22,7 @@ const tlsFields = {
   acmeJson: z.string().min(1).optional(),
   /**
    * Protocol spoken before the handshake on a `target` (e.g. smtp, imap, pop3, postgres: see
-   * jobs/checks/tls-dialects.ts). @defaultValue by port (587 -> smtp, ...), else none
+   * src/tls/dialects.ts). @defaultValue by port (587 -> smtp, ...), else none
    */
   starttls: z.string().min(1).optional(),
   /** SNI name and the name the leaf must cover. @defaultValue the target's host */
@@ -35,18 +37,6 @@ const tlsFields = {
 
 /** A tls check as the probe sees it. */
 export type TlsCheck = z.output<z.ZodObject<typeof tlsFields>> & CheckBase;
-
-/** One watched certificate in a probe result (`details.certificates`). */
-export interface CertificateReport {
-  name: string;
-  kind: CertificateSource['kind'];
-  level: ExpiryLevel;
-  reason?: TlsReason;
-  error?: string;
-  leaf: CertificateInfo;
-  /** Leaf first, as served or stored (plus issuers OpenSSL completed a live chain with). */
-  chain: CertificateInfo[];
-}
 
 /** `ProbeResult.details` of a tls check. */
 export interface TlsDetails {
@@ -77,25 +67,6 @@ async function readSources(check: TlsCheck, anchors: TrustAnchors, now: number, 
   }
   if (check.files) return { sources: await readCertificateFiles(check.files, anchors, now, check.serverName), phases: {} };
   return { sources: await readAcmeJson(check.acmeJson as string, anchors, now), phases: {} };
-}
-
-export function reportCertificate(source: CertificateSource, anchors: TrustAnchors, now: number, options: { verify: boolean; warnDays: number; criticalDays: number }): CertificateReport {
-  const chain = source.chain.map((c) => describeCertificate(c, now, anchors));
-  const leaf = chain[0] as CertificateInfo;
-  const verdict = judgeChain({
-    leaf: source.chain[0]!,
-    ...(options.verify && source.verifyCode ? { verifyCode: source.verifyCode } : {}),
-    hostnames: source.hostnames,
-    now,
-  });
-  return {
-    name: source.name,
-    kind: source.kind,
-    level: expiryLevel(leaf.daysLeft, options),
-    ...(verdict.reason ? { reason: verdict.reason, error: verdict.error } : {}),
-    leaf,
-    chain,
-  };
 }
 
 function worst<T extends string>(order: readonly T[], values: readonly (T | undefined)[], pick: 'first' | 'last'): T | undefined {
@@ -165,13 +136,13 @@ async function readCaFile(path: string): Promise<string> {
 export async function onTlsResult(check: TlsCheck, result: ProbeResult, ctx: CheckResultContext): Promise<void> {
   const details = result.details as TlsDetails | undefined;
   if (!details?.certificates) return; // nothing was read: the up/down state machine reports that
-  const prefix = ctx.config.redis.prefix;
+  const inventory = new TlsInventory(ctx.redis, ctx.config.redis.prefix);
   const now = Date.now();
   const tracked: TrackedCertificate[] = [];
   for (const report of details.certificates) {
     const { leaf } = report;
     const plan = await notifyLevels(
-      { redis: ctx.redis, threads: ctx.threads, logger: ctx.logger, prefix },
+      { inventory, threads: ctx.threads, logger: ctx.logger },
       {
         check: check.name,
         name: report.name,
@@ -206,7 +177,7 @@ export async function onTlsResult(check: TlsCheck, result: ProbeResult, ctx: Che
     });
   }
   recordTlsMetrics({ check: check.name, leaves: tracked, now });
-  await saveTracked(ctx.redis, prefix, check.name, tracked);
+  await inventory.saveTracked(check.name, tracked);
 }
 
 /** Reads a figure of a tls result; null (drop the series) when certificates were read without it. */

@@ -11,7 +11,7 @@ import { AuditTrail } from '../../src/audit/audit-trail.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { registry } from '../../src/observability/metrics.js';
 import { tlsCheck, type TlsCheck, type TlsDetails } from '../../jobs/checks/tls.js';
-import { listTrackedCertificates } from '../../jobs/checks/tls-inventory.js';
+import { TlsInventory } from '../../src/tls/inventory.js';
 import { TestPki, TlsTestServer, generateCert } from '../support/certs.js';
 import { RedisServer } from '../support/redis-server.js';
 import { observeProbe } from '../../jobs/check-metrics.js';
@@ -231,7 +231,7 @@ describe('tls check against live TLS servers (real Redis)', () => {
     expect(notifier.since(before)).toHaveLength(2);
     expect(JSON.stringify(details)).not.toContain('PRIVATE KEY');
 
-    const tracked = (await listTrackedCertificates(redis, config.redis.prefix)).filter((t) => t.check === 'traefik-acme');
+    const tracked = (await new TlsInventory(redis, config.redis.prefix).list()).certificates.filter((t) => t.check === 'traefik-acme');
     expect(tracked.map((t) => [t.name, Math.round(t.daysLeft)])).toEqual([
       ['site0.test', 5],
       ['site1.test', 12],

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { TlsUpgradeRefused, type TlsDialect } from './tls-sources.js';
+import { TlsUpgradeRefused, type TlsDialect } from './sources.js';
 
 /**
  * STARTTLS for mail and database servers: the plain-text exchange that precedes the TLS

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestPki } from '../../test/support/certs.js';
 import { expandGlob } from './file-glob.js';
-import { TrustAnchors } from './tls-chain.js';
-import { parseAcmeJson, parseTarget, readAcmeJson, readCertificateFiles } from './tls-sources.js';
+import { TrustAnchors } from './chain.js';
+import { parseAcmeJson, parseTarget, readAcmeJson, readCertificateFiles } from './sources.js';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 

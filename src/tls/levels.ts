@@ -1,8 +1,9 @@
-import type { RedisClient } from '../../src/redis.js';
-import type { IncidentThreads } from '../../src/notify/threads.js';
-import type { ChatMessage } from '../../src/notify/notifier.js';
-import type { Logger } from '../../src/observability/logger.js';
-import type { TlsReason } from './tls-chain.js';
+import type { IncidentThreads } from '../notify/threads.js';
+import type { ChatMessage } from '../notify/notifier.js';
+import type { Logger } from '../observability/logger.js';
+import type { TlsReason } from './chain.js';
+import type { TlsInventory } from './inventory.js';
+import { isUnreadable } from '../state/stored-record.js';
 
 /** How close a certificate is to its end; only ever rises for one certificate. */
 export const EXPIRY_LEVELS = ['ok', 'warning', 'critical', 'expired'] as const;
@@ -167,14 +168,10 @@ export function renewedMessage(cert: WatchedCertificate, oldFingerprint: string)
 }
 
 export interface LevelContext {
-  redis: RedisClient;
+  /** Owner of the announced-levels state (inventory.ts). */
+  inventory: TlsInventory;
   threads: IncidentThreads;
   logger: Logger;
-  prefix: string;
-}
-
-export function stateKey(prefix: string, check: string, name: string): string {
-  return `${prefix}:tls:state:${check}:${name}`;
 }
 
 /** One Slack thread per certificate incident: one fingerprint of one watched name. */
@@ -187,9 +184,11 @@ export function incidentKey(check: string, name: string, fingerprint: string): s
  * so a retried run repeats nothing) and then stores the new state.
  */
 export async function notifyLevels(ctx: LevelContext, cert: WatchedCertificate): Promise<LevelPlan> {
-  const key = stateKey(ctx.prefix, cert.check, cert.name);
-  const raw = await ctx.redis.get(key);
-  const previous = raw ? (JSON.parse(raw) as CertificateState) : undefined;
+  const stored = await ctx.inventory.levelState(cert.check, cert.name);
+  // An unreadable record starts over from "nothing announced": each post has a step, so the
+  // thread repeats no message it already holds.
+  if (isUnreadable(stored)) ctx.logger.warn({ check: cert.check, certificate: cert.name, problem: stored.problem }, 'tls level state unreadable; starting over');
+  const previous = isUnreadable(stored) ? undefined : stored;
   const plan = planLevels(previous, cert);
 
   if (plan.announceRenewal && previous) {
@@ -208,7 +207,7 @@ export async function notifyLevels(ctx: LevelContext, cert: WatchedCertificate):
     await ctx.threads.say(incidentKey(cert.check, cert.name, cert.fingerprint), reasonMessage(cert, plan.announceReason), { step: `reason:${plan.announceReason}` });
   }
   if (!previous || JSON.stringify(previous) !== JSON.stringify(plan.next)) {
-    await ctx.redis.set(key, JSON.stringify(plan.next), 'EX', 400 * 86_400);
+    await ctx.inventory.saveLevelState(cert.check, cert.name, plan.next);
   }
   // Closed only once the new state is stored: a run that dies before that repeats nothing.
   if (plan.announceRenewal && previous) await ctx.threads.close(incidentKey(cert.check, cert.name, previous.fingerprint));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { expiryLevel, planLevels, type CertificateState, type ExpiryLevel } from './tls-levels.js';
-import type { TlsReason } from './tls-chain.js';
+import { expiryLevel, planLevels, type CertificateState, type ExpiryLevel } from './levels.js';
+import type { TlsReason } from './chain.js';
 
 const thresholds = { warnDays: 14, criticalDays: 7 };
 

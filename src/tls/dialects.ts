@@ -1,4 +1,4 @@
-import type { TlsDialect } from './tls-sources.js';
+import type { TlsDialect } from './sources.js';
 import { starttlsDialects } from './starttls.js';
 
 /** Every pre-TLS protocol the tls check can speak; adding one is one file and one line here. */

@@ -1,7 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TestPki } from '../../test/support/certs.js';
-import { TrustAnchors, describeCertificate, judgeChain, parsePemCertificates, reasonFromVerifyCode, verifyChainOffline } from './tls-chain.js';
+import { TrustAnchors, describeCertificate, judgeChain, parsePemCertificates, reasonFromVerifyCode, verifyChainOffline } from './chain.js';
 
 describe('reasonFromVerifyCode', () => {
   it.each([

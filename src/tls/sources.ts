@@ -1,9 +1,10 @@
 import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { connect as connectTcp, isIP, type Socket } from 'node:net';
-import { connect, rootCertificates, type PeerCertificate, type DetailedPeerCertificate, type TLSSocket } from 'node:tls';
+import { connect as connectTcp, type Socket } from 'node:net';
+import { rootCertificates, type PeerCertificate, type DetailedPeerCertificate, type TLSSocket } from 'node:tls';
 import { expandGlob } from './file-glob.js';
-import { TrustAnchors, parsePemCertificates, verifyChainOffline } from './tls-chain.js';
+import { TrustAnchors, parsePemCertificates, verifyChainOffline } from './chain.js';
+import { upgradeToTls } from './upgrade.js';
 
 /** One watched certificate: where it comes from, the chain (leaf first) and how it verified. */
 export interface CertificateSource {
@@ -131,17 +132,15 @@ export function readLiveChain(options: LiveProbeOptions): Promise<LiveChain> {
       if (settled) return;
       raw.removeListener('error', onError);
       const handshakeAt = performance.now();
-      const secure = connect({
-        socket: raw,
-        // An IP address is not a valid SNI name (RFC 6066).
-        ...(isIP(serverName) ? {} : { servername: serverName }),
+      const tls = upgradeToTls(raw, {
+        host: serverName,
         rejectUnauthorized: false,
         // Setting `ca` replaces the bundled roots, so they are passed along with the extra CA.
         ...(options.caPem ? { ca: [...rootCertificates, options.caPem] } : {}),
       });
+      const secure = tls.socket;
       socket = secure;
-      secure.once('error', onError);
-      secure.once('secureConnect', () => {
+      tls.ready.then(() => {
         const done = performance.now();
         const chain = peerChain(secure.getPeerCertificate(true));
         if (chain.length === 0) return finish(new TlsConnectError('server presented no certificate', 'tls'));
@@ -151,7 +150,7 @@ export function readLiveChain(options: LiveProbeOptions): Promise<LiveChain> {
           phases: { connect: ((connectedAt as number) - started) / 1000, tls: (done - handshakeAt) / 1000 },
           protocol: secure.getProtocol() ?? undefined,
         });
-      });
+      }, onError);
     };
   });
 }
