@@ -10,6 +10,7 @@ import { VolumeResizeState } from '../../workers/volume-resize/state.js';
 import type { CliCommand } from './commands.js';
 import { REDIS_WAIT_MS } from './queues-command.js';
 import { redisLine } from './redis-source.js';
+import { isUnreadable } from '../state/stored-record.js';
 
 /** What the shared state says about acting now; `unknown` when Redis could not be read. */
 export type NowState =
@@ -63,7 +64,8 @@ export function formatVolumePlan(r: VolumePlanReport, nowMs = Date.now()): strin
 /** Cooldown, unfinished intent and budget as the resize job would read them, through their owner module. */
 async function readNow(state: VolumeResizeState, volumeId: number, budget: number, nowMs: number): Promise<NowState> {
   const intent = await state.getIntent(volumeId);
-  if (intent) return { kind: 'in_progress', toGb: intent.toGb };
+  // An unreadable intent counts as lost, as the job treats it: cooldown and budget decide.
+  if (intent && !isUnreadable(intent)) return { kind: 'in_progress', toGb: intent.toGb };
   const cooldown = await state.cooldownLeft(volumeId);
   if (cooldown > 0) return { kind: 'cooldown', untilMs: nowMs + cooldown };
   const usage = await state.budgetUsage(nowMs);

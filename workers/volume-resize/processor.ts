@@ -10,6 +10,7 @@ import { resizePlan } from './plan.js';
 import { recallBudgetHistory, recallVolumeHistory } from './history.js';
 import { volumePolicy } from './settings.js';
 import type { ResizeIntent } from './state.js';
+import { isUnreadable } from '../../src/state/stored-record.js';
 
 /** A wait for a busy volume (another job holds its lock) or one that is not `available` yet. */
 const BUSY_DELAY_MS = 5_000;
@@ -63,7 +64,7 @@ export async function processVolumeAlert(d: ResizeDeps, job: AlertJob): Promise<
   // for the lock. (With an intent stored, the lock path finishes that resize first.)
   if (alert.status === 'firing') {
     const cooldown = await d.state.cooldownLeft(v.id);
-    if (cooldown > 0 && !(await d.state.getIntent(v.id))) return inCooldown(d, v, cooldown);
+    if (cooldown > 0 && !(await readIntent(d, v))) return inCooldown(d, v, cooldown);
   }
   // One job per volume at a time, across replicas; the lock outlives the longest action wait.
   const lockTtl = d.settings.actionTimeout + 120_000;
@@ -85,9 +86,20 @@ async function resolved(d: ResizeDeps, v: VolumeJob, startsAt: string): Promise<
   return { outcome: 'resolved', volume: v.id };
 }
 
+/**
+ * The stored intent of this volume. One that cannot be read counts as lost, as after a Redis
+ * loss: the cooldown and Hetzner's history of resizes decide, and the next intent replaces it.
+ */
+async function readIntent(d: ResizeDeps, v: VolumeJob): Promise<ResizeIntent | undefined> {
+  const stored = await d.state.getIntent(v.id);
+  if (!isUnreadable(stored)) return stored;
+  d.logger.warn({ volume: v.id, problem: stored.problem }, 'stored resize intent unreadable; treated as lost');
+  return undefined;
+}
+
 async function firing(d: ResizeDeps, v: VolumeJob): Promise<ActionResult> {
   // A stored intent means a resize was decided and maybe issued: finish it, never plan anew.
-  const stored = await d.state.getIntent(v.id);
+  const stored = await readIntent(d, v);
   const intent = stored && (await reconcile(d, v, stored));
   if (intent) return finishResize(d, { ...v, name: intent.volumeName }, intent);
 

@@ -1,5 +1,6 @@
 import type { RedisClient } from '../../src/redis.js';
 import { z } from 'zod';
+import { describeIssues, isUnreadable, parseJsonRecord, type UnreadableRecord } from '../../src/state/stored-record.js';
 
 /** What is stored before the resize call, so a retried or recovered job never resizes twice. */
 export interface ResizeIntent {
@@ -41,6 +42,8 @@ export interface VolumeView {
   inFlight?: { fromGb: number; toGb: number; issuedAt: number };
   /** 0: no cooldown running. */
   cooldownLeftMs: number;
+  /** Records found but not readable (another version's, or damaged): what is wrong with each. */
+  unreadable?: string[];
 }
 
 const int = z.coerce.number().int();
@@ -51,7 +54,19 @@ const statusHash = z.object({
   lastResizeFromGb: int.optional(),
   lastResizeToGb: int.optional(),
 });
-const storedIntent = z.object({ fromGb: z.number(), toGb: z.number(), issuedAt: z.number() });
+const storedIntent = z.object({
+  volumeId: z.number().int(),
+  volumeName: z.string(),
+  fromGb: z.number(),
+  toGb: z.number(),
+  issuedAt: z.number(),
+  actionId: z.number().int().optional(),
+  sizeReached: z.boolean().optional(),
+  budgetMember: z.string(),
+  linuxDevice: z.string(),
+  format: z.string().nullable().optional(),
+  owner: z.string(),
+}) satisfies z.ZodType<ResizeIntent>;
 
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0`;
 const ACQUIRE = `local v = redis.call('get', KEYS[1])
@@ -134,21 +149,36 @@ export class VolumeResizeState {
     const id = entry.id ?? (entry.name !== undefined ? parseId(await this.redis.hget(this.key('names'), entry.name)) : undefined);
     if (id === undefined) return { cooldownLeftMs: 0 };
     const [hash, intentJson, cooldownMs] = await Promise.all([this.redis.hgetall(this.statusKey(id)), this.redis.get(this.key('intent', id)), this.redis.pttl(this.key('cooldown', id))]);
-    const status = statusHash.safeParse(hash);
-    const intent = intentJson ? storedIntent.safeParse(safeJson(intentJson)) : undefined;
     const view: VolumeView = { id, cooldownLeftMs: Math.max(0, cooldownMs) };
-    if (status.success) {
-      view.sizeGb = status.data.sizeGb;
-      const { lastResizeAt: at, lastResizeFromGb: fromGb, lastResizeToGb: toGb } = status.data;
-      if (at !== undefined && fromGb !== undefined && toGb !== undefined) view.lastResize = { at, fromGb, toGb };
+    const problems: string[] = [];
+    if (Object.keys(hash).length > 0) {
+      const status = statusHash.safeParse(hash);
+      if (status.success) {
+        view.sizeGb = status.data.sizeGb;
+        const { lastResizeAt: at, lastResizeFromGb: fromGb, lastResizeToGb: toGb } = status.data;
+        if (at !== undefined && fromGb !== undefined && toGb !== undefined) view.lastResize = { at, fromGb, toGb };
+      } else {
+        problems.push(`status of volume ${id}: ${describeIssues(status.error)}`);
+      }
     }
-    if (intent?.success) view.inFlight = intent.data;
+    const intent = this.parseIntent(id, intentJson);
+    if (isUnreadable(intent)) problems.push(`${intent.what}: ${intent.problem}`);
+    else if (intent) view.inFlight = { fromGb: intent.fromGb, toGb: intent.toGb, issuedAt: intent.issuedAt };
+    if (problems.length > 0) view.unreadable = problems;
     return view;
   }
 
-  async getIntent(volumeId: number): Promise<ResizeIntent | undefined> {
-    const raw = await this.redis.get(this.key('intent', volumeId));
-    return raw ? (JSON.parse(raw) as ResizeIntent) : undefined;
+  private parseIntent(volumeId: number, raw: string | null): ResizeIntent | UnreadableRecord | undefined {
+    return parseJsonRecord(storedIntent, raw, `resize intent of volume ${volumeId}`);
+  }
+
+  /**
+   * The unfinished resize of a volume, if one is stored. An intent that does not fit the
+   * schema is returned as an UnreadableRecord: the caller decides (the job treats it as lost
+   * and falls back to Hetzner's history of resizes, as after a Redis loss).
+   */
+  async getIntent(volumeId: number): Promise<ResizeIntent | UnreadableRecord | undefined> {
+    return this.parseIntent(volumeId, await this.redis.get(this.key('intent', volumeId)));
   }
 
   /** Kept a week: an intent is only removed once every step after the resize is done. */
@@ -248,10 +278,3 @@ function parseId(value: string | null): number | undefined {
   return value !== null && /^\d{1,12}$/.test(value) ? Number(value) : undefined;
 }
 
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}

@@ -37,6 +37,7 @@ export const volumesSection: StatusSection = {
           cap: size !== undefined && cap !== undefined && size >= cap ? `${cap} (reached)` : cap,
           lastResize,
           cooldown: view.cooldownLeftMs > 0 ? `${Math.ceil(view.cooldownLeftMs / 60_000)} min left` : undefined,
+          ...(view.unreadable ? { lastResize: `${lastResize}; unreadable: ${view.unreadable.join('; ')}` } : {}),
         },
       };
     }));
