@@ -1,5 +1,7 @@
+import { z } from 'zod';
 import type { RedisClient } from '../src/redis.js';
 import type { AppConfig } from '../src/config/schema.js';
+import { withLease, type LeaseResult } from '../src/lease.js';
 import type { FailureReason, Phase, ProbeResult } from './check-type.js';
 
 export type CheckStateName = 'up' | 'down' | 'unknown';
@@ -29,15 +31,21 @@ export interface CheckState {
   lastRemindAt?: number;
   /** Start of the check's maintenance window occurrence that was announced as entered. */
   maintenanceWindow?: number;
+  /**
+   * Fields of the stored record that did not fit the schema (written by another version, or
+   * damaged), named with what is wrong; they read as absent. A bad `state` reads as unknown.
+   * The next run rewrites the state machine's fields.
+   */
+  unreadable?: string;
 }
 
 export type Transition = 'none' | 'down' | 'up' | 'duplicate';
 
-export function checkStateKey(prefix: string, name: string): string {
+function checkStateKey(prefix: string, name: string): string {
   return `${prefix}:check:${name}`;
 }
 
-export function failingSetKey(prefix: string): string {
+function failingSetKey(prefix: string): string {
   return `${prefix}:checks:failing`;
 }
 
@@ -121,26 +129,74 @@ export async function recordResult(redis: RedisClient, prefix: string, input: Re
 
 const num = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v));
 
+const count = z.coerce.number().int().nonnegative();
+const epochMs = z.coerce.number().int().nonnegative();
+const phasesJson = z.string().transform((text, ctx) => {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'not JSON' });
+    return z.NEVER;
+  }
+}).pipe(z.record(z.string(), z.number()));
+
+/** One schema per hash field: the hash is written field by field (Lua, announce), so it is read that way. */
+const STATE_FIELDS = {
+  state: z.enum(['up', 'down', 'unknown']),
+  since: epochMs,
+  consecutiveFailures: count,
+  consecutiveSuccesses: count,
+  downSince: epochMs,
+  incident: count,
+  lastResultAt: epochMs,
+  lastSuccess: z.enum(['0', '1']).transform((v) => v === '1'),
+  lastReason: z.string().max(64).regex(/^[a-z_]+$/, 'not a failure reason'),
+  lastError: z.string(),
+  lastStatusCode: z.coerce.number().int(),
+  lastDurationSeconds: z.coerce.number().nonnegative(),
+  lastPhases: phasesJson,
+  announced: z.enum(['up', 'down']),
+  announcedIncident: count,
+  lastRemindAt: epochMs,
+  maintenanceWindow: epochMs,
+} as const;
+
+/**
+ * Reads the stored hash of one check. Empty fields are absent; a field that does not fit its
+ * schema reads as absent too and is named in `unreadable`, so one bad field never hides the
+ * rest (or crashes the page).
+ */
 export function parseState(name: string, h: Record<string, string>): CheckState {
+  const out: Record<string, unknown> = {};
+  const problems: string[] = [];
+  for (const [field, schema] of Object.entries(STATE_FIELDS)) {
+    const raw = h[field];
+    if (raw === undefined || raw === '') continue;
+    const parsed = (schema as z.ZodType).safeParse(raw);
+    if (parsed.success) out[field] = parsed.data;
+    else problems.push(`${field}: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+  }
+  const v = out as Partial<Omit<CheckState, 'name'>>;
   return {
     name,
-    state: (h.state as CheckStateName | undefined) ?? 'unknown',
-    since: num(h.since),
-    consecutiveFailures: num(h.consecutiveFailures) ?? 0,
-    consecutiveSuccesses: num(h.consecutiveSuccesses) ?? 0,
-    downSince: num(h.downSince),
-    incident: num(h.incident) ?? 0,
-    lastResultAt: num(h.lastResultAt),
-    lastSuccess: h.lastSuccess === undefined ? undefined : h.lastSuccess === '1',
-    lastReason: (h.lastReason || undefined) as FailureReason | undefined,
-    lastError: h.lastError || undefined,
-    lastStatusCode: num(h.lastStatusCode),
-    lastDurationSeconds: num(h.lastDurationSeconds),
-    lastPhases: h.lastPhases ? (JSON.parse(h.lastPhases) as Partial<Record<Phase, number>>) : undefined,
-    announced: (h.announced as 'up' | 'down' | undefined) || undefined,
-    announcedIncident: num(h.announcedIncident),
-    lastRemindAt: num(h.lastRemindAt),
-    maintenanceWindow: num(h.maintenanceWindow),
+    state: v.state ?? 'unknown',
+    since: v.since,
+    consecutiveFailures: v.consecutiveFailures ?? 0,
+    consecutiveSuccesses: v.consecutiveSuccesses ?? 0,
+    downSince: v.downSince,
+    incident: v.incident ?? 0,
+    lastResultAt: v.lastResultAt,
+    lastSuccess: v.lastSuccess,
+    lastReason: v.lastReason,
+    lastError: v.lastError,
+    lastStatusCode: v.lastStatusCode,
+    lastDurationSeconds: v.lastDurationSeconds,
+    lastPhases: v.lastPhases,
+    announced: v.announced,
+    announcedIncident: v.announcedIncident,
+    lastRemindAt: v.lastRemindAt,
+    maintenanceWindow: v.maintenanceWindow,
+    ...(problems.length > 0 ? { unreadable: problems.join('; ') } : {}),
   };
 }
 
@@ -167,4 +223,91 @@ export async function readCheckStates(redis: RedisClient, prefix: string, names:
 /** Every configured check's state, in config order. */
 export function readConfiguredCheckStates(redis: RedisClient, config: Pick<AppConfig, 'redis' | 'checks'>): Promise<CheckState[]> {
   return readCheckStates(redis, config.redis.prefix, config.checks.map((c) => c.name));
+}
+
+/** What chat has heard about a check's outages (written by jobs/check-notify.ts, after each message). */
+export interface AnnouncedFields {
+  announced?: 'up' | 'down';
+  announcedIncident?: number;
+  lastRemindAt?: number;
+}
+
+/**
+ * The chat side of the check state, for jobs/check-notify.ts: what was announced, the check's
+ * maintenance window, and the holds shared by all checks (global maintenance, lost
+ * connectivity). Every key is built here; nothing else writes the `check:*` and `checks:*` keys.
+ */
+export class CheckChatState {
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly prefix: string,
+  ) {}
+
+  read(name: string): Promise<CheckState> {
+    return readCheckState(this.redis, this.prefix, name);
+  }
+
+  /**
+   * Runs `work` holding the check's announce lease; not acquired when another process holds it.
+   * A lease, not a long lock: a process killed while announcing must not hold messages back long.
+   */
+  withAnnounceLease<T>(name: string, work: () => Promise<T>): Promise<LeaseResult<T>> {
+    return withLease(this.redis, `${checkStateKey(this.prefix, name)}:announce-lock`, work);
+  }
+
+  async recordAnnounced(name: string, fields: AnnouncedFields): Promise<void> {
+    const values = Object.entries(fields).filter(([, v]) => v !== undefined).flatMap(([k, v]) => [k, String(v)]);
+    if (values.length > 0) await this.redis.hset(checkStateKey(this.prefix, name), ...values);
+  }
+
+  /** Start of the window occurrence recorded as entered, if any. */
+  async maintenanceWindow(name: string): Promise<number | undefined> {
+    const raw = await this.redis.hget(checkStateKey(this.prefix, name), 'maintenanceWindow');
+    if (raw === null || raw === '') return undefined;
+    const parsed = STATE_FIELDS.maintenanceWindow.safeParse(raw);
+    return parsed.success ? parsed.data : undefined;
+  }
+
+  async enterMaintenance(name: string, startMs: number): Promise<void> {
+    await this.redis.hset(checkStateKey(this.prefix, name), 'maintenanceWindow', startMs);
+  }
+
+  async leaveMaintenance(name: string): Promise<void> {
+    await this.redis.hdel(checkStateKey(this.prefix, name), 'maintenanceWindow');
+    await this.redis.expire(this.maintenanceSaidKey(name), 30 * 86_400);
+  }
+
+  /** True the first time only: "entered"/"left" for one window occurrence is said once. */
+  async claimMaintenanceMessage(name: string, what: 'enter' | 'leave', startMs: number | string): Promise<boolean> {
+    return (await this.redis.hsetnx(this.maintenanceSaidKey(name), `${what}:${startMs}`, '1')) === 1;
+  }
+
+  private maintenanceSaidKey(name: string): string {
+    return `${checkStateKey(this.prefix, name)}:maintenance-said`;
+  }
+
+  /** Records the global window as entered; returns the start recorded before (SET ... GET). */
+  enterGlobalMaintenance(startMs: number): Promise<string | null> {
+    return this.redis.set(`${this.prefix}:checks:maintenance`, String(startMs), 'GET');
+  }
+
+  /** Clears the global window; returns its start when one was recorded (once, across replicas). */
+  leaveGlobalMaintenance(): Promise<string | null> {
+    return this.redis.getdel(`${this.prefix}:checks:maintenance`);
+  }
+
+  /** Names of the checks whose last result failed. */
+  failingChecks(): Promise<string[]> {
+    return this.redis.smembers(failingSetKey(this.prefix));
+  }
+
+  /** True for the one caller that records connectivity as lost. */
+  async markConnectivityLost(now: number): Promise<boolean> {
+    return (await this.redis.set(`${this.prefix}:checks:connectivity-lost`, String(now), 'NX')) === 'OK';
+  }
+
+  /** Clears the mark; returns when connectivity was lost, to the one caller that cleared it. */
+  clearConnectivityLost(): Promise<string | null> {
+    return this.redis.getdel(`${this.prefix}:checks:connectivity-lost`);
+  }
 }

@@ -1,4 +1,6 @@
+import { z } from 'zod';
 import type { RedisClient } from '../redis.js';
+import { isUnreadable, parseJsonRecord } from '../state/stored-record.js';
 import { TransientError } from '../errors.js';
 import { withLease } from '../lease.js';
 import type { ChatMessage, ChatNotifier, ChatRef, MessageMarker } from './notifier.js';
@@ -19,6 +21,8 @@ export interface IncidentThreadsOptions {
   /** How long a thread is remembered. @defaultValue 30 days */
   ttlSeconds?: number;
 }
+
+const storedRef = z.object({ channel: z.string().min(1), ts: z.string().min(1) }) satisfies z.ZodType<ChatRef>;
 
 /** How far before a stored intent a retry looks for its message (clock skew, slow posts). */
 const LOOKBACK_MS = 60_000;
@@ -44,9 +48,13 @@ export class IncidentThreads {
     return `${this.prefix}:thread:${incident}:${part}`;
   }
 
+  /**
+   * The incident's thread. A stored ref that does not fit the schema is a thread nobody can
+   * reply in: it reads as none, and the next message opens a new thread that replaces it.
+   */
   async get(incident: string): Promise<ChatRef | undefined> {
-    const raw = await this.redis.get(this.key(incident, 'ref'));
-    return raw ? (JSON.parse(raw) as ChatRef) : undefined;
+    const read = parseJsonRecord(storedRef, await this.redis.get(this.key(incident, 'ref')), `thread of ${incident}`);
+    return isUnreadable(read) ? undefined : read;
   }
 
   /** Posts into the incident's thread, opening it if needed; returns the thread's root. */

@@ -56,7 +56,8 @@ export const checksSection: StatusSection = {
           name: check.name,
           type: check.type,
           state: `${s.state !== 'unknown' ? s.state.toUpperCase() : s.lastResultAt !== undefined ? 'pending (not enough results yet)' : 'not run yet'}${stale ? ` — STALE: no result for ${ago(s.lastResultAt!, now).replace(' ago', '')}` : ''}`,
-          reason: reason || undefined,
+          // Named, not hidden: the next run rewrites what the state machine keeps.
+          reason: [reason, s.unreadable && `stored state partly unreadable (${s.unreadable})`].filter(Boolean).join('; ') || undefined,
           since: when(s.since === undefined ? undefined : String(s.since), now),
           uptime24h: percent(h.uptime['24h']),
           uptime7d: percent(h.uptime['7d']),
