@@ -100,6 +100,7 @@ export class TlsInventory {
       else certificates.push({ ...read, daysLeft: Math.round(((Date.parse(read.notAfter) - now) / DAY_MS) * 100) / 100 });
     }
     certificates.sort((a, b) => Date.parse(a.notAfter) - Date.parse(b.notAfter) || a.check.localeCompare(b.check));
+    bad.sort((a, b) => a.what.localeCompare(b.what));
     return { certificates, unreadable: bad };
   }
 
