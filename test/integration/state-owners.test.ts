@@ -15,6 +15,7 @@ import { VolumeResizeState, type ResizeIntent } from '../../workers/volume-resiz
 import { IncidentThreads } from '../../src/notify/threads.js';
 import { LogNotifier } from '../../src/notify/log-notifier.js';
 import { ApprovalStore } from '../../src/approvals/approval-store.js';
+import { AuditTrail } from '../../src/audit/audit-trail.js';
 import { isUnreadable } from '../../src/state/stored-record.js';
 import { logger } from '../../src/observability/logger.js';
 import { RedisServer } from '../support/redis-server.js';
@@ -194,6 +195,13 @@ describe('state read through its owners', () => {
     const requestKey = approvalKeys.find((k) => k.endsWith(approvalId));
     await redis.set(requestKey!, '{"id": 1}');
     expect(await approvals.get(approvalId)).toBeUndefined();
+
+    // An audit entry of another shape is skipped; the records around it still list.
+    const audit = new AuditTrail(redis, prefix);
+    const [auditKey] = await keysAddedBy(prefix, () => audit.record({ kind: 'resized', action: 'volume-resize', summary: 'first' }));
+    await redis.xadd(auditKey!, '*', 'r', JSON.stringify({ kind: 'resized', action: 'volume-resize', summary: { text: 'not a string' } }));
+    await audit.record({ kind: 'refused', action: 'volume-resize', summary: 'second' });
+    expect((await audit.query({ limit: 10 })).map((r) => r.summary)).toEqual(['second', 'first']);
 
     const html = await statusHtml(config);
     expect(cell(html, 'checks', 'api', 'reason')).toMatch(/^stored state partly unreadable \(state: .*; lastPhases: not JSON\)$/);
