@@ -11,7 +11,7 @@ export function cellText(cell: StatusCell): string {
   if (cell === undefined) return '—';
   if (typeof cell !== 'object') return String(cell);
   // Linear: one pass over tags, one over the numeric entities escapeHtml writes.
-  const text = cell.html.replace(/<[^<>]*>/g, ' ').replace(/&#(\d{1,7});/g, (_, code: string) => String.fromCodePoint(Number(code)));
+  const text = cell.html.replace(/<[^<>]*>/g, '').replace(/&#(\d{1,7});/g, (entity, code: string) => (Number(code) <= 0x10ffff ? String.fromCodePoint(Number(code)) : entity));
   return text.replace(/\s+/g, ' ').trim() || '—';
 }
 
