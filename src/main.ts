@@ -178,6 +178,7 @@ export async function run(options: RunOptions): Promise<RunningService> {
         // A new keeper syncs the schedules at once: a run that was active in a frozen worker
         // would otherwise hold its schedule's chain until its lock lapsed (up to a minute).
         checks = await startCheckScheduler({ config, redis: stateRedis!, threads, logger, audit });
+        await interactivity?.recreateWorker();
         logger.info({ queues: queueNames() }, 'workers recreated');
       },
     });

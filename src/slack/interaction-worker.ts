@@ -28,7 +28,8 @@ export interface InteractionWorkerDeps {
 }
 
 export interface RunningInteractions {
-  close(): Promise<void>;
+  /** With `force`, active clicks are not waited for (their locks lapse and they are retried). */
+  close(options?: { force?: boolean }): Promise<void>;
 }
 
 /** Builds what click handlers share. */
@@ -91,8 +92,9 @@ export function startInteractionWorker(deps: InteractionWorkerDeps): RunningInte
     if (job && job.name === 'click' && (err instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1))) countInteraction('unknown', 'failed');
   });
   return {
-    async close() {
-      await worker.close();
+    async close(options = {}) {
+      if (options.force) connection.disconnect();
+      await worker.close(options.force);
       await Promise.allSettled([...queues.values()].map((q) => q.close()));
       await closeRedis(connection);
     },

@@ -28,7 +28,7 @@ const workerRecreations = new Counter({
 export interface WorkerLivenessOptions {
   config: AppConfig;
   logger: Logger;
-  /** Recreates every worker of the replica (the action and check workers) on fresh connections. */
+  /** Recreates every worker of the replica (the action, check and Slack interactions workers) on fresh connections. */
   recreateWorkers(): Promise<void>;
   /** Names this replica's canary queue. @defaultValue host name, pid and a random suffix */
   replicaId?: string;
