@@ -126,12 +126,11 @@ export async function processClick(ctx: InteractionContext, job: Job<ClickJobDat
   }
   countInteraction(handler.action, result.outcome);
   log.info({ ...audit, action: handler.action, outcome: result.outcome, incident: record.incident }, 'slack interaction');
-  if ((await ctx.threads.get(record.incident)) || !click.message) {
-    await ctx.threads.say(record.incident, result.thread, { step: `click:${clickId}` });
-  } else {
-    // The incident is over and its thread closed: answer in the thread the button was in, not a new one.
-    await ctx.notifier.post(result.thread, click.message.threadTs ?? click.message.ts);
-  }
+  // Answered in the thread the button was clicked in, never in a new one: the incident's thread
+  // may be closed (the incident is over), also by another job while this click is worked.
+  const open = await ctx.threads.get(record.incident);
+  const clickedIn = click.message ? { channel: click.channel ?? open?.channel ?? '', ts: click.message.threadTs ?? click.message.ts } : undefined;
+  await ctx.threads.say(record.incident, result.thread, { step: `click:${clickId}`, ...(clickedIn || open ? { root: clickedIn ?? open } : {}) });
   if (result.ephemeral) {
     const root = await ctx.threads.get(record.incident);
     const channel = click.channel ?? root?.channel;
