@@ -11,7 +11,7 @@ import { Hono } from 'hono';
 import { parseConfig } from '../src/config/load.js';
 import { CheckHistory } from '../src/history/check-history.js';
 import { createRedis, waitForRedis } from '../src/redis.js';
-import { readConfiguredCheckStates } from '../jobs/check-state.js';
+import { readConfiguredCheckStates } from '../checks/check-state.js';
 import { mountStatusPage } from '../src/status/status-page.js';
 import { statusSections } from '../src/status/sections.js';
 import type { StatusSection } from '../src/status/section.js';

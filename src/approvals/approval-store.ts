@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { RedisClient as Redis } from '../redis.js';
-import type { AlertJobData } from '../../workers/action.js';
+import type { AlertJobData } from '../action.js';
 
 export type ApprovalState = 'pending' | 'approved' | 'rejected' | 'expired' | 'cancelled';
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { durationMs } from './duration.js';
 import { rejectionLogIntervalSchema, spoolSchema, webhookHmacSchema } from './intake-schema.js';
 import { redisSchema } from './redis-schema.js';
-import type { CheckRunnerSettings } from '../../jobs/check-runner-settings.js';
+import type { CheckRunnerSettings } from '../../checks/check-runner-settings.js';
 import { alertmanagerSchema } from '../alertmanager/settings.js';
 import { requireInteractivitySecret, slackInteractionFields } from '../slack/settings.js';
 
@@ -175,7 +175,7 @@ export interface AppConfig extends CoreConfig {
   sections: Readonly<Record<string, unknown>>;
   /** Checks, parsed by their type's schema. */
   checks: readonly (Record<string, unknown> & { name: string; type: string; intervalMs: number })[];
-  /** How checks run: concurrency, canary, global maintenance windows (jobs/check-runner-settings.ts). */
+  /** How checks run: concurrency, canary, global maintenance windows (checks/check-runner-settings.ts). */
   checkRunner: CheckRunnerSettings;
   /** Where the config came from, for messages. */
   source: string;

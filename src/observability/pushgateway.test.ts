@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { groupingPath, PushReporter, pushFailures } from './pushgateway.js';
 import { parseConfig } from '../config/load.js';
-import { observeProbe } from '../../jobs/check-metrics.js';
+import { observeProbe } from '../../checks/check-metrics.js';
 
 /** A stand-in Pushgateway that records each push (method, path, body) and answers as told. */
 class RecordingGateway {

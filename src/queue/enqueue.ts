@@ -1,7 +1,7 @@
 import { context, propagation } from '@opentelemetry/api';
 import { dedupKey } from '../server/alertmanager-payload.js';
 import type { IntakePayload } from '../server/webhook-payload.js';
-import type { AlertJobData } from '../../workers/action.js';
+import type { AlertJobData } from '../action.js';
 import { alertsReceived } from '../observability/metrics.js';
 import { withTimeout } from '../redis.js';
 import { routeAlert, type CompiledRoute } from './routing.js';

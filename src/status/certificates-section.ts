@@ -1,5 +1,5 @@
-import { listTrackedCertificates } from '../../jobs/checks/tls-inventory.js';
-import { expiryLevel } from '../../jobs/checks/tls-levels.js';
+import { listTrackedCertificates } from '../../checks/types/tls-inventory.js';
+import { expiryLevel } from '../../checks/types/tls-levels.js';
 import type { StatusRow, StatusSection } from './section.js';
 import { when } from './section.js';
 

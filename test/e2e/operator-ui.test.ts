@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import type { AppConfig } from '../../src/config/schema.js';
 import { run, type RunningService } from '../../src/main.js';
-import { VolumeResizeState } from '../../workers/volume-resize/state.js';
+import { VolumeResizeState } from '../../actions/volume-resize/state.js';
 import { AuditTrail } from '../../src/audit/audit-trail.js';
 import { CheckHistory } from '../../src/history/check-history.js';
 import { ARTIFACTS_DIR, launchChromium, type Browser } from '../support/chromium.js';

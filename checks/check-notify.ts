@@ -6,7 +6,7 @@ import type { CheckBase } from './check-type.js';
 import { checkStateKey, failingSetKey, readCheckState } from './check-state.js';
 import { connectivityBackMessage, connectivityLostMessage, downMessage, maintenanceMessage, reminderMessage, upMessage } from './check-messages.js';
 import { activeWindow } from './maintenance.js';
-import { DEFAULT_REMIND_EVERY_MS } from './checks/base.js';
+import { DEFAULT_REMIND_EVERY_MS } from './types/base.js';
 import { Acknowledgements } from '../src/slack/acknowledgements.js';
 import { IncidentControls } from '../src/slack/incident-controls.js';
 import { withLease } from '../src/lease.js';

@@ -2,7 +2,7 @@ import { UnrecoverableError } from 'bullmq';
 import { describe, expect, it } from 'vitest';
 import { PermanentError, RetryLaterError, TransientError } from '../errors.js';
 import { createLogger } from '../observability/logger.js';
-import type { Action, AlertJob } from '../../workers/action.js';
+import type { Action, AlertJob } from '../action.js';
 import { jobFailures, wrapProcessor } from './run-workers.js';
 
 const logger = createLogger({ level: 'silent' });

@@ -1,7 +1,7 @@
 import { GitHubOps } from '../../src/github/client.js';
 import { HetznerClient } from '../../src/hetzner/client.js';
 import { threadsWithAlertContext } from '../../src/notify/alert-context.js';
-import { defineAction } from '../action.js';
+import { defineAction } from '../../src/action.js';
 import { IncidentControls } from '../../src/slack/incident-controls.js';
 import { AlertThreads } from './alert-threads.js';
 import { createResizeGuards } from './guards.js';

@@ -1,6 +1,6 @@
 import { alertMessage } from '../src/notify/alert-message.js';
 import { IncidentControls } from '../src/slack/incident-controls.js';
-import { defineAction } from './action.js';
+import { defineAction } from '../src/action.js';
 
 /**
  * Posts an alert to Slack: the firing alert opens a thread (one per alert fingerprint), the

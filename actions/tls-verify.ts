@@ -6,11 +6,11 @@ import type { AppConfig } from '../src/config/schema.js';
 import { PermanentError, TransientError } from '../src/errors.js';
 import type { ChatMessage } from '../src/notify/notifier.js';
 import { withClientSpan } from '../src/observability/tracing.js';
-import { TrustAnchors } from '../jobs/checks/tls-chain.js';
-import { formatDaysLeft, shortFingerprint } from '../jobs/checks/tls-levels.js';
-import { TlsConnectError, parseTarget, readLiveChain } from '../jobs/checks/tls-sources.js';
-import { reportCertificate, type CertificateReport } from '../jobs/checks/tls.js';
-import { defineAction } from './action.js';
+import { TrustAnchors } from '../checks/types/tls-chain.js';
+import { formatDaysLeft, shortFingerprint } from '../checks/types/tls-levels.js';
+import { TlsConnectError, parseTarget, readLiveChain } from '../checks/types/tls-sources.js';
+import { reportCertificate, type CertificateReport } from '../checks/types/tls.js';
+import { defineAction } from '../src/action.js';
 import { threadsWithAlertContext } from '../src/notify/alert-context.js';
 
 const namePattern = z.string().min(1).superRefine((value, ctx) => {

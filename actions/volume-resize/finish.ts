@@ -1,5 +1,5 @@
 import { AlertworksError, PermanentError } from '../../src/errors.js';
-import type { ActionResult } from '../action.js';
+import type { ActionResult } from '../../src/action.js';
 import type { ResizeDeps, VolumeJob } from './context.js';
 import * as text from './messages.js';
 import { volumeResizeDuration, volumeResizeTotal, volumeSizeGb } from './metrics.js';

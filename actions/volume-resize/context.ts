@@ -2,7 +2,7 @@ import type { HetznerClient } from '../../src/hetzner/client.js';
 import type { GitHubOps } from '../../src/github/client.js';
 import type { IncidentThreads } from '../../src/notify/threads.js';
 import type { Logger } from '../../src/observability/logger.js';
-import type { AlertJobData } from '../action.js';
+import type { AlertJobData } from '../../src/action.js';
 import type { ResizeGuards } from './guards.js';
 import type { VolumeResizeSettings, VolumePolicy } from './settings.js';
 import type { VolumeResizeState } from './state.js';

@@ -1,4 +1,4 @@
-import type { Action } from './action.js';
+import type { Action } from '../src/action.js';
 import { notifyAction } from './notify.js';
 import { tlsVerifyAction } from './tls-verify.js';
 import { volumeResizeAction } from './volume-resize/index.js';

@@ -49,7 +49,7 @@ export type ActionProcessor = (job: AlertJob) => Promise<ActionResult>;
 
 /**
  * One unit of alert-driven work. Adding an action is one file exporting one of these and
- * one line in workers/registry.ts; its config section and default routes come with it.
+ * one line in actions/registry.ts; its config section and default routes come with it.
  */
 export interface Action<Settings = unknown> {
   /** Route target and BullMQ queue name (kebab-case). */

@@ -21,7 +21,7 @@ export const DEFAULT_REMIND_EVERY_MS = 3_600_000;
 /** Check names are metric label values, Redis key parts and scheduler ids. */
 export const checkName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'must be 1-63 letters, digits, "_", "." or "-"');
 
-/** Fields every check accepts, with their config spelling; defineCheckType (jobs/check-type.ts) adds them to every type. */
+/** Fields every check accepts, with their config spelling; defineCheckType (checks/check-type.ts) adds them to every type. */
 export function checkBaseShape(defaultKind: CheckKind) {
   return {
     name: checkName,

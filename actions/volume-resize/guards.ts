@@ -11,7 +11,7 @@ import type { Logger } from '../../src/observability/logger.js';
 import { defaultJobOptions } from '../../src/queue/queues.js';
 import { IncidentControls } from '../../src/slack/incident-controls.js';
 import { INTERACTIONS_QUEUE } from '../../src/slack/interaction-intake.js';
-import type { ActionResult } from '../action.js';
+import type { ActionResult } from '../../src/action.js';
 import { describeApprovalPolicy, needsApproval } from './approval-policy.js';
 import type { VolumeJob } from './context.js';
 import * as text from './guard-messages.js';

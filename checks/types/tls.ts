@@ -20,7 +20,7 @@ const tlsFields = {
   acmeJson: z.string().min(1).optional(),
   /**
    * Protocol spoken before the handshake on a `target` (e.g. smtp, imap, pop3, postgres: see
-   * jobs/checks/tls-dialects.ts). @defaultValue by port (587 -> smtp, ...), else none
+   * checks/types/tls-dialects.ts). @defaultValue by port (587 -> smtp, ...), else none
    */
   starttls: z.string().min(1).optional(),
   /** SNI name and the name the leaf must cover. @defaultValue the target's host */

@@ -34,7 +34,7 @@ redis.call('hset', KEYS[1], 'replica:' .. ARGV[3], now + tonumber(ARGV[4]))
 redis.call('pexpire', KEYS[1], ARGV[4])
 return {1, gen or '', '', alive}`;
 
-/** What a check name may be (jobs/checks/base.ts); names read back from Redis are held to it before they reach logs or chat. */
+/** What a check name may be (checks/types/base.ts); names read back from Redis are held to it before they reach logs or chat. */
 const CHECK_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 
 export type Claim =

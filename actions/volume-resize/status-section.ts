@@ -19,7 +19,7 @@ export const volumesSection: StatusSection = {
   ],
   empty: 'No volumes on the resize allowlist (config: volumeResize.volumes).',
   async load({ config, redis, now }) {
-    // Parsed and frozen at load by this action's own schema (workers/volume-resize/index.ts).
+    // Parsed and frozen at load by this action's own schema (actions/volume-resize/index.ts).
     const settings = config.sections.volumeResize as Partial<Pick<VolumeResizeSettings, 'maxSizeGb' | 'volumes'>> | undefined;
     const state = new VolumeResizeState(redis, config.redis.prefix);
     return Promise.all((settings?.volumes ?? []).map(async (volume: VolumeEntry): Promise<StatusRow> => {

@@ -4,7 +4,7 @@ import type { AppConfig } from '../src/config/schema.js';
 import type { Logger } from '../src/observability/logger.js';
 import type { IncidentThreads } from '../src/notify/threads.js';
 import type { MaintenanceWindow } from './maintenance.js';
-import { BASE_FIELDS, checkBaseShape, resolveBase, type CheckKind, type ResolvedBase } from './checks/base.js';
+import { BASE_FIELDS, checkBaseShape, resolveBase, type CheckKind, type ResolvedBase } from './types/base.js';
 import type { AuditTrail } from '../src/audit/audit-trail.js';
 
 /** Fields every check has, whatever its type (see DESIGN.md `checks:`), after defaults. */
@@ -60,7 +60,7 @@ export interface CheckResultContext {
 /**
  * One probe metric a type declares, under the blackbox exporter's name, with a `check` label
  * (and at most one more label with a closed set of values). Declared once here, it is written
- * both to /metrics and to the Pushgateway (jobs/check-metrics.ts).
+ * both to /metrics and to the Pushgateway (checks/check-metrics.ts).
  */
 export interface ProbeMetric {
   name: string;
@@ -74,7 +74,7 @@ export interface ProbeMetric {
   read(result: ProbeResult): number | null | undefined | Readonly<Partial<Record<string, number>>>;
 }
 
-/** One kind of scheduled check as the runner sees it: built by defineCheckType, listed in jobs/registry.ts. */
+/** One kind of scheduled check as the runner sees it: built by defineCheckType, listed in checks/registry.ts. */
 export interface CheckType<C extends CheckBase = CheckBase> {
   readonly type: string;
   /** Parses one `checks:` entry of this type: the common base plus the type's own fields. */

@@ -1,13 +1,13 @@
 import { PLATFORM_REASONS, type CheckType, type FailureReason, type Phase } from './check-type.js';
-import { httpCheck } from './checks/http.js';
-import { tcpCheck } from './checks/tcp.js';
-import { dnsCheck } from './checks/dns.js';
-import { tlsCheck } from './checks/tls.js';
-import { sesCheck } from './checks/presets/ses.js';
-import { s3Check } from './checks/presets/s3.js';
-import { openaiCheck } from './checks/presets/openai.js';
-import { anthropicCheck } from './checks/presets/anthropic.js';
-import { grpcCheck } from './checks/grpc.js';
+import { httpCheck } from './types/http.js';
+import { tcpCheck } from './types/tcp.js';
+import { dnsCheck } from './types/dns.js';
+import { tlsCheck } from './types/tls.js';
+import { sesCheck } from './types/presets/ses.js';
+import { s3Check } from './types/presets/s3.js';
+import { openaiCheck } from './types/presets/openai.js';
+import { anthropicCheck } from './types/presets/anthropic.js';
+import { grpcCheck } from './types/grpc.js';
 
 /** Every check type, in one list; the config's `checks` entries are validated against these. */
 export const checkTypes: readonly CheckType[] = [httpCheck, tcpCheck, dnsCheck, tlsCheck, sesCheck, s3Check, openaiCheck, anthropicCheck, grpcCheck];

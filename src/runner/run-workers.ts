@@ -11,7 +11,7 @@ import { jobDuration, jobsTotal, registry } from '../observability/metrics.js';
 import { LogGate, errorKey } from '../observability/log-gate.js';
 import { scrub } from '../observability/redact.js';
 import { recordError, tracer } from '../observability/tracing.js';
-import type { Action, ActionProcessor, ActionResult, ActionRuntime, AlertJob } from '../../workers/action.js';
+import type { Action, ActionProcessor, ActionResult, ActionRuntime, AlertJob } from '../action.js';
 import { closeRedis, createRedis, withTimeout } from '../redis.js';
 
 export interface JobObserver {

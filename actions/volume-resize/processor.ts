@@ -1,6 +1,6 @@
 import { AlertworksError, RetryLaterError } from '../../src/errors.js';
 import { labelValue } from '../../src/observability/metrics.js';
-import type { ActionResult, AlertJob } from '../action.js';
+import type { ActionResult, AlertJob } from '../../src/action.js';
 import type { ResizeDeps, VolumeJob } from './context.js';
 import { finishResize } from './finish.js';
 import { describeRef, findAllowlisted, volumeRefFromLabels } from './identify.js';
