@@ -46,7 +46,8 @@ export function checkBaseShape(defaultKind: CheckKind) {
 export const BASE_FIELDS: readonly string[] = Object.keys(checkBaseShape('uptime'));
 
 /** The base fields after defaults, as the running code sees them. */
-export interface ResolvedBase {
+// A type, not an interface: a parsed check is also a plain record of its fields (AppConfig.checks).
+export type ResolvedBase = {
   name: string;
   kind: CheckKind;
   intervalMs: number;
@@ -55,7 +56,7 @@ export interface ResolvedBase {
   successThreshold: number;
   remindEveryMs: number;
   maintenance: MaintenanceWindow[];
-}
+};
 
 interface RawBase {
   name: string;
