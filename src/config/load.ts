@@ -8,7 +8,7 @@ import { actions } from '../../workers/registry.js';
 import { checkTypes } from '../../jobs/registry.js';
 import { checkRunnerSchema } from '../../jobs/check-runner-settings.js';
 import { isSecretName, registerSecret } from '../observability/redact.js';
-import { envOverrides, registerMarkedSecrets } from './field-marks.js';
+import { envOverrides, markedFields, registerMarkedSecrets, type MarkedField } from './field-marks.js';
 import type { Action } from '../../workers/action.js';
 import type { ActionSections } from '../../workers/registry.js';
 import { knownKeysAt } from './known-keys.js';
@@ -49,6 +49,11 @@ function rootSchemaFor(registered: readonly Action[]): ReturnType<typeof buildRo
   let root = rootSchemas.get(registered);
   if (!root) rootSchemas.set(registered, (root = buildRootSchema(registered)));
   return root;
+}
+
+/** Every marked field of the root schema (variables and secrets), for the contract tests and docs. */
+export function configFieldMarks(registered: readonly Action[] = actions): MarkedField[] {
+  return markedFields(rootSchemaFor(registered).schema);
 }
 
 function formatPath(path: readonly PropertyKey[]): string {
