@@ -31,4 +31,3 @@ export const alertmanagerSchema = z
   })
   .prefault({});
 
-export type AlertmanagerSettings = z.infer<typeof alertmanagerSchema>;

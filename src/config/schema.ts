@@ -31,7 +31,7 @@ export type RouteConfig = z.infer<typeof routeSchema>;
 
 const basicUser = z.strictObject({ username: z.string().min(1), password: secret(z.string().min(8, 'must be at least 8 characters')) });
 
-export const serverSchema = z.strictObject({
+const serverSchema = z.strictObject({
   port: fromEnv(z.coerce.number().int().min(0).max(65535).default(8080), 'PORT'),
   host: fromEnv(z.string().default('0.0.0.0'), 'HOST'),
   /** Larger webhook bodies get 413. @defaultValue 5 MiB */
@@ -82,7 +82,7 @@ export const serverSchema = z.strictObject({
 });
 
 /** The operator pages (/status, /admin/queues). */
-export const uiSchema = z.strictObject({
+const uiSchema = z.strictObject({
   queueDashboard: z
     .strictObject({
       /**
@@ -95,7 +95,7 @@ export const uiSchema = z.strictObject({
     .prefault({}),
 });
 
-export const jobsSchema = z.strictObject({
+const jobsSchema = z.strictObject({
   /** Attempts for a job that fails with a transient error. @defaultValue 10 */
   attempts: z.number().int().min(1).max(100).default(10),
   /** First backoff delay; doubles each attempt, with jitter. @defaultValue 2s */
@@ -113,7 +113,7 @@ export const jobsSchema = z.strictObject({
 }).refine((j) => j.livenessTimeout > j.livenessInterval, { message: 'must be longer than jobs.livenessInterval', path: ['livenessTimeout'] });
 
 /** Pushgateway reporting (docs/observability.md). Without a url nothing is pushed. */
-export const pushgatewaySchema = z.strictObject({
+const pushgatewaySchema = z.strictObject({
   /** Base URL, e.g. http://pushgateway:9091. Env: PUSHGATEWAY_URL. */
   url: fromEnv(
     z

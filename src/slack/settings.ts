@@ -11,7 +11,7 @@ const slackId = z.string().regex(/^[UWS][A-Z0-9]{2,20}$/, 'must be a Slack user 
  * Acknowledge). `http`: Slack posts clicks to /hooks/slack/interactions, signed with the
  * signing secret; `socket`: Socket Mode over the app-level token (no public ingress needed).
  */
-export const interactivitySchema = z
+const interactivitySchema = z
   .strictObject({
     /** @defaultValue http when SLACK_SIGNING_SECRET is set, socket when only SLACK_APP_TOKEN is, else off */
     mode: z.enum(['off', 'http', 'socket']).optional(),
