@@ -84,3 +84,16 @@ describe('field marks', () => {
     expect(() => envOverrides(schema)).toThrow(message);
   });
 });
+
+describe('secret fields of check types are marked the same way', () => {
+  beforeEach(() => clearSecrets());
+
+  it.each([
+    ['openai', '{ apiKey: "openai-key-Tq83nv0" }', ['openai-key-Tq83nv0']],
+    ['ses', '{ region: eu-central-1, accessKeyId: "AKIDMARKED0001", secretAccessKey: "ses-secret-Wp20xz", sessionToken: "ses-session-Lk55ab" }', ['ses-secret-Wp20xz', 'ses-session-Lk55ab', 'AKIDMARKED0001']],
+  ])('%s: its credentials are registered when the config is loaded', (type, fields, secrets) => {
+    const config = parseConfig(`checks:\n  - { name: c, type: ${type}, ${fields.slice(2)}\n`, 'checks.yaml', {});
+    expect(config.checks).toHaveLength(1);
+    for (const s of secrets) expect(scrub(`sent ${s}`)).toBe('sent [REDACTED]');
+  });
+});
