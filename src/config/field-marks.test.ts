@@ -42,8 +42,8 @@ const SECRET = new Set(['REDIS_PASSWORD', 'REDIS_SENTINEL_PASSWORD', 'WEBHOOK_TO
 describe('published environment variables keep working, from the fields\' own marks', () => {
   beforeEach(() => clearSecrets());
 
-  it('the marks declare exactly the published variables', () => {
-    expect(configFieldMarks().flatMap((m) => (m.env ? [m.env] : [])).sort()).toEqual(PUBLISHED.map(([env]) => env).sort());
+  it('the marks declare every published variable (a new action may add its own)', () => {
+    expect(configFieldMarks().flatMap((m) => (m.env ? [m.env] : []))).toEqual(expect.arrayContaining(PUBLISHED.map(([env]) => env)));
   });
 
   it.each(PUBLISHED)('%s=%s', (env, value, read, expected) => {
