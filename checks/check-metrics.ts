@@ -6,7 +6,7 @@ import type { CheckStateName } from './check-state.js';
 import { checkFailureReasons, checkTypes } from './registry.js';
 
 /** Metrics every probe has, whatever its type (blackbox exporter names, `check` label). */
-export const COMMON_PROBE_METRICS: readonly ProbeMetric[] = [
+const COMMON_PROBE_METRICS: readonly ProbeMetric[] = [
   { name: 'probe_success', help: 'Whether the last probe of the check succeeded (1) or not (0).', read: (r) => (r.success ? 1 : 0) },
   { name: 'probe_duration_seconds', help: 'How long the last probe took to complete, in seconds.', read: (r) => r.durationSeconds },
   { name: 'probe_dns_lookup_time_seconds', help: 'How long the DNS lookup of the last probe took, in seconds.', read: (r) => r.phases.dns },

@@ -8,9 +8,12 @@ import { BASE_FIELDS, checkBaseShape, resolveBase, type CheckKind, type Resolved
 import type { AuditTrail } from '../src/audit/audit-trail.js';
 
 /** Fields every check has, whatever its type (see DESIGN.md `checks:`), after defaults. */
-export interface CheckBase extends ResolvedBase {
+export type CheckBase = ResolvedBase & {
   type: string;
-}
+};
+
+/** A check type's schema: discriminable on `type`, so the config's `checks` union names the right type's fields in errors. */
+export type CheckSchema<C extends CheckBase = CheckBase> = z.ZodType<C> & z.core.$ZodTypeDiscriminable;
 
 /**
  * A timing phase name (blackbox exporter's: dns, connect, tls, processing, transfer, ...).
@@ -78,7 +81,7 @@ export interface ProbeMetric {
 export interface CheckType<C extends CheckBase = CheckBase> {
   readonly type: string;
   /** Parses one `checks:` entry of this type: the common base plus the type's own fields. */
-  readonly schema: z.ZodType<C>;
+  readonly schema: CheckSchema<C>;
   readonly phases: readonly Phase[];
   /** Failure reasons this type's probe may give (besides PLATFORM_REASONS). */
   readonly reasons: readonly FailureReason[];

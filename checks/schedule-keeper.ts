@@ -22,7 +22,7 @@ const configMismatch = new Gauge({
   registers: [registry],
 });
 
-export function schedulerId(name: string): string {
+function schedulerId(name: string): string {
   return `${SCHEDULER_PREFIX}${name}`;
 }
 
@@ -43,7 +43,7 @@ export function spreadOffset(name: string, intervalMs: number): number {
  * Idempotent: upserting a healthy schedule keeps its next run where it was; upserting one
  * whose chain of runs broke (its next job never written) starts the chain again.
  */
-export async function syncCheckSchedules(queue: Queue<CheckJobData>, config: AppConfig): Promise<{ upserted: string[]; removed: string[]; failed: { check: string; err: unknown }[] }> {
+async function syncCheckSchedules(queue: Queue<CheckJobData>, config: AppConfig): Promise<{ upserted: string[]; removed: string[]; failed: { check: string; err: unknown }[] }> {
   const keep = config.checkRunner.keepJobs;
   const upserted: string[] = [];
   const failed: { check: string; err: unknown }[] = [];

@@ -11,7 +11,7 @@ import { LogGate, errorKey } from '../src/observability/log-gate.js';
 import { ScheduleKeeper, type CheckJobData } from './schedule-keeper.js';
 
 export const CHECKS_QUEUE = 'checks';
-export { schedulerId, spreadOffset, syncCheckSchedules, type CheckJobData } from './schedule-keeper.js';
+export { spreadOffset, type CheckJobData } from './schedule-keeper.js';
 
 const scheduleDelay = new Histogram({
   name: 'alertworks_check_schedule_delay_seconds',
@@ -21,7 +21,7 @@ const scheduleDelay = new Histogram({
 });
 
 /** The moment a scheduler meant this run for: its job id is `repeat:<scheduler>:<millis>`. */
-export function scheduledAt(job: Job<CheckJobData>): number {
+function scheduledAt(job: Job<CheckJobData>): number {
   const fromId = /:(\d+)$/.exec(job.id ?? '');
   return fromId ? Number(fromId[1]) : job.timestamp + (job.opts.delay ?? 0);
 }

@@ -33,11 +33,24 @@ export interface ActionResult {
   [detail: string]: unknown;
 }
 
+/**
+ * Top-level config sections that hold an action's credentials for outside systems, by key
+ * (`hetzner: hetznerCredentialsSchema`). Their fields carry their own marks (config/field-marks.ts):
+ * `secret(...)` registers a value for redaction, `env` names the variable that overrides it.
+ * Several actions may name one section, with the same schema.
+ */
+export type CredentialSchemas = Readonly<Record<string, z.ZodType>>;
+
+/** The parsed credential sections an action named. */
+export type CredentialsOf<C extends CredentialSchemas> = { readonly [K in keyof C]: z.output<C[K]> };
+
 /** Everything an action may use, built once per worker process. */
-export interface ActionRuntime<Settings> {
+export interface ActionRuntime<Settings, Credentials extends CredentialSchemas = CredentialSchemas> {
   config: AppConfig;
   /** This action's own config section, parsed with its schema (defaults applied). */
   settings: Settings;
+  /** The credential sections this action named, parsed (defaults applied). */
+  credentials: CredentialsOf<Credentials>;
   redis: RedisClient;
   notifier: ChatNotifier;
   threads: IncidentThreads;
@@ -49,22 +62,31 @@ export type ActionProcessor = (job: AlertJob) => Promise<ActionResult>;
 
 /**
  * One unit of alert-driven work. Adding an action is one file exporting one of these and
- * one line in actions/registry.ts; its config section and default routes come with it.
+ * one line in actions/registry.ts; its config section, its credentials (with their
+ * environment variables and redaction) and its default routes come with it.
  */
-export interface Action<Settings = unknown> {
+export interface Action<Settings = unknown, Key extends string = string, Credentials extends CredentialSchemas = CredentialSchemas> {
   /** Route target and BullMQ queue name (kebab-case). */
   readonly name: string;
   readonly description: string;
   /** A top-level config section owned by this action, e.g. `volumeResize`. */
-  readonly settings?: { readonly key: string; readonly schema: z.ZodType<Settings> };
+  readonly settings?: { readonly key: Key; readonly schema: z.ZodType<Settings> };
+  /** Credential sections this action uses, e.g. `{ hetzner: hetznerCredentialsSchema }`. */
+  readonly credentials?: Credentials;
   /** Routes used when the config has no `routes` of its own. */
   readonly defaultRoutes?: readonly Omit<RouteConfig, 'action'>[];
   /** Jobs run at once per worker process. @defaultValue config.jobs.concurrency */
   readonly concurrency?: number;
-  create(runtime: ActionRuntime<Settings>): ActionProcessor | Promise<ActionProcessor>;
+  create(runtime: ActionRuntime<Settings, Credentials>): ActionProcessor | Promise<ActionProcessor>;
 }
 
-/** Keeps the Settings type while erasing it for the registry array. */
-export function defineAction<Settings>(action: Action<Settings>): Action<Settings> {
+/** Keeps the Settings, section key and credential types, from which the config type is derived. */
+export function defineAction<Settings, Key extends string = never, Credentials extends CredentialSchemas = Record<never, z.ZodType>>(
+  action: Action<Settings, Key, Credentials>,
+): Action<Settings, Key, Credentials> {
   return action;
 }
+
+/** The top-level config sections one action owns: its settings (by key) and its credentials. */
+export type SectionsOf<A> =
+  A extends Action<infer Settings, infer Key, infer Credentials> ? { readonly [K in Key]: Settings } & CredentialsOf<Credentials> : never;

@@ -2,7 +2,7 @@ import type { Server, ServerOptions } from 'node:http';
 import { serve, type ServerType } from '@hono/node-server';
 import type { AppConfig } from './config/schema.js';
 import { logger as rootLogger, type Logger } from './observability/logger.js';
-import { registerSecret, registerSecretsFromEnv } from './observability/redact.js';
+import { registerSecretsFromEnv } from './observability/redact.js';
 import { closeRedis, createRedis, describeRedis, waitForRedis, withTimeout } from './redis.js';
 import { QueueSet } from './queue/queues.js';
 import { WebhookSpool, defaultSpoolDir } from './queue/spool.js';
@@ -56,17 +56,8 @@ export async function run(options: RunOptions): Promise<RunningService> {
   const { role, config } = options;
   const env = options.env ?? process.env;
   const logger = options.logger ?? rootLogger;
+  // Secret-marked config fields were registered when the config was loaded (config/field-marks.ts).
   registerSecretsFromEnv(env);
-  for (const t of config.server.auth.bearerTokens) registerSecret(t);
-  for (const u of config.server.auth.basic) registerSecret(u.password);
-  registerSecret(config.server.auth.hmac.secret);
-  registerSecret(config.slack.token);
-  registerSecret(config.github.token);
-  registerSecret(config.hetzner.token);
-  registerSecret(config.grafana.token);
-  registerSecret(config.slack.signingSecret);
-  registerSecret(config.slack.appToken);
-  registerSecret(config.alertmanager.token);
 
   const serving = role === 'serve' || role === 'all';
   const working = role === 'work' || role === 'all';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import { needsApproval } from './approval-policy.js';
-import { volumePolicy, type VolumeResizeSettings } from './settings.js';
+import { volumePolicy } from './settings.js';
 
 describe('approval policy', () => {
   it.each([
@@ -15,10 +15,10 @@ describe('approval policy', () => {
 
   it('defaults to never with a 1h timeout, and a volume overrides the section', () => {
     const config = parseConfig('volumeResize:\n  approval: { aboveGb: 40 }\n  volumes: [{ id: 1 }, { id: 2, approval: always, approvalTimeout: 10m }]\n', 't.yaml', {});
-    const s = config.sections.volumeResize as VolumeResizeSettings;
+    const s = config.sections.volumeResize;
     expect(volumePolicy(s, s.volumes[0]!)).toMatchObject({ approval: { aboveGb: 40 }, approvalTimeoutMs: 3_600_000 });
     expect(volumePolicy(s, s.volumes[1]!)).toMatchObject({ approval: 'always', approvalTimeoutMs: 600_000 });
-    const plain = parseConfig('volumeResize:\n  volumes: [{ id: 1 }]\n', 't.yaml', {}).sections.volumeResize as VolumeResizeSettings;
+    const plain = parseConfig('volumeResize:\n  volumes: [{ id: 1 }]\n', 't.yaml', {}).sections.volumeResize;
     expect(volumePolicy(plain, plain.volumes[0]!).approval).toBe('never');
   });
 

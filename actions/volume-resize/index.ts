@@ -1,12 +1,14 @@
 import { GitHubOps } from '../../src/github/client.js';
+import { githubCredentialsSchema } from '../../src/github/settings.js';
 import { HetznerClient } from '../../src/hetzner/client.js';
+import { hetznerCredentialsSchema } from '../../src/hetzner/settings.js';
 import { threadsWithAlertContext } from '../../src/notify/alert-context.js';
 import { defineAction } from '../../src/action.js';
 import { IncidentControls } from '../../src/slack/incident-controls.js';
 import { AlertThreads } from './alert-threads.js';
 import { createResizeGuards } from './guards.js';
 import { processVolumeAlert } from './processor.js';
-import { volumeResizeSettingsSchema, type VolumeResizeSettings } from './settings.js';
+import { volumeResizeSettingsSchema } from './settings.js';
 import { VolumeResizeState } from './state.js';
 import { CachedVolumeLookup } from './volume-lookup.js';
 
@@ -15,14 +17,16 @@ import { CachedVolumeLookup } from './volume-lookup.js';
  * once per cooldown, inside an hourly budget; then grows the filesystem (workflow_dispatch)
  * and opens the Terraform drift PR. Resolved alerts close the volume's Slack thread.
  */
-export const volumeResizeAction = defineAction<VolumeResizeSettings>({
+export const volumeResizeAction = defineAction({
   name: 'volume-resize',
   description: 'Grow an allowlisted Hetzner Cloud volume, its filesystem and its Terraform size.',
   settings: { key: 'volumeResize', schema: volumeResizeSettingsSchema },
+  credentials: { hetzner: hetznerCredentialsSchema, github: githubCredentialsSchema },
   defaultRoutes: [{ match: { alertname: 'VolumeUsageCritical' }, status: 'any' }],
-  create({ config, settings, redis, threads, notifier, logger }) {
-    const hetzner = new HetznerClient({ token: config.hetzner.token, endpoint: config.hetzner.endpoint });
-    const github = config.github.token ? new GitHubOps({ token: config.github.token, apiUrl: config.github.apiUrl }) : undefined;
+  create({ config, settings, credentials, redis, threads, notifier, logger }) {
+    const hetzner = new HetznerClient({ token: credentials.hetzner.token, endpoint: credentials.hetzner.endpoint });
+    const token = credentials.github.token;
+    const github = token ? new GitHubOps({ token, apiUrl: credentials.github.apiUrl }) : undefined;
     const deps = {
       settings,
       hetzner,

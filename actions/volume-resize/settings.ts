@@ -3,7 +3,7 @@ import { durationMs } from '../../src/config/duration.js';
 import { approvalFields, type ApprovalPolicy } from './approval-policy.js';
 
 /** Hetzner's own bounds for a volume's size in GB. */
-export const HETZNER_MIN_GB = 10;
+const HETZNER_MIN_GB = 10;
 export const HETZNER_MAX_GB = 10240;
 
 const repoName = z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'must be owner/repo');

@@ -1,5 +1,5 @@
 import { when, type StatusRow, type StatusSection } from '../../src/status/section.js';
-import type { VolumeEntry, VolumeResizeSettings } from './settings.js';
+import type { VolumeEntry } from './settings.js';
 import { VolumeResizeState } from './state.js';
 
 /**
@@ -20,7 +20,7 @@ export const volumesSection: StatusSection = {
   empty: 'No volumes on the resize allowlist (config: volumeResize.volumes).',
   async load({ config, redis, now }) {
     // Parsed and frozen at load by this action's own schema (actions/volume-resize/index.ts).
-    const settings = config.sections.volumeResize as Partial<Pick<VolumeResizeSettings, 'maxSizeGb' | 'volumes'>> | undefined;
+    const settings = config.sections.volumeResize;
     const state = new VolumeResizeState(redis, config.redis.prefix);
     return Promise.all((settings?.volumes ?? []).map(async (volume: VolumeEntry): Promise<StatusRow> => {
       const view = await state.view(volume);

@@ -10,16 +10,16 @@ import { maintenanceWindowSchema, type MaintenanceWindow } from '../maintenance.
  */
 export type CheckKind = 'uptime' | 'dependency';
 
-export const KIND_DEFAULTS: Record<CheckKind, { intervalMs: number; failureThreshold: number }> = {
+const KIND_DEFAULTS: Record<CheckKind, { intervalMs: number; failureThreshold: number }> = {
   uptime: { intervalMs: 60_000, failureThreshold: 2 },
   dependency: { intervalMs: 300_000, failureThreshold: 3 },
 };
 
-export const DEFAULT_TIMEOUT_MS = 10_000;
+const DEFAULT_TIMEOUT_MS = 10_000;
 export const DEFAULT_REMIND_EVERY_MS = 3_600_000;
 
 /** Check names are metric label values, Redis key parts and scheduler ids. */
-export const checkName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'must be 1-63 letters, digits, "_", "." or "-"');
+const checkName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'must be 1-63 letters, digits, "_", "." or "-"');
 
 /** Fields every check accepts, with their config spelling; defineCheckType (checks/check-type.ts) adds them to every type. */
 export function checkBaseShape(defaultKind: CheckKind) {
@@ -46,7 +46,8 @@ export function checkBaseShape(defaultKind: CheckKind) {
 export const BASE_FIELDS: readonly string[] = Object.keys(checkBaseShape('uptime'));
 
 /** The base fields after defaults, as the running code sees them. */
-export interface ResolvedBase {
+// A type, not an interface: a parsed check is also a plain record of its fields (AppConfig.checks).
+export type ResolvedBase = {
   name: string;
   kind: CheckKind;
   intervalMs: number;
@@ -55,7 +56,7 @@ export interface ResolvedBase {
   successThreshold: number;
   remindEveryMs: number;
   maintenance: MaintenanceWindow[];
-}
+};
 
 interface RawBase {
   name: string;

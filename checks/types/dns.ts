@@ -85,4 +85,3 @@ export const dnsCheck = defineCheckType({
   },
 });
 
-export type DnsCheck = z.output<typeof dnsCheck.schema>;

@@ -86,7 +86,7 @@ function preferringLookup(family: IpFamily, fallback: boolean): LookupFunction {
         const e = Object.assign(new Error(`${hostname} has no ${family} address`), { code: 'ENODATA' });
         return callback(e, '', 0);
       }
-      if (options.all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, list);
+      if (options.all) return callback(null, list);
       list = list.slice(0, 1);
       return callback(null, list[0]!.address, list[0]!.family);
     });

@@ -8,7 +8,7 @@ import { ProbeFailure } from './probe-failure.js';
 import { scrub } from '../../src/observability/redact.js';
 import { moveUserinfoToHeader } from '../../src/config/url-credentials.js';
 
-export const httpExpectSchema = z
+const httpExpectSchema = z
   .strictObject({
     /** Accepted status codes or classes. @defaultValue ["2xx"] */
     status: z.array(statusSpec).min(1).default(['2xx']),
@@ -67,7 +67,7 @@ export const HTTP_PROBE_METRICS: readonly ProbeMetric[] = [
 ];
 
 /** The request an http-like check sends; presets build theirs and reuse httpProbe + assertions. */
-export function requestFor(check: Omit<HttpCheck, 'expect' | 'type'>, ctx: ProbeContext): HttpProbeRequest {
+function requestFor(check: Omit<HttpCheck, 'expect' | 'type'>, ctx: ProbeContext): HttpProbeRequest {
   return {
     url: check.url,
     method: check.method,

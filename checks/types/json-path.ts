@@ -20,7 +20,7 @@ export function parseJsonPath(path: string): (string | number)[] {
   return parts;
 }
 
-export function selectJsonPath(value: unknown, parts: readonly (string | number)[]): { found: boolean; value?: unknown } {
+function selectJsonPath(value: unknown, parts: readonly (string | number)[]): { found: boolean; value?: unknown } {
   let node = value;
   for (const part of parts) {
     if (typeof part === 'number' ? !Array.isArray(node) || part >= node.length : node === null || typeof node !== 'object' || Array.isArray(node) || !Object.hasOwn(node, part)) {

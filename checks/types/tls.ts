@@ -142,7 +142,7 @@ export async function probeTls(check: TlsCheck, signal?: AbortSignal): Promise<P
   const details = summarize(reports, read.sources, read.protocol);
   // With verify: false, a broken chain is reported (details) but does not fail the check.
   const failing = reports.filter((r) => r.reason && (check.verify || r.reason !== 'untrusted_chain' && r.reason !== 'self_signed'));
-  const result: ProbeResult = { success: failing.length === 0, durationSeconds: elapsed(), phases: read.phases, details: details as unknown as Record<string, unknown> };
+  const result: ProbeResult = { success: failing.length === 0, durationSeconds: elapsed(), phases: read.phases, details: { ...details } };
   if (failing.length > 0) {
     result.failureReason = 'tls';
     result.error = failing

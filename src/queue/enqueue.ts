@@ -14,7 +14,7 @@ import type { Logger } from '../observability/logger.js';
  * timeout: the timeout says "Redis does not answer", and 10,000 alerts in one request took
  * longer than 1.5 s to store although Redis was fine (they were all stored, and still 503).
  */
-export const STORE_CHUNK = 500;
+const STORE_CHUNK = 500;
 
 export interface EnqueueOptions {
   /** Longest wait for Redis per chunk of STORE_CHUNK jobs before giving up (the receiver answers 503). */

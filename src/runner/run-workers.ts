@@ -45,7 +45,7 @@ export interface RunningWorkers {
 export async function startWorkers(
   config: AppConfig,
   actionList: readonly Action<unknown>[],
-  base: Omit<ActionRuntime<unknown>, 'settings'>,
+  base: Omit<ActionRuntime<unknown>, 'settings' | 'credentials'>,
   logger: Logger,
   observer: JobObserver = {},
 ): Promise<RunningWorkers> {
@@ -53,9 +53,12 @@ export async function startWorkers(
   const connections: RedisClient[] = [];
   // A Redis that refuses writes makes every worker fail thousands of times a second: one line per kind and window.
   const gate = new LogGate(logger);
+  // By key: the config type knows each registered action's sections, this loop any action's.
+  const sections: Readonly<Record<string, unknown>> = config.sections;
   for (const action of actionList) {
-    const settings = action.settings ? config.sections[action.settings.key] : undefined;
-    const processor = await action.create({ ...base, settings });
+    const settings = action.settings ? sections[action.settings.key] : undefined;
+    const credentials = Object.fromEntries(Object.keys(action.credentials ?? {}).map((key) => [key, sections[key]]));
+    const processor = await action.create({ ...base, settings, credentials });
     const connection = createRedis(config.redis, 'worker');
     connections.push(connection);
     const worker = new Worker(action.name, wrapProcessor(action, processor, logger, observer), {

@@ -29,4 +29,3 @@ export const anthropicCheck = defineCheckType({
   },
 });
 
-export type AnthropicCheck = z.output<typeof anthropicCheck.schema>;

@@ -30,4 +30,3 @@ export const openaiCheck = defineCheckType({
   },
 });
 
-export type OpenAiCheck = z.output<typeof openaiCheck.schema>;

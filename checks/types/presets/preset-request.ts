@@ -1,7 +1,7 @@
 import type { SignatureV4 } from '@smithy/signature-v4';
 import { z } from 'zod';
 import type { ProbeContext } from '../../check-type.js';
-import { registerSecret } from '../../../src/observability/redact.js';
+import { secret } from '../../../src/config/field-marks.js';
 import type { HttpProbeRequest, RequestSigner, TlsClientOptions } from '../http-request.js';
 import type { ResolvedBase } from '../base.js';
 
@@ -12,14 +12,8 @@ export const presetTransportShape = {
   tls: z.strictObject({ insecureSkipVerify: z.boolean().default(false), caFile: z.string().optional(), serverName: z.string().optional() }).prefault({}),
 };
 
-/** A secret config value: registered with the scrubber the moment it is parsed. */
-export const secretString = z
-  .string()
-  .min(1)
-  .transform((v) => {
-    registerSecret(v);
-    return v;
-  });
+/** A secret config value: marked, so loading the config registers it with the scrubber (src/config/field-marks.ts). */
+export const secretString = secret(z.string().min(1));
 
 export const awsCredentialsShape = {
   accessKeyId: secretString,

@@ -20,7 +20,7 @@ const fields = {
   ...presetTransportShape,
 };
 
-export function headBucketUrl(check: { endpoint: string; bucket: string; addressing: 'virtual' | 'path' }): string {
+function headBucketUrl(check: { endpoint: string; bucket: string; addressing: 'virtual' | 'path' }): string {
   const url = new URL(check.endpoint);
   if (check.addressing === 'virtual') url.hostname = `${check.bucket}.${url.hostname}`;
   url.pathname = check.addressing === 'path' ? `/${check.bucket}` : '/';
@@ -42,4 +42,3 @@ export const s3Check = defineCheckType({
   },
 });
 
-export type S3Check = z.output<typeof s3Check.schema>;

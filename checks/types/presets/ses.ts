@@ -34,4 +34,3 @@ export const sesCheck = defineCheckType({
   },
 });
 
-export type SesCheck = z.output<typeof sesCheck.schema>;
