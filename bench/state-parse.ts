@@ -1,5 +1,5 @@
 /**
- * What reading check state through its schema costs: parseState (jobs/check-state.ts, zod)
+ * What reading check state through its schema costs: parseState (checks/check-state.ts, zod)
  * over 1,000 stored hashes, against the same hashes read with plain casts (the reader before
  * the schema), in one process, alternating. Prints both medians and their ratio. Figures for
  * docs/benchmarks.md; no thresholds.
@@ -7,7 +7,7 @@
  *   npx tsx bench/state-parse.ts [--checks 1000] [--runs 50]
  */
 import { parseArgs } from 'node:util';
-import { parseState } from '../jobs/check-state.js';
+import { parseState } from '../checks/check-state.js';
 
 const { values } = parseArgs({ options: { checks: { type: 'string', default: '1000' }, runs: { type: 'string', default: '50' } } });
 const N = Number(values.checks);

@@ -11,7 +11,7 @@ import { Hono } from 'hono';
 import { parseConfig } from '../src/config/load.js';
 import { CheckHistory } from '../src/history/check-history.js';
 import { createRedis, waitForRedis } from '../src/redis.js';
-import { readConfiguredCheckStates, recordResult } from '../jobs/check-state.js';
+import { readConfiguredCheckStates, recordResult } from '../checks/check-state.js';
 import { mountStatusPage } from '../src/status/status-page.js';
 import { statusSections } from '../src/status/sections.js';
 import type { StatusSection } from '../src/status/section.js';
@@ -57,7 +57,7 @@ for (let c = 0; c < N; c += 100) {
   }
   await pipeline.exec();
 }
-// Check states as the runner records them (through their owner, jobs/check-state.ts): UP for an hour.
+// Check states as the runner records them (through their owner, checks/check-state.ts): UP for an hour.
 for (let c = 0; c < N; c += 100) {
   const names = Array.from({ length: Math.min(N, c + 100) - c }, (_, i) => `check-${c + i}`);
   for (const at of [now - 3_600_000, now - 30_000]) {

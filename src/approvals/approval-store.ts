@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { RedisClient as Redis } from '../redis.js';
-import type { AlertJobData } from '../../workers/action.js';
+import type { AlertJobData } from '../action.js';
 import { z } from 'zod';
 import { isUnreadable, parseJsonRecord } from '../state/stored-record.js';
 
@@ -33,7 +33,7 @@ const storedRequest = z.object({
   incident: z.string(),
   summary: z.string(),
   toGb: z.number(),
-  // The alert job is the queue's own shape (workers/action.ts), re-queued as stored.
+  // The alert job is the queue's own shape (src/action.ts), re-queued as stored.
   job: z.custom<AlertJobData>((v) => typeof v === 'object' && v !== null && typeof (v as { dedupKey?: unknown }).dedupKey === 'string', 'not an alert job'),
   requestedAt: z.number(),
   expiresAt: z.number(),

@@ -32,7 +32,7 @@ export function formatSections(loaded: readonly LoadedSection[]): string {
 /**
  * `alertworks status [--json]`: what the /status page shows, in the terminal. The same status
  * sections load it, so checks, certificates and volumes are read through their owners
- * (jobs/check-state.ts, src/tls/inventory.ts, workers/volume-resize/state.ts). Read-only.
+ * (checks/check-state.ts, src/tls/inventory.ts, actions/volume-resize/state.ts). Read-only.
  * Exit code: 0, or 1 when Redis cannot be reached or a section could not be loaded.
  */
 export const statusCommand: CliCommand = {

@@ -4,9 +4,9 @@ import { AlertworksError } from '../errors.js';
 import { HetznerClient } from '../hetzner/client.js';
 import type { Volume } from '../hetzner/types.js';
 import { createRedis, describeRedis, waitForRedis } from '../redis.js';
-import { resizePlan, type ResizePlan } from '../../workers/volume-resize/plan.js';
-import { volumePolicy, type VolumePolicy, type VolumeResizeSettings } from '../../workers/volume-resize/settings.js';
-import { VolumeResizeState } from '../../workers/volume-resize/state.js';
+import { resizePlan, type ResizePlan } from '../../actions/volume-resize/plan.js';
+import { volumePolicy, type VolumePolicy } from '../../actions/volume-resize/settings.js';
+import { VolumeResizeState } from '../../actions/volume-resize/state.js';
 import type { CliCommand } from './commands.js';
 import { REDIS_WAIT_MS } from './queues-command.js';
 import { redisLine } from './redis-source.js';
@@ -85,8 +85,8 @@ export const volumePlanCommand: CliCommand = {
       return 2;
     }
     const config = loadConfig(ctx.configPath, ctx.env);
-    const settings = config.sections.volumeResize as VolumeResizeSettings;
-    const client = new HetznerClient({ token: config.hetzner.token, endpoint: config.hetzner.endpoint });
+    const { volumeResize: settings, hetzner } = config.sections;
+    const client = new HetznerClient({ token: hetzner.token, endpoint: hetzner.endpoint });
     let volume: Volume | undefined;
     try {
       volume = /^\d+$/.test(target) ? await client.getVolume(Number(target)) : (await client.listVolumes({ name: target }))[0];

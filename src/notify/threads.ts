@@ -15,6 +15,12 @@ export interface SayOptions {
   step?: string;
   /** Also rewrite the thread's first message (e.g. to show "resolved"). */
   updateRoot?: ChatMessage;
+  /**
+   * Reply in this thread, and never open one: the caller knows where the message belongs
+   * (the thread a button was clicked in), also when the incident's thread is closed, or is
+   * closed by another job between the caller's look and this post.
+   */
+  root?: ChatRef;
 }
 
 export interface IncidentThreadsOptions {
@@ -63,7 +69,7 @@ export class IncidentThreads {
     const stepsKey = this.key(incident, 'steps');
     if (step && (await this.redis.sismember(stepsKey, step)) === 1) return this.get(incident);
 
-    let root = await this.get(incident);
+    let root = options.root ?? (await this.get(incident));
     const marker: MessageMarker | undefined = step ? { incident, step } : undefined;
     const posted = marker ? await this.findUnrecorded(incident, marker, root) : undefined;
     if (posted && !root) {
@@ -148,7 +154,7 @@ export class IncidentThreads {
     if (!this.notifier.findMarked) return undefined;
     const since = await this.redis.get(this.intentKey(incident, marker.step));
     if (!since) return undefined;
-    const channel = root?.channel ?? (await this.redis.get(`${this.prefix}:chat:channel`)) ?? undefined;
+    const channel = root?.channel || ((await this.redis.get(`${this.prefix}:chat:channel`)) ?? undefined);
     const found = await this.notifier.findMarked(marker, { channel, threadTs: root?.ts, sinceMs: Number(since) - LOOKBACK_MS });
     // A reply was found in the thread: the thread root is what callers need.
     return found ? (root ?? found) : undefined;

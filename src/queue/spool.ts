@@ -17,14 +17,14 @@ export interface SpoolEntry {
   body: string;
 }
 
-export const spoolTotal = new Counter({
+const spoolTotal = new Counter({
   name: 'alertworks_webhook_spool_total',
   help: 'Webhook bodies put into the local spool while Redis was unreachable, and what became of them (spooled, replayed, full, failed).',
   labelNames: ['outcome'] as const,
   registers: [registry],
 });
 
-export const spoolFiles = new Gauge({
+const spoolFiles = new Gauge({
   name: 'alertworks_webhook_spool_files',
   help: 'Webhook bodies waiting in the local spool for Redis.',
   registers: [registry],

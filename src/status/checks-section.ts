@@ -1,4 +1,4 @@
-import { readConfiguredCheckStates } from '../../jobs/check-state.js';
+import { readConfiguredCheckStates } from '../../checks/check-state.js';
 import type { UptimeFigure } from '../history/check-history.js';
 import { checkHistories } from './check-histories.js';
 import { ago, escapeHtml, when, type StatusSection } from './section.js';
@@ -18,7 +18,7 @@ export function percent(u: UptimeFigure): string | undefined {
  * Checks: state with the reason and since when, uptime over 24 h / 7 d / 30 d (time spent UP
  * out of the time the state was known, from the transition history), a 24 h response-time
  * sparkline, and the last result marked stale when the scheduler has not run the check for
- * several intervals. State: jobs/check-state.ts; history: src/history (one pipelined read each).
+ * several intervals. State: checks/check-state.ts; history: src/history (one pipelined read each).
  */
 export const checksSection: StatusSection = {
   id: 'checks',

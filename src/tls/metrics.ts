@@ -19,7 +19,7 @@ export const certDaysLeft = new Gauge({
   registers: [registry],
 });
 
-/** probe_ssl_* are the tls check's declared probe metrics (jobs/checks/tls.ts); these are the per-leaf ones. */
+/** probe_ssl_* are the tls check's declared probe metrics (checks/types/tls.ts); these are the per-leaf ones. */
 export interface ChainFigures {
   check: string;
   leaves: readonly Pick<TrackedCertificate, 'commonName' | 'fingerprint' | 'notAfter'>[];

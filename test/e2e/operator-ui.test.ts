@@ -4,13 +4,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import type { AppConfig } from '../../src/config/schema.js';
 import { run, type RunningService } from '../../src/main.js';
-import { VolumeResizeState } from '../../workers/volume-resize/state.js';
-import { recordResult } from '../../jobs/check-state.js';
+import { VolumeResizeState } from '../../actions/volume-resize/state.js';
+import { recordResult } from '../../checks/check-state.js';
 import { TlsInventory } from '../../src/tls/inventory.js';
 import { AuditTrail } from '../../src/audit/audit-trail.js';
 import { CheckHistory } from '../../src/history/check-history.js';
 import { ARTIFACTS_DIR, launchChromium, type Browser } from '../support/chromium.js';
 import { RedisServer } from '../support/redis-server.js';
+import { volumeResizeSettingsSchema } from '../../actions/volume-resize/settings.js';
 
 const TOKEN = 'e2e-operator-ui-token-0123456789';
 const DAY = 86_400_000;
@@ -43,7 +44,7 @@ describe('operator UI in headless Chromium', () => {
         { name: 'api-cert', type: 'tls', intervalMs: 3_600_000, target: 'api.internal.example:443', warnDays: 14, criticalDays: 7 },
         { name: 'legacy-api', type: 'http', intervalMs: 60_000, url: 'https://legacy.internal.example/health' },
       ],
-      sections: { ...loaded.sections, volumeResize: { maxSizeGb: 100, volumes: [{ id: 4711, name: 'data', maxSizeGb: 80 }] } },
+      sections: { ...loaded.sections, volumeResize: volumeResizeSettingsSchema.parse({ maxSizeGb: 100, volumes: [{ id: 4711, name: 'data', maxSizeGb: 80 }] }) },
     };
     const now = Date.now();
     const p = config.redis.prefix;

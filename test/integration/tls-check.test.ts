@@ -10,11 +10,11 @@ import { IncidentThreads } from '../../src/notify/threads.js';
 import { AuditTrail } from '../../src/audit/audit-trail.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { registry } from '../../src/observability/metrics.js';
-import { tlsCheck, type TlsCheck, type TlsDetails } from '../../jobs/checks/tls.js';
+import { tlsCheck, type TlsCheck, type TlsDetails } from '../../checks/types/tls.js';
 import { TlsInventory } from '../../src/tls/inventory.js';
 import { TestPki, TlsTestServer, generateCert } from '../support/certs.js';
 import { RedisServer } from '../support/redis-server.js';
-import { observeProbe } from '../../jobs/check-metrics.js';
+import { observeProbe } from '../../checks/check-metrics.js';
 import { PushReporter } from '../../src/observability/pushgateway.js';
 
 /** Records what would go to Slack: root posts, thread replies and root updates. */
