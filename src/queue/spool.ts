@@ -158,9 +158,11 @@ export class WebhookSpool {
         await this.setAside(path, text.length, (err as Error).message);
         continue;
       }
-      await unlink(path).catch(() => undefined);
+      // Counted out before the file goes: once the file is gone the body must not still count as
+      // waiting, or a delivery arriving in between queues behind a body that was replayed.
       this.failures.delete(name);
       this.forget(Buffer.byteLength(text));
+      await unlink(path).catch(() => undefined);
       delivered++;
       spoolTotal.inc({ outcome: 'replayed' });
     }
