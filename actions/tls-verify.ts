@@ -111,7 +111,7 @@ function describeLeaf(report: CertificateReport): string {
   return `expires ${leaf.notAfter}, issuer ${leaf.issuer}, SHA-256 ${shortFingerprint(leaf.fingerprint)}`;
 }
 
-export function verdictMessage(alertname: string, target: VerifyTarget, report: CertificateReport, warnDays: number): { outcome: string; message: ChatMessage } {
+function verdictMessage(alertname: string, target: VerifyTarget, report: CertificateReport, warnDays: number): { outcome: string; message: ChatMessage } {
   const where = `${target.serverName} at ${target.host}:${target.port}`;
   if (report.reason && report.reason !== 'expired') {
     return {

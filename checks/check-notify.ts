@@ -18,7 +18,7 @@ export interface AnnounceDeps {
 }
 
 /** One Slack thread per check outage: incident n of check `name`. */
-export function checkIncident(name: string, incident: number): string {
+function checkIncident(name: string, incident: number): string {
   return `check:${name}:${incident}`;
 }
 

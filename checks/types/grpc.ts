@@ -40,7 +40,7 @@ const grpcFields = {
 export type GrpcCheck = Omit<z.output<z.ZodObject<typeof grpcFields>>, 'tls'> & { tls: TlsClientOptions | undefined } & CheckBase;
 
 /** The request message: field 1 (service), a length-delimited string; empty = no field at all. */
-export function encodeHealthRequest(service: string): Buffer {
+function encodeHealthRequest(service: string): Buffer {
   const name = Buffer.from(service, 'utf8');
   const message = name.length === 0 ? Buffer.alloc(0) : Buffer.concat([Buffer.from([0x0a]), varint(name.length), name]);
   const frame = Buffer.alloc(5);
@@ -60,7 +60,7 @@ function varint(n: number): Buffer {
 }
 
 /** Reads field 1 (status, varint) of a framed HealthCheckResponse; undefined when it is not one. */
-export function decodeHealthResponse(body: Buffer): ServingStatus | undefined {
+function decodeHealthResponse(body: Buffer): ServingStatus | undefined {
   if (body.length < 5 || body[0] !== 0) return undefined;
   const length = body.readUInt32BE(1);
   const message = body.subarray(5, 5 + length);

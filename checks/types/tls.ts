@@ -75,7 +75,7 @@ function worst<T extends string>(order: readonly T[], values: readonly (T | unde
   return order[pick === 'first' ? Math.min(...ranks) : Math.max(...ranks)];
 }
 
-export function summarize(reports: CertificateReport[], sources: CertificateSource[], protocol?: string): TlsDetails {
+function summarize(reports: CertificateReport[], sources: CertificateSource[], protocol?: string): TlsDetails {
   const served = reports.flatMap((r) => r.chain.filter((c, i) => i === 0 || !c.trustAnchor));
   const chainVerified = sources.every((s) => s.verifyCode === undefined || s.verifyCode === 'ERR_TLS_CERT_ALTNAME_INVALID');
   const verifyError = sources.find((s) => s.verifyCode)?.verifyCode;
@@ -93,7 +93,7 @@ export function summarize(reports: CertificateReport[], sources: CertificateSour
   };
 }
 
-export async function probeTls(check: TlsCheck, signal?: AbortSignal): Promise<ProbeResult> {
+async function probeTls(check: TlsCheck, signal?: AbortSignal): Promise<ProbeResult> {
   const started = performance.now();
   const elapsed = () => (performance.now() - started) / 1000;
   const now = Date.now();
@@ -133,7 +133,7 @@ async function readCaFile(path: string): Promise<string> {
 }
 
 /** After each run: announce new levels, renewals and chain problems; update metrics and the inventory. */
-export async function onTlsResult(check: TlsCheck, result: ProbeResult, ctx: CheckResultContext): Promise<void> {
+async function onTlsResult(check: TlsCheck, result: ProbeResult, ctx: CheckResultContext): Promise<void> {
   const details = result.details as TlsDetails | undefined;
   if (!details?.certificates) return; // nothing was read: the up/down state machine reports that
   const inventory = new TlsInventory(ctx.redis, ctx.config.redis.prefix);

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { isUnreadable, parseJsonRecord } from '../state/stored-record.js';
 
 /** Records kept (approximately: XADD MAXLEN ~ trims whole stream nodes). @defaultValue 10,000 */
-export const DEFAULT_AUDIT_MAX_RECORDS = 10_000;
+const DEFAULT_AUDIT_MAX_RECORDS = 10_000;
 /** How long a record's dedup id is remembered (a retried job writes no second record). */
 const DEDUP_TTL_SECONDS = 7 * 86_400;
 

@@ -41,7 +41,7 @@ export function clock(ms: number): string {
  * resize job decides: cooldown (or an unfinished resize), then the size plan (cap), dry run,
  * then the hourly budget.
  */
-export function formatVolumePlan(r: VolumePlanReport, nowMs = Date.now()): string {
+function formatVolumePlan(r: VolumePlanReport, nowMs = Date.now()): string {
   const v = r.volume;
   const head = `volume ${v.name} (${v.id}): ${v.sizeGb} GB, status ${v.status}, ${v.linuxDevice}`;
   if (!r.allowlisted || !r.plan || !r.policy) return `${head}\nnot in volumeResize.volumes: an alert about it would be refused\n`;

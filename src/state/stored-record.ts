@@ -16,7 +16,7 @@ export function isUnreadable(value: unknown): value is UnreadableRecord {
   return typeof value === 'object' && value !== null && (value as { unreadable?: unknown }).unreadable === true;
 }
 
-export function unreadable(what: string, problem: string): UnreadableRecord {
+function unreadable(what: string, problem: string): UnreadableRecord {
   return { unreadable: true, what, problem };
 }
 

@@ -5,10 +5,10 @@ import { ago, escapeHtml, when, type StatusSection } from './section.js';
 import { sparkline } from './sparkline.js';
 
 /** A result older than this many intervals is stale: the check has stopped running. */
-export const STALE_INTERVALS = 2;
+const STALE_INTERVALS = 2;
 
 /** "99.95%" (two decimals, never rounded up to 100 while there was downtime), or "—". */
-export function percent(u: UptimeFigure): string | undefined {
+function percent(u: UptimeFigure): string | undefined {
   if (u.ratio === undefined) return undefined;
   const text = u.downSeconds > 0 ? (Math.floor(u.ratio * 10_000) / 100).toFixed(2) : '100';
   return `${text}%${u.complete ? '' : ' (partial)'}`;

@@ -65,7 +65,7 @@ export function parsePemCertificates(pem: string): X509Certificate[] {
   return (pem.match(PEM_CERT) ?? []).map((block) => new X509Certificate(block));
 }
 
-export function fingerprintOf(cert: X509Certificate): string {
+function fingerprintOf(cert: X509Certificate): string {
   return cert.fingerprint256.replace(/:/g, '').toLowerCase();
 }
 
@@ -163,7 +163,7 @@ export function verifyChainOffline(chain: readonly X509Certificate[], anchors: T
 }
 
 /** Whether `name` (a DNS name or an IP address) is covered by the leaf's SANs (or CN). */
-export function coversName(cert: X509Certificate, name: string): boolean {
+function coversName(cert: X509Certificate, name: string): boolean {
   const bare = name.replace(/^\[|\]$/g, '');
   if (/^[\d.]+$/.test(bare) || bare.includes(':')) return cert.checkIP(bare) !== undefined;
   return cert.checkHost(bare) !== undefined;

@@ -22,7 +22,7 @@ function hasMagic(segment: string): boolean {
 }
 
 /** Turns one segment pattern into an anchored regex; dot files only match an explicit dot. */
-export function segmentRegex(segment: string): RegExp {
+function segmentRegex(segment: string): RegExp {
   let re = '';
   for (const ch of segment) {
     if (ch === '*') re += '[^/]*';

@@ -132,7 +132,7 @@ export function formatDaysLeft(daysLeft: number): string {
   return `${days} day${days === 1 ? '' : 's'} left`;
 }
 
-export function levelMessage(cert: WatchedCertificate): ChatMessage {
+function levelMessage(cert: WatchedCertificate): ChatMessage {
   const when =
     cert.level === 'expired'
       ? `expired on ${cert.notAfter}`
@@ -151,7 +151,7 @@ const REASON_TEXT: Record<TlsReason, string> = {
   hostname_mismatch: 'does not cover the name it is served for',
 };
 
-export function reasonMessage(cert: WatchedCertificate, reason: TlsReason): ChatMessage {
+function reasonMessage(cert: WatchedCertificate, reason: TlsReason): ChatMessage {
   return {
     text:
       `:x: TLS certificate for ${cert.name} (check ${cert.check}) ${REASON_TEXT[reason]} (${reason}${cert.error ? `: ${cert.error}` : ''}). ` +
@@ -159,7 +159,7 @@ export function reasonMessage(cert: WatchedCertificate, reason: TlsReason): Chat
   };
 }
 
-export function renewedMessage(cert: WatchedCertificate, oldFingerprint: string): ChatMessage {
+function renewedMessage(cert: WatchedCertificate, oldFingerprint: string): ChatMessage {
   return {
     text:
       `${ICON.ok} TLS certificate for ${cert.name} (check ${cert.check}) renewed, now ${formatDaysLeft(cert.daysLeft)} ` +
@@ -175,7 +175,7 @@ export interface LevelContext {
 }
 
 /** One Slack thread per certificate incident: one fingerprint of one watched name. */
-export function incidentKey(check: string, name: string, fingerprint: string): string {
+function incidentKey(check: string, name: string, fingerprint: string): string {
   return `tls:${check}:${name}:${shortFingerprint(fingerprint)}`;
 }
 

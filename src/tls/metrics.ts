@@ -5,14 +5,14 @@ import type { TrackedCertificate } from './inventory.js';
 
 const DAY_MS = 86_400_000;
 
-export const certNotAfter = new Gauge({
+const certNotAfter = new Gauge({
   name: 'alertworks_tls_cert_not_after_seconds',
   help: 'notAfter (Unix seconds) of each watched leaf certificate.',
   labelNames: ['check', 'cn', 'fingerprint'] as const,
   registers: [registry],
 });
 
-export const certDaysLeft = new Gauge({
+const certDaysLeft = new Gauge({
   name: 'alertworks_tls_cert_days_left',
   help: 'Days until each watched leaf certificate expires (negative once expired), as of the last check.',
   labelNames: ['check', 'cn', 'fingerprint'] as const,

@@ -57,7 +57,7 @@ async function smtpReply(socket: Socket, signal: AbortSignal): Promise<{ code: n
   return { code: Number(last.slice(0, 3)), text };
 }
 
-export const smtp: TlsDialect = {
+const smtp: TlsDialect = {
   name: 'smtp',
   ports: [25, 587, 2525],
   async negotiate(socket, signal) {
@@ -78,7 +78,7 @@ function lineReply(socket: Socket, signal: AbortSignal, done: (line: string) => 
   return readReply(socket, signal, (b) => b.toString('latin1').split(/\r?\n/).slice(0, -1).some(done)).then((b) => b.toString('latin1'));
 }
 
-export const imap: TlsDialect = {
+const imap: TlsDialect = {
   name: 'imap',
   ports: [143],
   async negotiate(socket, signal) {
@@ -91,7 +91,7 @@ export const imap: TlsDialect = {
   },
 };
 
-export const pop3: TlsDialect = {
+const pop3: TlsDialect = {
   name: 'pop3',
   ports: [110],
   async negotiate(socket, signal) {
@@ -106,7 +106,7 @@ export const pop3: TlsDialect = {
 /** PostgreSQL's SSLRequest: length 8, code 80877103; the server answers one byte, S or N. */
 const SSL_REQUEST = Buffer.from([0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f]);
 
-export const postgres: TlsDialect = {
+const postgres: TlsDialect = {
   name: 'postgres',
   ports: [5432],
   async negotiate(socket, signal) {
