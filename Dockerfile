@@ -9,8 +9,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-COPY workers ./workers
-COPY jobs ./jobs
+COPY actions ./actions
+COPY checks ./checks
 RUN npm run build \
  && npm prune --omit=dev --no-audit --no-fund
 

@@ -4,20 +4,21 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 /**
- * Plugins are the check types (jobs/checks/*) and the alert actions (workers/*). Only the
+ * Plugins are the check types (checks/types/*) and the alert actions (actions/*). Only the
  * composition root may import them: the registries, the entry points (src/main.ts, the CLI)
  * and the config loader that builds the root schema from the registries. The rest of the
- * platform reaches plugins through their contracts: jobs/check-type.ts + jobs/registry.ts,
- * workers/action.ts + workers/registry.ts, and jobs/checks/base.ts (the common check base).
+ * platform reaches plugins through their contracts: checks/check-type.ts + checks/registry.ts,
+ * src/action.ts (the receiver-to-worker contract, in the platform) + actions/registry.ts, and
+ * checks/types/base.ts (the common check base).
  */
 const PLUGIN_IMPORT = [
   {
-    regex: '(^|/)jobs/checks/(?!base\\.js$)',
-    message: 'Only the composition root (registries, src/main.ts, the CLI, src/config/load.ts) imports check types; go through jobs/registry.ts or jobs/check-type.ts.',
+    regex: '(^|/)checks/types/(?!base\\.js$)',
+    message: 'Only the composition root (registries, src/main.ts, the CLI, src/config/load.ts) imports check types; go through checks/registry.ts or checks/check-type.ts.',
   },
   {
-    regex: '(^|/)workers/(?!action\\.js$|registry\\.js$)',
-    message: 'Only the composition root (registries, src/main.ts, the CLI, src/config/load.ts) imports actions; go through workers/registry.ts or workers/action.ts.',
+    regex: '(^|/)actions/(?!registry\\.js$)',
+    message: 'Only the composition root (registries, src/main.ts, the CLI, src/config/load.ts) imports actions; go through actions/registry.ts or src/action.ts.',
   },
 ];
 
@@ -27,8 +28,6 @@ const COMPOSITION_ROOT = [
   'src/cli/**',
   'src/config/load.ts',
   'src/status/sections.ts',
-  // Reads the TLS inventory until the TLS domain gets its own module (issue 12, item 3).
-  'src/status/certificates-section.ts',
 ];
 
 export default tseslint.config(
@@ -49,13 +48,13 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { patterns: PLUGIN_IMPORT }] },
   },
   {
-    // The jobs platform (runner, scheduler, state, metrics); jobs/registry.ts is the root.
-    files: ['jobs/*.ts'],
-    ignores: ['jobs/registry.ts', '**/*.test.ts'],
+    // The checks platform (runner, scheduler, state, metrics); checks/registry.ts is the root.
+    files: ['checks/*.ts'],
+    ignores: ['checks/registry.ts', '**/*.test.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ regex: '^\\./checks/(?!base\\.js$)', message: PLUGIN_IMPORT[0].message }, PLUGIN_IMPORT[1]] },
+        { patterns: [{ regex: '^\\./types/(?!base\\.js$)', message: PLUGIN_IMPORT[0].message }, PLUGIN_IMPORT[1]] },
       ],
     },
   },

@@ -7,7 +7,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['src/**/*.test.ts', 'workers/**/*.test.ts', 'jobs/**/*.test.ts', 'test/support/**/*.test.ts'],
+          include: ['src/**/*.test.ts', 'actions/**/*.test.ts', 'checks/**/*.test.ts', 'test/support/**/*.test.ts'],
           // A time-out detects a hang, it does not measure speed: RSA key generation and forge
           // signing take seconds on a loaded 2-core machine (a fresh-clone run hit 5 s).
           testTimeout: 30_000,

@@ -15,8 +15,8 @@ import { IncidentThreads } from '../src/notify/threads.js';
 import { LogNotifier } from '../src/notify/log-notifier.js';
 import { logger } from '../src/observability/logger.js';
 import { createRedis } from '../src/redis.js';
-import { findCheck, probeOnce } from '../jobs/check-runner.js';
-import { spreadOffset, startCheckScheduler } from '../jobs/scheduler.js';
+import { findCheck, probeOnce } from '../checks/check-runner.js';
+import { spreadOffset, startCheckScheduler } from '../checks/scheduler.js';
 import { RedisServer } from '../test/support/redis-server.js';
 
 const { values } = parseArgs({

@@ -1,6 +1,6 @@
 /**
  * Probe cost: CPU seconds per 1,000 HTTP probes of one local target at the same rate, in the
- * same run, by (1) alertworks's http check (jobs/checks/http.ts), (2) the Prometheus blackbox
+ * same run, by (1) alertworks's http check (checks/types/http.ts), (2) the Prometheus blackbox
  * exporter (Debian prometheus-blackbox-exporter, module http_2xx, driven through /probe as
  * Prometheus does), and for scale (3) a bare fetch() per probe. CPU is utime+stime of each
  * prober's own process (/proc/<pid>/stat). Then the RSS of an alertworks worker with 1,000
@@ -25,7 +25,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const CHECKS = Number(process.env.BENCH_CHECKS ?? 1000);
 const seconds = figureSeconds();
 const productRoot = process.env.ALERTWORKS_ROOT ?? ROOT;
-const httpCheckLanded = existsSync(join(productRoot, 'jobs', 'checks', 'http.ts'));
+const httpCheckLanded = existsSync(join(productRoot, 'checks', 'types', 'http.ts'));
 
 export interface ProbeFigures {
   cpuPer1000: { alertworks?: number; blackbox: number; fetch: number };
@@ -95,7 +95,7 @@ export async function benchProbes(): Promise<ProbeFigures> {
       ['prober', 'CPU s per 1,000 probes', 'ratio to blackbox exporter'],
       [
         ['blackbox exporter 0.23 (baseline)', fmt(cpuPer1000.blackbox, 3), '1.00'],
-        ['alertworks http check', cpuPer1000.alertworks !== undefined ? fmt(cpuPer1000.alertworks, 3) : 'not measured (jobs/checks/http.ts absent)', Number.isFinite(ratio) ? ratio.toFixed(2) : ''],
+        ['alertworks http check', cpuPer1000.alertworks !== undefined ? fmt(cpuPer1000.alertworks, 3) : 'not measured (checks/types/http.ts absent)', Number.isFinite(ratio) ? ratio.toFixed(2) : ''],
         ['bare fetch() (scale)', fmt(cpuPer1000.fetch, 3), (cpuPer1000.fetch / cpuPer1000.blackbox).toFixed(2)],
       ],
     )}\n`);

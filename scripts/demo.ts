@@ -59,8 +59,8 @@ async function main(): Promise<number> {
   const { RedisServer } = await import('../test/support/redis-server.js');
   const { parseConfig } = await import('../src/config/load.js');
   const { run } = await import('../src/main.js');
-  const { actions } = await import('../workers/registry.js');
-  const { checkTypes } = await import('../jobs/registry.js');
+  const { actions } = await import('../actions/registry.js');
+  const { checkTypes } = await import('../checks/registry.js');
   const { registry } = await import('../src/observability/metrics.js');
 
   print('[demo] alertworks demo. Nothing here talks to the internet: Slack, Hetzner Cloud and GitHub are');

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from './errors.js';
-import { DEFAULT_CONFIG_PATH, loadConfig } from './config/load.js';
+import { configFieldMarks, DEFAULT_CONFIG_PATH, loadConfig } from './config/load.js';
 import { closest } from './config/suggest.js';
 import { invalidLogLevel, logger } from './observability/logger.js';
 import { run, StartupError, type Role, type RunningService } from './main.js';
@@ -32,12 +32,21 @@ Redis for commands: REDIS_URL, else the one a running \`npm start\` recorded in 
   else redis.url of the config; each command that reads Redis says which.
 
 Config: --config FILE, else $ALERTWORKS_CONFIG, else ${DEFAULT_CONFIG_PATH}.
-Environment: REDIS_URL, REDIS_PASSWORD, REDIS_SENTINELS, REDIS_SENTINEL_NAME,
-  REDIS_SENTINEL_PASSWORD, REDIS_CLUSTER_NODES (docs/scaling.md), WEBHOOK_TOKEN, GRAFANA_WEBHOOK_SECRET, PORT, HOST, SLACK_BOT_TOKEN, SLACK_API_URL, SLACK_CHANNEL,
-  HCLOUD_TOKEN, HCLOUD_ENDPOINT, GITHUB_TOKEN, GITHUB_API_URL, PUSHGATEWAY_URL, DRY_RUN, LOG_LEVEL,
-  GRAFANA_URL, GRAFANA_TOKEN, OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_METRICS_EXPORTER, OTEL_SERVICE_NAME,
-  OTEL_SDK_DISABLED (see README.md).
+Environment (see README.md; Redis topologies: docs/scaling.md):
+${environmentLines()}
 `;
+
+/** The config fields' own variables (their marks, so an action's appear with it), then the process-wide ones. */
+function environmentLines(): string {
+  const names = [...configFieldMarks().flatMap((m) => (m.env ? [m.env] : [])), 'LOG_LEVEL', 'OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_METRICS_EXPORTER', 'OTEL_SERVICE_NAME', 'OTEL_SDK_DISABLED'];
+  const lines: string[] = [];
+  for (const name of names) {
+    const last = lines.at(-1);
+    if (last !== undefined && last.length + name.length + 2 <= 96) lines[lines.length - 1] = `${last}, ${name}`;
+    else lines.push(name);
+  }
+  return lines.map((l) => `  ${l}`).join(',\n');
+}
 
 /** check-config and every registered command, one aligned line each. */
 function commandLines(): string {

@@ -2,22 +2,22 @@ import type { Server, ServerOptions } from 'node:http';
 import { serve, type ServerType } from '@hono/node-server';
 import type { AppConfig } from './config/schema.js';
 import { logger as rootLogger, type Logger } from './observability/logger.js';
-import { registerSecret, registerSecretsFromEnv } from './observability/redact.js';
+import { registerSecretsFromEnv } from './observability/redact.js';
 import { closeRedis, createRedis, describeRedis, waitForRedis, withTimeout } from './redis.js';
 import { QueueSet } from './queue/queues.js';
 import { WebhookSpool, defaultSpoolDir } from './queue/spool.js';
 import { createApp } from './server/app.js';
 import { createProbeApp } from './server/probe-app.js';
 import { isAuthConfigured } from './server/auth.js';
-import { startWorkers, type JobObserver, type RunningWorkers } from './worker/run-workers.js';
-import { WorkerLiveness } from './worker/worker-liveness.js';
+import { startWorkers, type JobObserver, type RunningWorkers } from './runner/run-workers.js';
+import { WorkerLiveness } from './runner/worker-liveness.js';
 import { AuditTrail } from './audit/audit-trail.js';
 import { createAuditTrail } from './audit/create-audit-trail.js';
 import { auditJob } from './audit/job-audit.js';
-import { actions } from '../workers/registry.js';
+import { actions } from '../actions/registry.js';
 import { createNotifier } from './notify/create-notifier.js';
 import { IncidentThreads } from './notify/threads.js';
-import { CHECKS_QUEUE, startCheckScheduler, type RunningCheckScheduler } from '../jobs/scheduler.js';
+import { CHECKS_QUEUE, startCheckScheduler, type RunningCheckScheduler } from '../checks/scheduler.js';
 import { pushReporter } from './observability/pushgateway.js';
 import { startInteractivity, type RunningInteractivity } from './slack/interactivity.js';
 import { INTERACTIONS_QUEUE } from './slack/interaction-intake.js';
@@ -56,17 +56,8 @@ export async function run(options: RunOptions): Promise<RunningService> {
   const { role, config } = options;
   const env = options.env ?? process.env;
   const logger = options.logger ?? rootLogger;
+  // Secret-marked config fields were registered when the config was loaded (config/field-marks.ts).
   registerSecretsFromEnv(env);
-  for (const t of config.server.auth.bearerTokens) registerSecret(t);
-  for (const u of config.server.auth.basic) registerSecret(u.password);
-  registerSecret(config.server.auth.hmac.secret);
-  registerSecret(config.slack.token);
-  registerSecret(config.github.token);
-  registerSecret(config.hetzner.token);
-  registerSecret(config.grafana.token);
-  registerSecret(config.slack.signingSecret);
-  registerSecret(config.slack.appToken);
-  registerSecret(config.alertmanager.token);
 
   const serving = role === 'serve' || role === 'all';
   const working = role === 'work' || role === 'all';
@@ -179,6 +170,7 @@ export async function run(options: RunOptions): Promise<RunningService> {
         // A new keeper syncs the schedules at once: a run that was active in a frozen worker
         // would otherwise hold its schedule's chain until its lock lapsed (up to a minute).
         checks = await startCheckScheduler({ config, redis: stateRedis!, threads, logger, audit });
+        await interactivity?.recreateWorker();
         logger.info({ queues: queueNames() }, 'workers recreated');
       },
     });

@@ -10,8 +10,8 @@ import { createRedis } from '../../src/redis.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { LogNotifier } from '../../src/notify/log-notifier.js';
 import { IncidentThreads } from '../../src/notify/threads.js';
-import { startWorkers } from '../../src/worker/run-workers.js';
-import { defineAction } from '../../workers/action.js';
+import { startWorkers } from '../../src/runner/run-workers.js';
+import { defineAction } from '../../src/action.js';
 import { percentile } from '../support/report.js';
 import { tell } from '../support/child.js';
 

@@ -1,6 +1,6 @@
 /**
  * A prober process whose CPU the harness measures: probes URL at RATE per second for SECONDS.
- *   alertworks — the product's http check (jobs/checks/http.ts: its config schema, request,
+ *   alertworks — the product's http check (checks/types/http.ts: its config schema, request,
  *                expectations and result), loaded from ALERTWORKS_ROOT (default: this tree);
  *   fetch      — a bare fetch() per probe, for scale.
  * Usage: prober.ts alertworks|fetch URL RATE SECONDS
@@ -20,7 +20,7 @@ type Probe = () => Promise<boolean>;
 
 async function alertworksProbe(): Promise<Probe> {
   const root = process.env.ALERTWORKS_ROOT ?? ROOT;
-  const file = join(root, 'jobs', 'checks', 'http.ts');
+  const file = join(root, 'checks', 'types', 'http.ts');
   // Typed loosely on purpose: the module belongs to the http check (issue 4) and may not exist yet.
   const mod = (await import(pathToFileURL(file).href)) as {
     httpCheck: { schema: { parse(v: unknown): unknown }; probe(check: unknown, ctx: unknown): Promise<{ success: boolean; error?: string }> };

@@ -12,7 +12,7 @@ import { Queue } from 'bullmq';
 import { parseConfig } from '../../src/config/load.js';
 import { defaultJobOptions } from '../../src/queue/queues.js';
 import { createRedis, waitForRedis } from '../../src/redis.js';
-import type { AlertJobData } from '../../workers/action.js';
+import type { AlertJobData } from '../../src/action.js';
 import { parsePayload } from '../../src/server/alertmanager-payload.js';
 import { alertmanagerBody } from '../support/payload.js';
 import { percentile } from '../support/report.js';

@@ -12,7 +12,7 @@ import { alertMessage } from '../../src/notify/alert-message.js';
 import { defaultJobOptions } from '../../src/queue/queues.js';
 import { createRedis, waitForRedis } from '../../src/redis.js';
 import { parsePayload } from '../../src/server/alertmanager-payload.js';
-import type { AlertJobData } from '../../workers/action.js';
+import type { AlertJobData } from '../../src/action.js';
 import { alertmanagerBody } from '../support/payload.js';
 import { tell } from '../support/child.js';
 

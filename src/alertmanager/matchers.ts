@@ -4,13 +4,13 @@ import type { Matcher } from './types.js';
  * Labels that change between evaluations of the same alert or name the scrape rather than the
  * problem; a silence built from them would miss the next occurrence.
  */
-export const VOLATILE_LABELS: ReadonlySet<string> = new Set(['instance', 'pod', 'pod_name', 'container_id', 'endpoint', '__value__', '__values__', '__value_string__']);
+const VOLATILE_LABELS: ReadonlySet<string> = new Set(['instance', 'pod', 'pod_name', 'container_id', 'endpoint', '__value__', '__values__', '__value_string__']);
 
 /** Prometheus label names; anything else cannot be a matcher name. */
 const LABEL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Bounds on what an untrusted label set may turn into: a URL and a silence stay small. */
 export const MAX_MATCHERS = 24;
-export const MAX_VALUE_LENGTH = 1024;
+const MAX_VALUE_LENGTH = 1024;
 
 /**
  * Equality matchers for a silence of this alert: every label except volatile ones, at most

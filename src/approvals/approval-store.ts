@@ -1,8 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { RedisClient as Redis } from '../redis.js';
-import type { AlertJobData } from '../../workers/action.js';
+import type { AlertJobData } from '../action.js';
+import { z } from 'zod';
+import { isUnreadable, parseJsonRecord } from '../state/stored-record.js';
 
-export type ApprovalState = 'pending' | 'approved' | 'rejected' | 'expired' | 'cancelled';
+const APPROVAL_STATES = ['pending', 'approved', 'rejected', 'expired', 'cancelled'] as const;
+export type ApprovalState = (typeof APPROVAL_STATES)[number];
 
 /** What a waiting action asked to be approved; immutable once stored. */
 export interface ApprovalRequest {
@@ -22,6 +25,19 @@ export interface ApprovalRequest {
   requestedAt: number;
   expiresAt: number;
 }
+
+const storedRequest = z.object({
+  id: z.string().regex(/^[a-f0-9]{32}$/),
+  action: z.string(),
+  scope: z.string(),
+  incident: z.string(),
+  summary: z.string(),
+  toGb: z.number(),
+  // The alert job is the queue's own shape (src/action.ts), re-queued as stored.
+  job: z.custom<AlertJobData>((v) => typeof v === 'object' && v !== null && typeof (v as { dedupKey?: unknown }).dedupKey === 'string', 'not an alert job'),
+  requestedAt: z.number(),
+  expiresAt: z.number(),
+}) satisfies z.ZodType<ApprovalRequest>;
 
 export interface ApprovalDecision {
   state: ApprovalState;
@@ -68,15 +84,20 @@ export class ApprovalStore {
     return full;
   }
 
+  /**
+   * The stored request. One that does not fit the schema (another version's, or damaged) is
+   * treated as gone: it cannot be approved, as if it had expired.
+   */
   async get(id: string): Promise<ApprovalRequest | undefined> {
     if (!/^[a-f0-9]{32}$/.test(id)) return undefined;
-    const raw = await this.redis.get(this.key(id));
-    return raw ? (JSON.parse(raw) as ApprovalRequest) : undefined;
+    const read = parseJsonRecord(storedRequest, await this.redis.get(this.key(id)), `approval ${id}`);
+    return isUnreadable(read) ? undefined : read;
   }
 
   async decision(id: string): Promise<ApprovalDecision> {
     const h = await this.redis.hgetall(this.key(id, 'decision'));
-    const state = (h.state as ApprovalState | undefined) ?? 'expired';
+    const parsed = z.enum(APPROVAL_STATES).safeParse(h.state);
+    const state: ApprovalState = parsed.success ? parsed.data : 'expired';
     return { state, ...(h.byId ? { by: { id: h.byId, name: h.byName ?? '' } } : {}), ...(h.at ? { at: Number(h.at) } : {}) };
   }
 

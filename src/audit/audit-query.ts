@@ -7,7 +7,7 @@ export class AuditQueryError extends Error {
 }
 
 /** "1h" (that long ago), an ISO time or epoch ms; epoch ms. */
-export function parseSince(value: string, now: number): number {
+function parseSince(value: string, now: number): number {
   const ago = parseDuration(value);
   if (ago !== undefined) return now - ago;
   if (/^\d{10,16}$/.test(value)) return Number(value);

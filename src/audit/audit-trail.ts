@@ -1,9 +1,12 @@
 import type { RedisClient as Redis } from '../redis.js';
 import type { Logger } from '../observability/logger.js';
 import { boundRecord, type AuditRecord, type StoredAuditRecord } from './record.js';
-import { isAuditKind, type AuditKind } from './kinds.js';
+import { AUDIT_KINDS, type AuditKind } from './kinds.js';
+import { z } from 'zod';
+import { isUnreadable, parseJsonRecord } from '../state/stored-record.js';
 
 /** Records kept (approximately: XADD MAXLEN ~ trims whole stream nodes). @defaultValue 10,000 */
+// Exported for bench/redis-memory.ts (how large the capped stream gets).
 export const DEFAULT_AUDIT_MAX_RECORDS = 10_000;
 /** How long a record's dedup id is remembered (a retried job writes no second record). @defaultValue 7d */
 const DEDUP_TTL_SECONDS = 7 * 86_400;
@@ -154,16 +157,32 @@ export class AuditTrail {
   }
 }
 
+const text = z.string();
+/** A stored record as record() writes it (boundRecord's output); other shapes are skipped. */
+const storedRecord = z.object({
+  kind: z.enum(AUDIT_KINDS),
+  action: text,
+  summary: text,
+  resource: text.optional(),
+  sender: text.optional(),
+  route: text.optional(),
+  actor: text.optional(),
+  outcome: text.optional(),
+  alertname: text.optional(),
+  fingerprint: text.optional(),
+  // A record, not an object: links keep the order they were stored in, and a link kind a newer
+  // version adds is shown by name rather than hiding the record.
+  links: z.record(z.string(), text).optional(),
+  details: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+}) satisfies z.ZodType<AuditRecord>;
+
+/** One stream entry; undefined (skipped) when it is not a record of this version's shape. */
 function parse(id: string, fields: string[]): StoredAuditRecord | undefined {
-  let json = '';
-  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === 'r') json = fields[i + 1] ?? '';
-  try {
-    const r = JSON.parse(json) as AuditRecord;
-    if (!isAuditKind(r.kind)) return undefined;
-    return { ...r, id, at: Number(id.split('-')[0]) };
-  } catch {
-    return undefined;
-  }
+  let json: string | undefined;
+  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === 'r') json = fields[i + 1];
+  const read = parseJsonRecord(storedRecord, json, `audit record ${id}`);
+  if (read === undefined || isUnreadable(read)) return undefined;
+  return { ...read, id, at: Number(id.split('-')[0]) };
 }
 
 function matches(r: StoredAuditRecord, q: AuditQuery): boolean {

@@ -1,4 +1,4 @@
-import type { AlertJobData } from '../../workers/action.js';
+import type { AlertJobData } from '../action.js';
 import type { AuditTrail } from './audit-trail.js';
 
 /**

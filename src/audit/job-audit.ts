@@ -1,4 +1,4 @@
-import type { ActionResult, AlertJob } from '../../workers/action.js';
+import type { ActionResult, AlertJob } from '../action.js';
 import type { AuditTrail } from './audit-trail.js';
 import { kindOfOutcome } from './kinds.js';
 import type { AuditLinks, AuditRecord } from './record.js';

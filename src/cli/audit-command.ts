@@ -6,7 +6,7 @@ import { createRedis, describeRedis, waitForRedis, withTimeout } from '../redis.
 import type { CliCommand } from './commands.js';
 
 /** One line per record, oldest first (like a log): time, kind, action, resource, summary, links. */
-export function formatAuditRecords(records: readonly StoredAuditRecord[]): string {
+function formatAuditRecords(records: readonly StoredAuditRecord[]): string {
   if (records.length === 0) return 'no audit records in that range\n';
   return (
     [...records]

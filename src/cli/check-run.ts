@@ -1,8 +1,8 @@
 import { loadConfig } from '../config/load.js';
 import { logger } from '../observability/logger.js';
 import { registerSecretsFromEnv, scrub } from '../observability/redact.js';
-import { findCheck, probeOnce } from '../../jobs/check-runner.js';
-import { formatPhases } from '../../jobs/check-messages.js';
+import { findCheck, probeOnce } from '../../checks/check-runner.js';
+import { formatPhases } from '../../checks/check-messages.js';
 import type { CliCommand } from './commands.js';
 
 /**

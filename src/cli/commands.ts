@@ -2,6 +2,7 @@ import { queuesCommand } from './queues-command.js';
 import { checkRunCommand } from './check-run.js';
 import { volumePlanCommand } from './volume-plan.js';
 import { auditCommand } from './audit-command.js';
+import { statusCommand } from './status-command.js';
 
 export interface CliContext {
   args: string[];
@@ -24,4 +25,4 @@ export interface CliCommand {
   run(ctx: CliContext): Promise<number>;
 }
 
-export const cliCommands: CliCommand[] = [checkRunCommand, volumePlanCommand, queuesCommand, auditCommand];
+export const cliCommands: CliCommand[] = [checkRunCommand, volumePlanCommand, queuesCommand, auditCommand, statusCommand];

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describeRedis, type RedisTarget } from '../redis.js';
 
 /** Where `npm start` (scripts/start.sh) records the URL of the private Redis it started. */
-export const REDIS_URL_FILE = join('.data', 'redis-url');
+const REDIS_URL_FILE = join('.data', 'redis-url');
 
 /**
  * Which Redis a CLI command reads, decided once: REDIS_URL when set; else the Redis a running

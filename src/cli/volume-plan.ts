@@ -4,12 +4,13 @@ import { AlertworksError } from '../errors.js';
 import { HetznerClient } from '../hetzner/client.js';
 import type { Volume } from '../hetzner/types.js';
 import { createRedis, describeRedis, waitForRedis } from '../redis.js';
-import { resizePlan, type ResizePlan } from '../../workers/volume-resize/plan.js';
-import { volumePolicy, type VolumePolicy, type VolumeResizeSettings } from '../../workers/volume-resize/settings.js';
-import { VolumeResizeState } from '../../workers/volume-resize/state.js';
+import { resizePlan, type ResizePlan } from '../../actions/volume-resize/plan.js';
+import { volumePolicy, type VolumePolicy } from '../../actions/volume-resize/settings.js';
+import { VolumeResizeState } from '../../actions/volume-resize/state.js';
 import type { CliCommand } from './commands.js';
 import { REDIS_WAIT_MS } from './queues-command.js';
 import { redisLine } from './redis-source.js';
+import { isUnreadable } from '../state/stored-record.js';
 
 /** What the shared state says about acting now; `unknown` when Redis could not be read. */
 export type NowState =
@@ -40,7 +41,7 @@ export function clock(ms: number): string {
  * resize job decides: cooldown (or an unfinished resize), then the size plan (cap), dry run,
  * then the hourly budget.
  */
-export function formatVolumePlan(r: VolumePlanReport, nowMs = Date.now()): string {
+function formatVolumePlan(r: VolumePlanReport, nowMs = Date.now()): string {
   const v = r.volume;
   const head = `volume ${v.name} (${v.id}): ${v.sizeGb} GB, status ${v.status}, ${v.linuxDevice}`;
   if (!r.allowlisted || !r.plan || !r.policy) return `${head}\nnot in volumeResize.volumes: an alert about it would be refused\n`;
@@ -63,7 +64,8 @@ export function formatVolumePlan(r: VolumePlanReport, nowMs = Date.now()): strin
 /** Cooldown, unfinished intent and budget as the resize job would read them, through their owner module. */
 async function readNow(state: VolumeResizeState, volumeId: number, budget: number, nowMs: number): Promise<NowState> {
   const intent = await state.getIntent(volumeId);
-  if (intent) return { kind: 'in_progress', toGb: intent.toGb };
+  // An unreadable intent counts as lost, as the job treats it: cooldown and budget decide.
+  if (intent && !isUnreadable(intent)) return { kind: 'in_progress', toGb: intent.toGb };
   const cooldown = await state.cooldownLeft(volumeId);
   if (cooldown > 0) return { kind: 'cooldown', untilMs: nowMs + cooldown };
   const usage = await state.budgetUsage(nowMs);
@@ -83,8 +85,8 @@ export const volumePlanCommand: CliCommand = {
       return 2;
     }
     const config = loadConfig(ctx.configPath, ctx.env);
-    const settings = config.sections.volumeResize as VolumeResizeSettings;
-    const client = new HetznerClient({ token: config.hetzner.token, endpoint: config.hetzner.endpoint });
+    const { volumeResize: settings, hetzner } = config.sections;
+    const client = new HetznerClient({ token: hetzner.token, endpoint: hetzner.endpoint });
     let volume: Volume | undefined;
     try {
       volume = /^\d+$/.test(target) ? await client.getVolume(Number(target)) : (await client.listVolumes({ name: target }))[0];

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { durationMs } from './duration.js';
+import { secret } from './field-marks.js';
 
 const MiB = 1024 * 1024;
 /** An HTTP header name (RFC 9110 token). */
@@ -12,7 +13,7 @@ const headerName = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be an
  */
 export const webhookHmacSchema = z
   .strictObject({
-    secret: z.string().optional().transform((v) => v || undefined),
+    secret: secret(z.string().optional().transform((v) => v || undefined), { env: 'GRAFANA_WEBHOOK_SECRET' }),
     /** @defaultValue X-Grafana-Alerting-Signature */
     header: headerName.default('X-Grafana-Alerting-Signature'),
     /** Set it as in Grafana (conventionally X-Grafana-Alerting-Timestamp) to refuse replays. @defaultValue none */

@@ -10,7 +10,7 @@ interface Def {
   valueType?: z.ZodType;
 }
 
-const defOf = (schema: z.ZodType): Def => (schema as unknown as { _zod: { def: Def } })._zod.def;
+const defOf = (schema: z.ZodType): Def => schema._zod.def as Def;
 
 /**
  * The object schemas reachable at `path` (wrappers such as default, optional and pipes are

@@ -4,67 +4,56 @@ import { parseDocument } from 'yaml';
 import { ConfigError } from '../errors.js';
 import { coreSchema, routeSchema, type AppConfig, type RouteConfig } from './schema.js';
 import { expandEnv } from './expand-env.js';
-import { actions } from '../../workers/registry.js';
-import { checkTypes } from '../../jobs/registry.js';
-import { checkRunnerSchema } from '../../jobs/check-runner-settings.js';
+import { actions } from '../../actions/registry.js';
+import { checkTypes } from '../../checks/registry.js';
+import { checkRunnerSchema } from '../../checks/check-runner-settings.js';
 import { isSecretName, registerSecret } from '../observability/redact.js';
+import { envOverrides, markedFields, registerMarkedSecrets, type MarkedField } from './field-marks.js';
+import type { Action } from '../action.js';
+import type { ActionSections } from '../../actions/registry.js';
 import { knownKeysAt } from './known-keys.js';
 import { closest } from './suggest.js';
 
 export const DEFAULT_CONFIG_PATH = 'config/alertworks.yaml';
 
 /**
- * Environment variables that override a config field (DESIGN.md: "the environment wins").
- * Applied to the parsed YAML before validation, so their values are validated too.
+ * The root schema, built from the registries: the core sections, each action's own section and
+ * credential sections, the checks of every registered type. `registered` is the actions list
+ * (a test may add one of its own); built once per list.
  */
-const ENV_OVERRIDES: { env: string; path: string[]; parse?: (v: string) => unknown }[] = [
-  { env: 'PORT', path: ['server', 'port'] },
-  { env: 'HOST', path: ['server', 'host'] },
-  { env: 'REDIS_URL', path: ['redis', 'url'] },
-  { env: 'REDIS_PASSWORD', path: ['redis', 'password'] },
-  { env: 'REDIS_SENTINELS', path: ['redis', 'sentinels'], parse: parseList },
-  { env: 'REDIS_SENTINEL_NAME', path: ['redis', 'sentinelName'] },
-  { env: 'REDIS_SENTINEL_PASSWORD', path: ['redis', 'sentinelPassword'] },
-  { env: 'REDIS_CLUSTER_NODES', path: ['redis', 'cluster'], parse: parseList },
-  { env: 'WEBHOOK_TOKEN', path: ['server', 'auth', 'bearerTokens'], parse: parseList },
-  { env: 'GRAFANA_WEBHOOK_SECRET', path: ['server', 'auth', 'hmac', 'secret'] },
-  { env: 'SLACK_BOT_TOKEN', path: ['slack', 'token'] },
-  { env: 'SLACK_API_URL', path: ['slack', 'apiUrl'] },
-  { env: 'SLACK_CHANNEL', path: ['slack', 'channel'] },
-  { env: 'SLACK_SIGNING_SECRET', path: ['slack', 'signingSecret'] },
-  { env: 'SLACK_APP_TOKEN', path: ['slack', 'appToken'] },
-  { env: 'ALERTMANAGER_URL', path: ['alertmanager', 'url'] },
-  { env: 'GITHUB_TOKEN', path: ['github', 'token'] },
-  { env: 'GITHUB_API_URL', path: ['github', 'apiUrl'] },
-  { env: 'HCLOUD_TOKEN', path: ['hetzner', 'token'] },
-  { env: 'HCLOUD_ENDPOINT', path: ['hetzner', 'endpoint'] },
-  { env: 'PUSHGATEWAY_URL', path: ['pushgateway', 'url'] },
-  { env: 'DRY_RUN', path: ['dryRun'], parse: parseBool },
-  { env: 'GRAFANA_URL', path: ['grafana', 'url'] },
-  { env: 'GRAFANA_TOKEN', path: ['grafana', 'token'] },
-];
-
-function parseList(v: string): string[] {
-  return v.split(',').map((t) => t.trim()).filter(Boolean);
-}
-
-function parseBool(v: string): unknown {
-  if (/^(1|true|yes|on)$/i.test(v)) return true;
-  if (/^(0|false|no|off)$/i.test(v)) return false;
-  return v;
-}
-
-function buildRootSchema() {
+function buildRootSchema(registered: readonly Action[]) {
   const sections: Record<string, z.ZodType> = {};
-  for (const action of actions) {
+  for (const action of registered) {
     if (action.settings) sections[action.settings.key] = action.settings.schema.optional();
+    for (const [key, schema] of Object.entries(action.credentials ?? {})) {
+      if (key in sections && sections[key] !== schema) throw new Error(`action ${action.name}: config section "${key}" is already declared with another schema`);
+      sections[key] = schema;
+    }
   }
-  const checkSchema =
-    checkTypes.length === 0
-      ? z.never({ message: 'no check types are registered' })
-      : // Discriminated on `type`, so an error names the field of the right type (a union reports every option).
-        z.discriminatedUnion('type', checkTypes.map((t) => t.schema) as unknown as [z.core.$ZodTypeDiscriminable, ...z.core.$ZodTypeDiscriminable[]]);
-  return coreSchema.extend({ ...sections, checks: z.array(checkSchema).default([]), checkRunner: checkRunnerSchema });
+  for (const key of Object.keys(sections)) {
+    if (key in coreSchema.shape || key === 'checks' || key === 'checkRunner') throw new Error(`config section "${key}" of an action clashes with a core section`);
+  }
+  const [firstType, ...otherTypes] = checkTypes.map((t) => t.schema);
+  const checkSchema = firstType
+    ? // Discriminated on `type`, so an error names the field of the right type (a union reports every option).
+      z.discriminatedUnion('type', [firstType, ...otherTypes])
+    : z.never({ message: 'no check types are registered' });
+  const schema = coreSchema.extend({ ...sections, checks: z.array(checkSchema).default([]), checkRunner: checkRunnerSchema });
+  // Where the environment wins, from the fields' own marks (config/field-marks.ts).
+  return { schema, sectionKeys: Object.keys(sections), overrides: envOverrides(schema) };
+}
+
+const rootSchemas = new WeakMap<readonly Action[], ReturnType<typeof buildRootSchema>>();
+
+function rootSchemaFor(registered: readonly Action[]): ReturnType<typeof buildRootSchema> {
+  let root = rootSchemas.get(registered);
+  if (!root) rootSchemas.set(registered, (root = buildRootSchema(registered)));
+  return root;
+}
+
+/** Every marked field of the root schema (variables and secrets), for the contract tests and docs. */
+export function configFieldMarks(registered: readonly Action[] = actions): MarkedField[] {
+  return markedFields(rootSchemaFor(registered).schema);
 }
 
 function formatPath(path: readonly PropertyKey[]): string {
@@ -74,7 +63,7 @@ function formatPath(path: readonly PropertyKey[]): string {
 }
 
 /** Parses and validates config text; throws ConfigError naming `file`, the field and the reason. */
-export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv = process.env): AppConfig {
+export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv = process.env, registered: readonly Action[] = actions): AppConfig {
   const expanded = expandEnv(text, env);
   if (expanded.missing.length > 0 || expanded.refused.length > 0) {
     throw new ConfigError(file, [
@@ -93,15 +82,15 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
     throw new ConfigError(file, ['(root): must be a mapping of sections (server, redis, routes, ...)']);
   }
 
+  const { schema: rootSchema, sectionKeys, overrides } = rootSchemaFor(registered);
   const overridden = new Map<string, string>();
-  for (const o of ENV_OVERRIDES) {
+  for (const o of overrides) {
     const value = env[o.env];
     if (value === undefined || value === '') continue;
     setPath(raw as Record<string, unknown>, o.path, o.parse ? o.parse(value) : value);
     overridden.set(o.path.join('.'), o.env);
   }
 
-  const rootSchema = buildRootSchema();
   const result = rootSchema.safeParse(raw);
   if (!result.success) {
     throw new ConfigError(
@@ -113,49 +102,48 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
       }),
     );
   }
-  const parsed = result.data as Record<string, unknown>;
-  const core = parsed as unknown as z.infer<typeof coreSchema> & { checks: AppConfig['checks'] };
+  registerMarkedSecrets(rootSchema, result.data);
+  const { checks, checkRunner, ...parsed } = result.data;
+  // The action sections leave the root for `sections` (absent ones get their schema's defaults).
+  const sections: Record<string, unknown> = {};
+  const byKey: Record<string, unknown> = parsed;
+  for (const key of sectionKeys) {
+    sections[key] = byKey[key];
+    delete byKey[key];
+  }
+  for (const action of registered) {
+    if (action.settings && sections[action.settings.key] === undefined) {
+      const defaults = action.settings.schema.safeParse({});
+      if (defaults.success) sections[action.settings.key] = defaults.data;
+    }
+  }
 
   const problems: string[] = [];
-  const actionNames = new Set(actions.map((a) => a.name));
-  const routes: RouteConfig[] = core.routes ?? defaultRoutes();
+  const actionNames = new Set(registered.map((a) => a.name));
+  const routes: RouteConfig[] = parsed.routes ?? defaultRoutes(registered);
   routes.forEach((route, i) => {
     if (!actionNames.has(route.action)) {
       problems.push(`routes[${i}].action: unknown action "${route.action}" (known: ${[...actionNames].join(', ')})`);
     }
   });
-  if (core.server.headersTimeout > core.server.requestTimeout) {
-    problems.push(`server.headersTimeout: must not be longer than server.requestTimeout (${core.server.requestTimeout}ms)`);
+  if (parsed.server.headersTimeout > parsed.server.requestTimeout) {
+    problems.push(`server.headersTimeout: must not be longer than server.requestTimeout (${parsed.server.requestTimeout}ms)`);
   }
   const names = new Set<string>();
-  core.checks.forEach((check, i) => {
+  checks.forEach((check, i) => {
     if (names.has(check.name)) problems.push(`checks[${i}].name: duplicate check name "${check.name}"`);
     names.add(check.name);
   });
-  const canary = (parsed.checkRunner as { canary?: string } | undefined)?.canary;
-  if (canary !== undefined && !names.has(canary)) problems.push(`checkRunner.canary: no check named "${canary}"`);
-
-  const sections: Record<string, unknown> = {};
-  for (const action of actions) {
-    if (!action.settings) continue;
-    const { key, schema } = action.settings;
-    const value = parsed[key];
-    if (value === undefined) {
-      const defaults = schema.safeParse({});
-      if (defaults.success) sections[key] = defaults.data;
-    } else {
-      sections[key] = value;
-    }
-    delete parsed[key];
-  }
+  if (checkRunner.canary !== undefined && !names.has(checkRunner.canary)) problems.push(`checkRunner.canary: no check named "${checkRunner.canary}"`);
   if (problems.length > 0) throw new ConfigError(file, problems);
 
   const dryRunSource = overridden.has('dryRun')
     ? `DRY_RUN=${env.DRY_RUN} in the environment`
     : 'dryRun' in raw
-      ? `dryRun: ${String(core.dryRun)} in ${file}`
+      ? `dryRun: ${String(parsed.dryRun)} in ${file}`
       : 'the default (dryRun: false)';
-  return deepFreeze({ ...(parsed as unknown as AppConfig), routes, sections, checks: core.checks, source: file, dryRunSource });
+  // The one place the registry's types meet its values: each key was just parsed by the schema its action declared.
+  return deepFreeze({ ...parsed, routes, sections: sections as ActionSections, checks, checkRunner, source: file, dryRunSource });
 }
 
 /** ` (did you mean "status"?)` for an unrecognized key close to a valid one at that place. */
@@ -179,8 +167,8 @@ export function loadConfig(file: string = DEFAULT_CONFIG_PATH, env: NodeJS.Proce
   return parseConfig(text, file, env);
 }
 
-export function defaultRoutes(): RouteConfig[] {
-  return actions.flatMap((a) => (a.defaultRoutes ?? []).map((r) => routeSchema.parse({ ...r, action: a.name })));
+export function defaultRoutes(registered: readonly Action[] = actions): RouteConfig[] {
+  return registered.flatMap((a) => (a.defaultRoutes ?? []).map((r) => routeSchema.parse({ ...r, action: a.name })));
 }
 
 function setPath(obj: Record<string, unknown>, path: string[], value: unknown): void {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { fromEnv, parseList, secret } from './field-marks.js';
 
 /** `host:port`, or `[v6addr]:port`. */
 const hostPort = z
@@ -24,23 +25,29 @@ const optionalSecret = z
 export const redisSchema = z
   .strictObject({
     /** redis:// or rediss:// (TLS), or a unix socket path; a password in the URL works too. Env: REDIS_URL. */
-    url: z
-      .string()
-      .regex(/^(?:rediss?:\/\/|\/)\S+$/, 'must be a redis:// or rediss:// URL (or a unix socket path), e.g. redis://127.0.0.1:6379')
-      .default('redis://127.0.0.1:6379'),
+    url: fromEnv(
+      z
+        .string()
+        .regex(/^(?:rediss?:\/\/|\/)\S+$/, 'must be a redis:// or rediss:// URL (or a unix socket path), e.g. redis://127.0.0.1:6379')
+        .default('redis://127.0.0.1:6379'),
+      'REDIS_URL',
+    ),
     /** Password of the Redis server(s), also of every Sentinel-managed or Cluster node. Env: REDIS_PASSWORD. */
-    password: optionalSecret,
+    password: secret(optionalSecret, { env: 'REDIS_PASSWORD' }),
     /** Sentinels (host:port); replaces url. Env: REDIS_SENTINELS (comma-separated). */
-    sentinels: nodeList,
+    sentinels: fromEnv(nodeList, 'REDIS_SENTINELS', parseList),
     /** The master name the sentinels monitor. Env: REDIS_SENTINEL_NAME. */
-    sentinelName: z
-      .string()
-      .optional()
-      .transform((v) => v || undefined),
+    sentinelName: fromEnv(
+      z
+        .string()
+        .optional()
+        .transform((v) => v || undefined),
+      'REDIS_SENTINEL_NAME',
+    ),
     /** Password of the sentinels themselves (requirepass in sentinel.conf). Env: REDIS_SENTINEL_PASSWORD. */
-    sentinelPassword: optionalSecret,
+    sentinelPassword: secret(optionalSecret, { env: 'REDIS_SENTINEL_PASSWORD' }),
     /** Cluster seed nodes (host:port); replaces url. Env: REDIS_CLUSTER_NODES (comma-separated). */
-    cluster: nodeList,
+    cluster: fromEnv(nodeList, 'REDIS_CLUSTER_NODES', parseList),
     /** Key prefix; the braces make it a Cluster hash tag so all keys of a queue share a slot. */
     prefix: z.string().min(1).default('{alertworks}'),
   })

@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import { durationMs } from './duration.js';
+import { fromEnv, parseBool, parseList, secret } from './field-marks.js';
 import { rejectionLogIntervalSchema, spoolSchema, webhookHmacSchema } from './intake-schema.js';
 import { redisSchema } from './redis-schema.js';
-import type { CheckRunnerSettings } from '../../jobs/check-runner-settings.js';
+import type { CheckRunnerSettings } from '../../checks/check-runner-settings.js';
+import type { ActionSections } from '../../actions/registry.js';
 import { alertmanagerSchema } from '../alertmanager/settings.js';
 import { requireInteractivitySecret, slackInteractionFields } from '../slack/settings.js';
 
@@ -27,17 +29,17 @@ export const routeSchema = z.strictObject({
 });
 export type RouteConfig = z.infer<typeof routeSchema>;
 
-const basicUser = z.strictObject({ username: z.string().min(1), password: z.string().min(8, 'must be at least 8 characters') });
+const basicUser = z.strictObject({ username: z.string().min(1), password: secret(z.string().min(8, 'must be at least 8 characters')) });
 
-export const serverSchema = z.strictObject({
-  port: z.coerce.number().int().min(0).max(65535).default(8080),
-  host: z.string().default('0.0.0.0'),
+const serverSchema = z.strictObject({
+  port: fromEnv(z.coerce.number().int().min(0).max(65535).default(8080), 'PORT'),
+  host: fromEnv(z.string().default('0.0.0.0'), 'HOST'),
   /** Larger webhook bodies get 413. @defaultValue 5 MiB */
   bodyLimitBytes: z.number().int().positive().default(5 * MiB),
   auth: z
     .strictObject({
       /** Several tokens may be valid at once, for rotation. Empty strings are ignored. */
-      bearerTokens: z.array(z.string()).default([]).transform((t) => t.filter((x) => x.length > 0)),
+      bearerTokens: secret(z.array(z.string()).default([]).transform((t) => t.filter((x) => x.length > 0)), { env: 'WEBHOOK_TOKEN', parse: parseList }),
       basic: z.array(basicUser).default([]),
       /** Grafana's HMAC request signing, beside bearer/basic (config/intake-schema.ts). */
       hmac: webhookHmacSchema,
@@ -80,7 +82,7 @@ export const serverSchema = z.strictObject({
 });
 
 /** The operator pages (/status, /admin/queues). */
-export const uiSchema = z.strictObject({
+const uiSchema = z.strictObject({
   queueDashboard: z
     .strictObject({
       /**
@@ -93,7 +95,7 @@ export const uiSchema = z.strictObject({
     .prefault({}),
 });
 
-export const jobsSchema = z.strictObject({
+const jobsSchema = z.strictObject({
   /** Attempts for a job that fails with a transient error. @defaultValue 10 */
   attempts: z.number().int().min(1).max(100).default(10),
   /** First backoff delay; doubles each attempt, with jitter. @defaultValue 2s */
@@ -119,12 +121,15 @@ export const jobsSchema = z.strictObject({
 }).refine((j) => j.livenessTimeout > j.livenessInterval, { message: 'must be longer than jobs.livenessInterval', path: ['livenessTimeout'] });
 
 /** Pushgateway reporting (docs/observability.md). Without a url nothing is pushed. */
-export const pushgatewaySchema = z.strictObject({
+const pushgatewaySchema = z.strictObject({
   /** Base URL, e.g. http://pushgateway:9091. Env: PUSHGATEWAY_URL. */
-  url: z
-    .union([z.literal(''), z.string().regex(/^https?:\/\/[^\s/]+/, 'must be an http:// or https:// URL, e.g. http://pushgateway:9091')])
-    .optional()
-    .transform((v) => v || undefined),
+  url: fromEnv(
+    z
+      .union([z.literal(''), z.string().regex(/^https?:\/\/[^\s/]+/, 'must be an http:// or https:// URL, e.g. http://pushgateway:9091')])
+      .optional()
+      .transform((v) => v || undefined),
+    'PUSHGATEWAY_URL',
+  ),
   /** The `instance` grouping label. @defaultValue the host name */
   instance: z.string().min(1).optional(),
   /** How often queue sizes are read and every group is pushed. @defaultValue 30s */
@@ -140,26 +145,27 @@ export const coreSchema = z.strictObject({
   redis: redisSchema.prefault({}),
   slack: z
     .strictObject({
-      channel: z.string().default('#ops'),
-      token: z.string().optional(),
-      apiUrl: z.string().url().optional(),
+      channel: fromEnv(z.string().default('#ops'), 'SLACK_CHANNEL'),
+      token: secret(z.string().optional(), { env: 'SLACK_BOT_TOKEN' }),
+      apiUrl: fromEnv(z.string().url().optional(), 'SLACK_API_URL'),
       ...slackInteractionFields,
     })
     .superRefine(requireInteractivitySecret)
     .prefault({}),
   alertmanager: alertmanagerSchema,
-  github: z.strictObject({ token: z.string().optional(), apiUrl: z.string().url().optional() }).prefault({}),
-  hetzner: z.strictObject({ token: z.string().optional(), endpoint: z.string().url().optional() }).prefault({}),
   /** Grafana annotations for actions (docs/history-and-audit.md). Without url and token nothing is posted. */
   grafana: z
     .strictObject({
       /** Base URL, e.g. https://grafana.example.com. Env: GRAFANA_URL. */
-      url: z
-        .union([z.literal(''), z.string().regex(/^https?:\/\/[^\s/]+/, 'must be an http:// or https:// URL, e.g. https://grafana.example.com')])
-        .optional()
-        .transform((v) => v || undefined),
+      url: fromEnv(
+        z
+          .union([z.literal(''), z.string().regex(/^https?:\/\/[^\s/]+/, 'must be an http:// or https:// URL, e.g. https://grafana.example.com')])
+          .optional()
+          .transform((v) => v || undefined),
+        'GRAFANA_URL',
+      ),
       /** Service-account token with the annotations:write permission. Env: GRAFANA_TOKEN. */
-      token: z.string().optional(),
+      token: secret(z.string().optional(), { env: 'GRAFANA_TOKEN' }),
       /** Per-request time budget. @defaultValue 5s */
       timeout: durationMs.default(5_000),
     })
@@ -167,7 +173,7 @@ export const coreSchema = z.strictObject({
   /** Audit trail: records kept in the capped stream (approximate, XADD MAXLEN ~). @defaultValue 10000 */
   audit: z.strictObject({ maxRecords: z.number().int().min(100).max(1_000_000).default(10_000) }).prefault({}),
   /** Decide and report, change nothing outside. */
-  dryRun: z.boolean().default(false),
+  dryRun: fromEnv(z.boolean().default(false), 'DRY_RUN', parseBool),
   jobs: jobsSchema.prefault({}),
   pushgateway: pushgatewaySchema.prefault({}),
   ui: uiSchema.prefault({}),
@@ -179,11 +185,11 @@ export type CoreConfig = z.infer<typeof coreSchema>;
 
 export interface AppConfig extends CoreConfig {
   routes: RouteConfig[];
-  /** Each action's own section, parsed by its schema, by action settings key. */
-  sections: Readonly<Record<string, unknown>>;
+  /** The sections the registered actions own (settings and credentials), parsed by their schemas, by key. */
+  sections: ActionSections;
   /** Checks, parsed by their type's schema. */
   checks: readonly (Record<string, unknown> & { name: string; type: string; intervalMs: number })[];
-  /** How checks run: concurrency, canary, global maintenance windows (jobs/check-runner-settings.ts). */
+  /** How checks run: concurrency, canary, global maintenance windows (checks/check-runner-settings.ts). */
   checkRunner: CheckRunnerSettings;
   /** Where the config came from, for messages. */
   source: string;

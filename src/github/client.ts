@@ -5,7 +5,7 @@ import { createTracedFetch } from '../observability/traced-fetch.js';
 import { classifyGitHubError } from './errors.js';
 import { setVolumeSize } from './terraform-size.js';
 
-export const DEFAULT_GITHUB_API_URL = 'https://api.github.com';
+const DEFAULT_GITHUB_API_URL = 'https://api.github.com';
 
 export interface GitHubOpsOptions {
   token: string;

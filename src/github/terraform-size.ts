@@ -9,7 +9,7 @@ export type TerraformSizeEdit =
   | { ok: false; reason: string };
 
 /** "hcloud_volume.data" -> { type, name }; undefined when it is not `<type>.<name>`. */
-export function parseResourceAddress(address: string): { type: string; name: string } | undefined {
+function parseResourceAddress(address: string): { type: string; name: string } | undefined {
   const m = /^([A-Za-z_][\w-]*)\.([A-Za-z_][\w-]*)$/.exec(address.trim());
   return m ? { type: m[1] as string, name: m[2] as string } : undefined;
 }

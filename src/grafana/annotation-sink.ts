@@ -6,10 +6,10 @@ import type { Logger } from '../observability/logger.js';
 import { GrafanaClient, grafanaAnnotations, type GrafanaOptions } from './annotations.js';
 
 /** The audit kinds that become dashboard markers (approvals add `approved` here). */
-export const ANNOTATED_KINDS: readonly AuditKind[] = ['resized', 'drift_pr', 'renewed', 'approved'];
+const ANNOTATED_KINDS: readonly AuditKind[] = ['resized', 'drift_pr', 'renewed', 'approved'];
 
 /** Tags of a record's marker: `alertworks`, the action, the kind and the resource ("volume-4711"). */
-export function annotationTags(r: StoredAuditRecord): string[] {
+function annotationTags(r: StoredAuditRecord): string[] {
   const tags = ['alertworks', r.action, r.kind.replace(/_/g, '-')];
   if (r.resource) tags.push(r.resource.replace(/[^\w.:-]+/g, '-').slice(0, 64));
   return tags;

@@ -4,7 +4,7 @@ import { TransientError } from '../errors.js';
 import { HetznerApiError, classifyHetznerError, classifyNetworkError } from './errors.js';
 import type { ApiErrorBody, HetznerAction, ListMeta, Volume } from './types.js';
 
-export const DEFAULT_HCLOUD_ENDPOINT = 'https://api.hetzner.cloud/v1';
+const DEFAULT_HCLOUD_ENDPOINT = 'https://api.hetzner.cloud/v1';
 
 export interface HetznerClientOptions {
   /** API token (HCLOUD_TOKEN). Without it only unauthenticated calls are made (they fail with `unauthorized`). */

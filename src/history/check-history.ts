@@ -141,11 +141,15 @@ export function parseTransition(entry: string): StateTransition | undefined {
   const to = entry.slice(a + 1, b);
   if (to !== 'up' && to !== 'down') return undefined;
   const from = entry.slice(b + 1, c);
+  const at = Number(entry.slice(0, a));
+  const previousStateMs = Number(entry.slice(c + 1, d));
+  // Hand-parsed, not zod: up to 200 per check per render. An entry of another shape is skipped.
+  if (!Number.isFinite(at) || !Number.isFinite(previousStateMs) || a === 0 || d === c + 1) return undefined;
   return {
-    at: Number(entry.slice(0, a)),
+    at,
     to,
     from: from === 'up' || from === 'down' ? from : 'unknown',
-    previousStateMs: Number(entry.slice(c + 1, d)),
+    previousStateMs,
     reason: d + 1 < entry.length ? entry.slice(d + 1) : undefined,
   };
 }

@@ -20,15 +20,11 @@ export const SLOT_BYTES = 16;
 export const FINE: RingTier = { name: 'fine', bucketMs: 5 * 60_000, slots: 288 };
 /** Hourly buckets for the last 30 days (7 d / 30 d probe ratio, long trend). */
 export const COARSE: RingTier = { name: 'coarse', bucketMs: 3_600_000, slots: 720 };
-export const TIERS: readonly RingTier[] = [FINE, COARSE];
 
 /** Transitions kept per check (newest first); a flapping check loses its oldest first. */
 export const MAX_TRANSITIONS = 200;
 /** Bytes of a transition's reason text kept (it can quote a remote error). */
 export const MAX_REASON_CHARS = 160;
-
-/** The longest window uptime is asked for. */
-export const RETENTION_MS = COARSE.bucketMs * COARSE.slots;
 
 export interface ProbeBucket {
   /** Bucket start, epoch ms. */

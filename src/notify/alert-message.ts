@@ -3,8 +3,6 @@ import type { ChatMessage } from './notifier.js';
 import { alertContextLines } from './alert-context.js';
 import { escapeMrkdwn } from './slack-text.js';
 
-export { escapeMrkdwn };
-
 const HIDDEN_LABELS = new Set(['alertname', 'severity']);
 const MAX_LABELS = 12;
 const MAX_TEXT = 2_800; // Slack section text limit is 3000

@@ -1,4 +1,6 @@
+import { z } from 'zod';
 import type { RedisClient } from '../redis.js';
+import { isUnreadable, parseJsonRecord } from '../state/stored-record.js';
 import { TransientError } from '../errors.js';
 import { withLease } from '../lease.js';
 import type { ChatMessage, ChatNotifier, ChatRef, MessageMarker } from './notifier.js';
@@ -13,12 +15,20 @@ export interface SayOptions {
   step?: string;
   /** Also rewrite the thread's first message (e.g. to show "resolved"). */
   updateRoot?: ChatMessage;
+  /**
+   * Reply in this thread, and never open one: the caller knows where the message belongs
+   * (the thread a button was clicked in), also when the incident's thread is closed, or is
+   * closed by another job between the caller's look and this post.
+   */
+  root?: ChatRef;
 }
 
 export interface IncidentThreadsOptions {
   /** How long a thread is remembered. @defaultValue 30 days */
   ttlSeconds?: number;
 }
+
+const storedRef = z.object({ channel: z.string().min(1), ts: z.string().min(1) }) satisfies z.ZodType<ChatRef>;
 
 /** How far before a stored intent a retry looks for its message (clock skew, slow posts). */
 const LOOKBACK_MS = 60_000;
@@ -44,9 +54,17 @@ export class IncidentThreads {
     return `${this.prefix}:thread:${incident}:${part}`;
   }
 
+  /**
+   * The incident's thread. A stored ref that does not fit the schema is a thread nobody can
+   * reply in: it reads as none, and the next message opens a new thread that replaces it.
+   */
   async get(incident: string): Promise<ChatRef | undefined> {
-    const raw = await this.redis.get(this.key(incident, 'ref'));
-    return raw ? (JSON.parse(raw) as ChatRef) : undefined;
+    return this.parseRef(incident, await this.redis.get(this.key(incident, 'ref')));
+  }
+
+  private parseRef(incident: string, raw: string | null): ChatRef | undefined {
+    const read = parseJsonRecord(storedRef, raw, `thread of ${incident}`);
+    return isUnreadable(read) ? undefined : read;
   }
 
   /** Posts into the incident's thread, opening it if needed; returns the thread's root. */
@@ -55,8 +73,9 @@ export class IncidentThreads {
     const stepsKey = this.key(incident, 'steps');
     // Said already? The thread, and an intent left by a job that died while posting: one round trip.
     const [said, rawRoot, intent] = await this.state(incident, step);
-    let root = rawRoot ? (JSON.parse(rawRoot) as ChatRef) : undefined;
-    if (said) return root;
+    const stored = this.parseRef(incident, rawRoot);
+    if (said) return stored;
+    let root = options.root ?? stored;
     const marker: MessageMarker | undefined = step ? { incident, step } : undefined;
     // No intent: nothing was being posted for this step, nothing to look for.
     const posted = marker && intent ? await this.findUnrecorded(incident, marker, root) : undefined;
@@ -150,7 +169,7 @@ export class IncidentThreads {
     if (!this.notifier.findMarked) return undefined;
     const since = await this.redis.get(this.intentKey(incident, marker.step));
     if (!since) return undefined;
-    const channel = root?.channel ?? (await this.redis.get(`${this.prefix}:chat:channel`)) ?? undefined;
+    const channel = root?.channel || ((await this.redis.get(`${this.prefix}:chat:channel`)) ?? undefined);
     const found = await this.notifier.findMarked(marker, { channel, threadTs: root?.ts, sinceMs: Number(since) - LOOKBACK_MS });
     // A reply was found in the thread: the thread root is what callers need.
     return found ? (root ?? found) : undefined;

@@ -5,7 +5,7 @@ import { LOG_LIMITS, scrubClipped, scrubForLog } from './redact.js';
 
 export type { Logger } from 'pino';
 
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /** The one-line reason LOG_LEVEL cannot be used, or undefined when it is unset or valid. */
 export function invalidLogLevel(value: string | undefined = process.env.LOG_LEVEL): string | undefined {
@@ -66,9 +66,5 @@ function withoutBound(fields: object | undefined, self: Logger): Record<string, 
   return out;
 }
 
-/** The process-wide logger; replaced in tests with one writing to a buffer. */
-export let logger: Logger = createLogger();
-
-export function setLogger(next: Logger): void {
-  logger = next;
-}
+/** The process-wide logger. */
+export const logger: Logger = createLogger();

@@ -51,7 +51,7 @@ export const metricContract: readonly ContractMetric[] = [
   // TLS
   { name: 'alertworks_tls_cert_days_left', source: 'feature' },
   { name: 'probe_ssl_earliest_cert_expiry', source: 'feature' },
-  // worker liveness (src/worker/worker-liveness.ts)
+  // worker liveness (src/runner/worker-liveness.ts)
   { name: 'alertworks_worker_live', source: 'feature' },
   // Slack interactivity
   { name: 'alertworks_slack_interactions_total', source: 'feature' },

@@ -13,7 +13,7 @@ export interface MetricsExport {
 const NOOP: MetricsExport = { enabled: false, shutdown: async () => undefined };
 
 /** OTEL_METRICS_EXPORTER lists `otlp` (standard variable; `none` or unset: no export), and the SDK is not disabled. */
-export function metricsExportWanted(env: NodeJS.ProcessEnv): boolean {
+function metricsExportWanted(env: NodeJS.ProcessEnv): boolean {
   if ((env.OTEL_SDK_DISABLED ?? '').trim().toLowerCase() === 'true') return false;
   return (env.OTEL_METRICS_EXPORTER ?? '').split(',').some((e) => e.trim().toLowerCase() === 'otlp');
 }

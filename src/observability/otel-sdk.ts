@@ -21,7 +21,7 @@ export interface TracingSdk {
 
 const NOOP: TracingSdk = { enabled: false, shutdown: async () => undefined };
 
-export function tracingWanted(env: NodeJS.ProcessEnv): boolean {
+function tracingWanted(env: NodeJS.ProcessEnv): boolean {
   if ((env.OTEL_SDK_DISABLED ?? '').trim().toLowerCase() === 'true') return false;
   return !!(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
 }

@@ -37,7 +37,7 @@ function histogramPoints(values: MetricValueWithName<string>[], start: HrTime, e
 }
 
 /** One prom-client metric as OTLP metric data (summaries have no OTLP equivalent here and are left out). */
-export function toMetricData(metric: MetricObjectWithValues<MetricValue<string>>, startMs: number, nowMs: number): MetricData | undefined {
+function toMetricData(metric: MetricObjectWithValues<MetricValue<string>>, startMs: number, nowMs: number): MetricData | undefined {
   const start = hrTime(startMs);
   const end = hrTime(nowMs);
   const descriptor = { name: metric.name, description: metric.help, unit: '', valueType: ValueType.DOUBLE };

@@ -59,7 +59,7 @@ export class PushGroup {
 
   /**
    * Metrics another part keeps in this group's registry (the checks' probe gauges,
-   * jobs/check-metrics.ts), created on first use and found again by `key`.
+   * checks/check-metrics.ts), created on first use and found again by `key`.
    */
   attach<T>(key: string, create: (registry: Registry) => T): T {
     if (!this.attached.has(key)) this.attached.set(key, create(this.registry));

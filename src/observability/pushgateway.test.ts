@@ -1,9 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { groupingPath, PushReporter, pushFailures } from './pushgateway.js';
 import { parseConfig } from '../config/load.js';
-import { observeProbe } from '../../jobs/check-metrics.js';
+import { observeProbe } from '../../checks/check-metrics.js';
 
 /** A stand-in Pushgateway that records each push (method, path, body) and answers as told. */
 class RecordingGateway {
@@ -35,7 +35,15 @@ class RecordingGateway {
   }
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** A Pushgateway answered in-process (for tests that drive the reporter's own timers with fake time). */
+function recordingFetch() {
+  const pushes: { path: string; body: string; at: number }[] = [];
+  const fetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+    pushes.push({ path: new URL(input instanceof Request ? input.url : input).pathname, body: String(init?.body ?? ''), at: Date.now() });
+    return new Response(null, { status: 200 });
+  };
+  return { pushes, fetch };
+}
 
 async function failures(job: string): Promise<number> {
   const values = (await pushFailures.get()).values.filter((v) => v.labels.group === job);
@@ -85,6 +93,7 @@ describe('PushReporter', () => {
     gateway = await new RecordingGateway().start();
   });
   afterEach(async () => {
+    vi.useRealTimers();
     await reporter?.stop();
     await gateway.stop();
   });
@@ -119,27 +128,27 @@ describe('PushReporter', () => {
     expect(await failures('alertworks_authq')).toBe(0);
   });
 
-  it('coalesces 100 jobs finished within a second into a few pushes, the last one complete', async () => {
+  it('coalesces 100 jobs finished within a second into a push at once and a trailing one, the last one complete', async () => {
+    // The reporter's own coalescing timer, driven by fake time: 100 jobs 10 ms apart.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+    const gatewayStub = recordingFetch();
     reporter = new PushReporter();
-    reporter.start({ url: gateway.url, instance: 'burst', intervalMs: 60_000, minPushIntervalMs: 1_000 });
-    await sleep(50); // the start-up push of no groups
-    const before = gateway.pushes.length;
+    reporter.start({ url: 'http://pushgateway.test:9091', instance: 'burst', intervalMs: 60_000, minPushIntervalMs: 1_000, fetch: gatewayStub.fetch });
     const started = Date.now();
     for (let i = 0; i < 100; i++) {
       reporter.onJobStarted({ queue: 'burst' });
       reporter.onJobFinished({ queue: 'burst', action: 'burst', outcome: i % 10 === 0 ? 'failed' : 'done', durationSeconds: 0.01 });
-      await sleep(9);
+      await vi.advanceTimersByTimeAsync(10);
     }
-    // The trailing push carries every job, however slow the machine made the loop.
-    await expect
-      .poll(() => gateway.pushes.at(-1)?.body ?? '', { timeout: 10_000 })
-      .toContain('alertworks_jobs_processed_total{outcome="done"} 90');
-    const elapsedSeconds = (Date.now() - started) / 1000;
-    const pushes = gateway.pushes.slice(before);
-    expect(pushes.at(-1)!.body).toContain('alertworks_jobs_processed_total{outcome="failed"} 10');
-    // At most one push per second (plus the trailing one), whatever the elapsed time: not 100.
-    expect(pushes.length).toBeGreaterThanOrEqual(1);
-    expect(pushes.length).toBeLessThanOrEqual(Math.ceil(elapsedSeconds) + 1);
+    // The first job is pushed at once; the other 99 (the last at 990 ms) wait for the trailing slot, 1 s after it.
+    expect(gatewayStub.pushes.map((p) => p.at - started)).toEqual([0, 1_000]);
+    const last = gatewayStub.pushes.at(-1)!;
+    expect(last.path).toBe('/metrics/job/alertworks_burst/instance/burst');
+    expect(last.body).toContain('alertworks_jobs_processed_total{outcome="done"} 90');
+    expect(last.body).toContain('alertworks_jobs_processed_total{outcome="failed"} 10');
+    // Nothing more until the schedule (60 s): the trailing push left nothing dirty.
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(gatewayStub.pushes).toHaveLength(2);
   });
 
   it('a failing Pushgateway is counted and never blocks the caller', async () => {
@@ -217,11 +226,14 @@ describe('PushReporter', () => {
   });
 
   it('without a URL it records but never pushes', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+    const gatewayStub = recordingFetch();
     reporter = new PushReporter();
-    reporter.start({ instance: 'off' });
+    reporter.start({ instance: 'off', fetch: gatewayStub.fetch });
     reporter.onJobFinished({ queue: 'off', action: 'off', outcome: 'done', durationSeconds: 0.01 });
-    await sleep(100);
-    expect(gateway.pushes).toHaveLength(0);
+    // Past the coalescing window and two schedule intervals (defaults 1 s and 30 s).
+    await vi.advanceTimersByTimeAsync(61_000);
+    expect(gatewayStub.pushes).toHaveLength(0);
     expect(await reporter.group('off').registry.metrics()).toContain('alertworks_jobs_processed_total{outcome="done"} 1');
   });
 });

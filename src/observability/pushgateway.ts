@@ -36,8 +36,6 @@ export interface PushReporterOptions {
   fetch?: typeof fetch;
 }
 
-export { PushGroup } from './push-group.js';
-
 export interface JobFinished {
   queue: string;
   action: string;
@@ -53,7 +51,7 @@ export const pushFailures = new Counter({
   registers: [mainRegistry],
 });
 
-export const pushesTotal = new Counter({
+const pushesTotal = new Counter({
   name: 'alertworks_pushgateway_pushes_total',
   help: 'Pushes to the Pushgateway that it accepted, by group job.',
   labelNames: ['group'] as const,

@@ -9,8 +9,8 @@ import { createTracedFetch, safeUrl } from './traced-fetch.js';
 import { withClientSpan, withSpan } from './tracing.js';
 import { createLogger } from './logger.js';
 import { withLogContext } from './context.js';
-import { wrapProcessor } from '../worker/run-workers.js';
-import type { Action, AlertJob } from '../../workers/action.js';
+import { wrapProcessor } from '../runner/run-workers.js';
+import type { Action, AlertJob } from '../action.js';
 
 const exporter = new InMemorySpanExporter();
 const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });

@@ -1,7 +1,7 @@
 import { context, propagation } from '@opentelemetry/api';
 import { dedupKey } from '../server/alertmanager-payload.js';
 import type { IntakePayload } from '../server/webhook-payload.js';
-import type { AlertJobData } from '../../workers/action.js';
+import type { AlertJobData } from '../action.js';
 import { alertsReceived } from '../observability/metrics.js';
 import { withTimeout } from '../redis.js';
 import { routeAlert, type CompiledRoute } from './routing.js';
@@ -14,7 +14,7 @@ import type { Logger } from '../observability/logger.js';
  * timeout: the timeout says "Redis does not answer", and 10,000 alerts in one request took
  * longer than 1.5 s to store although Redis was fine (they were all stored, and still 503).
  */
-export const STORE_CHUNK = 500;
+const STORE_CHUNK = 500;
 
 export interface EnqueueOptions {
   /** Longest wait for Redis per chunk of STORE_CHUNK jobs before giving up (the receiver answers 503). */

@@ -17,14 +17,14 @@ export interface SpoolEntry {
   body: string;
 }
 
-export const spoolTotal = new Counter({
+const spoolTotal = new Counter({
   name: 'alertworks_webhook_spool_total',
   help: 'Webhook bodies put into the local spool while Redis was unreachable, and what became of them (spooled, replayed, full, failed).',
   labelNames: ['outcome'] as const,
   registers: [registry],
 });
 
-export const spoolFiles = new Gauge({
+const spoolFiles = new Gauge({
   name: 'alertworks_webhook_spool_files',
   help: 'Webhook bodies waiting in the local spool for Redis.',
   registers: [registry],
@@ -158,9 +158,11 @@ export class WebhookSpool {
         await this.setAside(path, text.length, (err as Error).message);
         continue;
       }
-      await unlink(path).catch(() => undefined);
+      // Counted out before the file goes: once the file is gone the body must not still count as
+      // waiting, or a delivery arriving in between queues behind a body that was replayed.
       this.failures.delete(name);
       this.forget(Buffer.byteLength(text));
+      await unlink(path).catch(() => undefined);
       delivered++;
       spoolTotal.inc({ outcome: 'replayed' });
     }

@@ -19,7 +19,7 @@ export const alertSchema = z.looseObject({
   fingerprint: z.string().min(1).optional(),
 });
 
-export const payloadSchema = z.looseObject({
+const payloadSchema = z.looseObject({
   version: z.literal('4', { message: 'must be "4" (Alertmanager webhook payload version)' }),
   groupKey: z.string().optional(),
   truncatedAlerts: z.number().int().nonnegative().optional(),

@@ -42,7 +42,7 @@ const grafanaAlertSchema = alertSchema.extend({
   orgId: z.number().int().optional(),
 });
 
-export const grafanaPayloadSchema = z.looseObject({
+const grafanaPayloadSchema = z.looseObject({
   version: z.literal('1', { message: 'must be "1" (Grafana webhook payload version)' }),
   receiver: z.string().default(''),
   status: z.enum(['firing', 'resolved']).optional(),

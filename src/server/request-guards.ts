@@ -46,7 +46,7 @@ export function refuseCrossSite(rejections: WebhookRejections): MiddlewareHandle
 }
 
 /** `application/json`, with or without parameters (`; charset=utf-8`). */
-export function isJsonContentType(header: string | undefined): boolean {
+function isJsonContentType(header: string | undefined): boolean {
   const type = header?.split(';', 1)[0]?.trim().toLowerCase();
   return type === 'application/json';
 }

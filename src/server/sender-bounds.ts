@@ -32,7 +32,7 @@ const DIGEST_CHARS = 12;
  * `value` cut to at most `max` characters. A cut value ends in `…` and a digest of the whole,
  * so two long values that share a prefix stay different (fingerprints, dedup keys, routing).
  */
-export function clipValue(value: string, max: number): string {
+function clipValue(value: string, max: number): string {
   if (value.length <= max) return value;
   let end = Math.max(0, max - DIGEST_CHARS - 1);
   // Never leave half of a surrogate pair at the cut.

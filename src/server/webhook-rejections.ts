@@ -2,8 +2,6 @@ import type { Context } from 'hono';
 import type { Logger } from '../observability/logger.js';
 import { webhookRejected, type RejectionReason } from '../observability/metrics.js';
 
-export { REJECTION_REASONS, type RejectionReason } from '../observability/metrics.js';
-
 interface ReasonLog {
   loggedAt: number;
   /** Refusals since the last line. */
@@ -69,7 +67,7 @@ export class WebhookRejections {
 }
 
 /** The peer's address (the proxy's, behind one), plus X-Forwarded-For clipped, for the log line. */
-export function remoteAddress(c: Context): string {
+function remoteAddress(c: Context): string {
   const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
   const peer = incoming?.socket?.remoteAddress ?? 'unknown';
   const forwarded = c.req.header('x-forwarded-for');

@@ -19,7 +19,7 @@ import type { AuditTrail } from '../audit/audit-trail.js';
 import { auditIntake } from '../audit/intake-audit.js';
 
 /** The webhook paths: one handler, both formats (Alertmanager v4, Grafana v1). */
-export const WEBHOOK_PATHS = ['/hooks/alertmanager', '/hooks/grafana'] as const;
+const WEBHOOK_PATHS = ['/hooks/alertmanager', '/hooks/grafana'] as const;
 
 export interface WebhookRouteDeps {
   config: AppConfig;

@@ -1,5 +1,7 @@
 import type { RedisClient as Redis } from '../redis.js';
 import type { IncidentThreads } from '../notify/threads.js';
+import { z } from 'zod';
+import { isUnreadable, parseJsonRecord } from '../state/stored-record.js';
 
 export interface Acknowledgement {
   by: { id: string; name: string };
@@ -7,6 +9,7 @@ export interface Acknowledgement {
 }
 
 const TTL_SECONDS = 30 * 86_400;
+const storedAck = z.object({ by: z.object({ id: z.string(), name: z.string() }), at: z.number() }) satisfies z.ZodType<Acknowledgement>;
 
 /**
  * Owner of the `ack:<incident>:<thread ts>` key family. An acknowledgement belongs to one
@@ -36,7 +39,8 @@ export class Acknowledgements {
   async get(incident: string): Promise<Acknowledgement | undefined> {
     const root = await this.threads.get(incident);
     if (!root) return undefined;
-    const raw = await this.redis.get(this.key(incident, root.ts));
-    return raw ? (JSON.parse(raw) as Acknowledgement) : undefined;
+    // One that cannot be read counts as none: reminders go on, which is the safe side.
+    const read = parseJsonRecord(storedAck, await this.redis.get(this.key(incident, root.ts)), `acknowledgement of ${incident}`);
+    return isUnreadable(read) ? undefined : read;
   }
 }

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { RedisClient as Redis } from '../redis.js';
 import type { ChatMessage } from '../notify/notifier.js';
+import { z } from 'zod';
+import { isUnreadable, parseJsonRecord } from '../state/stored-record.js';
 
 /**
  * What a button may do, stored by alertworks when it posts the message. A click carries only
@@ -22,7 +24,20 @@ export function newButtonId(): string {
   return randomBytes(16).toString('hex');
 }
 
-/** Owner of the `slack:button:<id>` key family. */
+const labels = z.record(z.string(), z.string());
+const storedButton = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('approve'), incident: z.string(), approvalId: z.string() }),
+  z.object({ kind: z.literal('reject'), incident: z.string(), approvalId: z.string() }),
+  z.object({ kind: z.literal('silence'), incident: z.string(), labels, durationMs: z.number(), thread: z.string().optional() }),
+  z.object({ kind: z.literal('expire-silence'), incident: z.string(), silenceId: z.string() }),
+  // The message is ours, posted as stored; only its text is required to redraw it.
+  z.object({ kind: z.literal('acknowledge'), incident: z.string(), root: z.custom<ChatMessage>((v) => typeof (v as { text?: unknown } | null)?.text === 'string', 'not a message'), what: z.string() }),
+]) satisfies z.ZodType<ButtonRecord>;
+
+/**
+ * Owner of the `slack:button:<id>` key family (what each button may do) and of
+ * `slack:click:<id>:*` (what a click already did, so a retried click job does it once).
+ */
 export class ButtonStore {
   constructor(
     private readonly redis: Redis,
@@ -47,8 +62,22 @@ export class ButtonStore {
 
   async get(id: string): Promise<ButtonRecord | undefined> {
     if (!BUTTON_ID.test(id)) return undefined;
-    const raw = await this.redis.get(this.key(id));
-    return raw ? (JSON.parse(raw) as ButtonRecord) : undefined;
+    // A record of another shape is a button we cannot honour: as if it had expired.
+    const read = parseJsonRecord(storedButton, await this.redis.get(this.key(id)), `button ${id}`);
+    return isUnreadable(read) ? undefined : read;
+  }
+
+  /** The silence a click already created (a retried click job must not create a second one). */
+  async silenceMadeBy(clickId: string): Promise<string | undefined> {
+    return (await this.redis.get(this.clickKey(clickId, 'silence'))) ?? undefined;
+  }
+
+  async recordSilenceMade(clickId: string, silenceId: string): Promise<void> {
+    await this.redis.set(this.clickKey(clickId, 'silence'), silenceId, 'EX', 86_400);
+  }
+
+  private clickKey(clickId: string, what: string): string {
+    return `${this.prefix}:slack:click:${clickId}:${what}`;
   }
 }
 

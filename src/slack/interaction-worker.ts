@@ -28,7 +28,8 @@ export interface InteractionWorkerDeps {
 }
 
 export interface RunningInteractions {
-  close(): Promise<void>;
+  /** With `force`, active clicks are not waited for (their locks lapse and they are retried). */
+  close(options?: { force?: boolean }): Promise<void>;
 }
 
 /** Builds what click handlers share. */
@@ -91,8 +92,9 @@ export function startInteractionWorker(deps: InteractionWorkerDeps): RunningInte
     if (job && job.name === 'click' && (err instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1))) countInteraction('unknown', 'failed');
   });
   return {
-    async close() {
-      await worker.close();
+    async close(options = {}) {
+      if (options.force) connection.disconnect();
+      await worker.close(options.force);
       await Promise.allSettled([...queues.values()].map((q) => q.close()));
       await closeRedis(connection);
     },
@@ -124,12 +126,11 @@ export async function processClick(ctx: InteractionContext, job: Job<ClickJobDat
   }
   countInteraction(handler.action, result.outcome);
   log.info({ ...audit, action: handler.action, outcome: result.outcome, incident: record.incident }, 'slack interaction');
-  if ((await ctx.threads.get(record.incident)) || !click.message) {
-    await ctx.threads.say(record.incident, result.thread, { step: `click:${clickId}` });
-  } else {
-    // The incident is over and its thread closed: answer in the thread the button was in, not a new one.
-    await ctx.notifier.post(result.thread, click.message.threadTs ?? click.message.ts);
-  }
+  // Answered in the thread the button was clicked in, never in a new one: the incident's thread
+  // may be closed (the incident is over), also by another job while this click is worked.
+  const open = await ctx.threads.get(record.incident);
+  const clickedIn = click.message ? { channel: click.channel ?? open?.channel ?? '', ts: click.message.threadTs ?? click.message.ts } : undefined;
+  await ctx.threads.say(record.incident, result.thread, { step: `click:${clickId}`, ...(clickedIn || open ? { root: clickedIn ?? open } : {}) });
   if (result.ephemeral) {
     const root = await ctx.threads.get(record.incident);
     const channel = click.channel ?? root?.channel;

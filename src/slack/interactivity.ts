@@ -4,8 +4,14 @@ import type { ChatNotifier } from '../notify/notifier.js';
 import type { IncidentThreads } from '../notify/threads.js';
 import type { Logger } from '../observability/logger.js';
 import { interactivityMode } from './settings.js';
+import { withTimeout } from '../redis.js';
 
 export interface RunningInteractivity {
+  /**
+   * Replaces the interactions worker with one on fresh connections (worker liveness found
+   * this replica's workers stuck): clicks and approval expiries wait in its queue too.
+   */
+  recreateWorker(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -19,10 +25,16 @@ export async function startInteractivity(deps: { config: AppConfig; redis: Redis
   if (mode === 'off') return undefined;
   // Loaded only with interactivity on: the Slack Web API client and the websocket stack are dead weight otherwise.
   const { startInteractionWorker } = await import('./interaction-worker.js');
-  const worker = startInteractionWorker(deps);
+  let worker = startInteractionWorker(deps);
   const socket = mode === 'socket' ? await (await import('./socket-mode.js')).startSocketMode(deps) : undefined;
   deps.logger.info({ mode }, 'slack interactivity on');
   return {
+    async recreateWorker() {
+      const old = worker;
+      worker = startInteractionWorker(deps);
+      // A stuck worker may never finish closing: its active clicks' locks lapse and they are retried.
+      await withTimeout(old.close({ force: true }), 3_000, 'closing the interactions worker').catch(() => undefined);
+    },
     async close() {
       await socket?.close();
       await worker.close();

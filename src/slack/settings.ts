@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { RefinementCtx } from 'zod';
 import { durationMs } from '../config/duration.js';
+import { secret } from '../config/field-marks.js';
 
 /** Slack user ids (U…/W…) and user group ids (S…). */
 const slackId = z.string().regex(/^[UWS][A-Z0-9]{2,20}$/, 'must be a Slack user id (U…/W…) or user group id (S…)');
@@ -10,7 +11,7 @@ const slackId = z.string().regex(/^[UWS][A-Z0-9]{2,20}$/, 'must be a Slack user 
  * Acknowledge). `http`: Slack posts clicks to /hooks/slack/interactions, signed with the
  * signing secret; `socket`: Socket Mode over the app-level token (no public ingress needed).
  */
-export const interactivitySchema = z
+const interactivitySchema = z
   .strictObject({
     /** @defaultValue http when SLACK_SIGNING_SECRET is set, socket when only SLACK_APP_TOKEN is, else off */
     mode: z.enum(['off', 'http', 'socket']).optional(),
@@ -21,9 +22,9 @@ export const interactivitySchema = z
 
 export const slackInteractionFields = {
   /** Request signing secret of the Slack app (HTTP mode). Env: SLACK_SIGNING_SECRET. */
-  signingSecret: z.string().optional(),
+  signingSecret: secret(z.string().optional(), { env: 'SLACK_SIGNING_SECRET' }),
   /** App-level token `xapp-…` with connections:write (Socket Mode). Env: SLACK_APP_TOKEN. */
-  appToken: z.string().optional(),
+  appToken: secret(z.string().optional(), { env: 'SLACK_APP_TOKEN' }),
   /** Who may approve or reject a waiting action: user ids and user group ids. @defaultValue [] (nobody) */
   approvers: z.array(slackId).default([]),
   interactivity: interactivitySchema,

@@ -38,9 +38,10 @@ export async function startSocketMode(deps: { config: AppConfig; redis: Redis; l
     try {
       await withTimeout(intake.accept(body, `socket:${String(envelope_id).slice(0, 100)}`, 'socket'), 2_000, 'storing the click');
     } catch (err) {
-      // Not acknowledged: Slack sends the envelope again (same envelope id, up to 3 times),
-      // so a click that could not be stored is retried instead of lost. A retry of a click
-      // that was stored after all is refused as a replay and acknowledged then.
+      // Not acknowledged, so the click is not lost silently: Slack shows the user that the
+      // app did not answer (they click again), and re-sends an unacknowledged envelope where
+      // it does so (same envelope id). A re-send of a click that was stored after all is
+      // refused as a replay and acknowledged then.
       countInteraction('unknown', 'unavailable');
       log.warn({ err }, 'could not store a slack interaction from socket mode; left unacknowledged for Slack to retry');
       return;

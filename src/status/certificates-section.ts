@@ -1,11 +1,11 @@
-import { listTrackedCertificates } from '../../jobs/checks/tls-inventory.js';
-import { expiryLevel } from '../../jobs/checks/tls-levels.js';
+import { TlsInventory } from '../tls/inventory.js';
+import { expiryLevel } from '../tls/levels.js';
 import type { StatusRow, StatusSection } from './section.js';
 import { when } from './section.js';
 
 /**
  * Certificates with days left: every certificate the `type: tls` checks watch (live chains,
- * PEM files, acme.json), soonest expiry first, from the TLS check's inventory. Days left and
+ * PEM files, acme.json), soonest expiry first, from the TLS inventory (src/tls/inventory.ts). Days left and
  * the level are computed at render time against the check's thresholds, so the page never
  * shows a stale count. A configured TLS check that has tracked nothing yet shows as
  * "not checked yet".
@@ -24,7 +24,7 @@ export const certificatesSection: StatusSection = {
   empty: 'No TLS checks configured (config: checks with type: tls).',
   async load({ config, redis, now }) {
     const tlsChecks = config.checks.filter((c) => c.type === 'tls');
-    const tracked = await listTrackedCertificates(redis, config.redis.prefix, { now, knownChecks: tlsChecks.map((c) => c.name) });
+    const { certificates: tracked, unreadable } = await new TlsInventory(redis, config.redis.prefix).list({ now, knownChecks: tlsChecks.map((c) => c.name) });
     const rows: StatusRow[] = tracked.map((cert) => {
       const check = tlsChecks.find((c) => c.name === cert.check);
       const thresholds = {
@@ -45,6 +45,8 @@ export const certificatesSection: StatusSection = {
         },
       };
     });
+    // A record the inventory cannot read is named, not hidden: the check rewrites it on its next run.
+    for (const bad of unreadable) rows.push({ level: 'unknown', cells: { name: bad.what, subject: `unreadable: ${bad.problem}`, daysLeft: 'unknown until the next check run' } });
     for (const check of tlsChecks) {
       if (!tracked.some((c) => c.check === check.name)) rows.push({ level: 'unknown', cells: { name: '—', check: check.name, daysLeft: 'not checked yet' } });
     }

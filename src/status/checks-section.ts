@@ -1,14 +1,14 @@
-import { readConfiguredCheckStates } from '../../jobs/check-state.js';
+import { readConfiguredCheckStates } from '../../checks/check-state.js';
 import type { UptimeFigure } from '../history/check-history.js';
 import { checkHistories } from './check-histories.js';
 import { ago, escapeHtml, when, type StatusSection } from './section.js';
 import { sparkline } from './sparkline.js';
 
 /** A result older than this many intervals is stale: the check has stopped running. */
-export const STALE_INTERVALS = 2;
+const STALE_INTERVALS = 2;
 
 /** "99.95%" (two decimals, never rounded up to 100 while there was downtime), or "—". */
-export function percent(u: UptimeFigure): string | undefined {
+function percent(u: UptimeFigure): string | undefined {
   if (u.ratio === undefined) return undefined;
   const text = u.downSeconds > 0 ? (Math.floor(u.ratio * 10_000) / 100).toFixed(2) : '100';
   return `${text}%${u.complete ? '' : ' (partial)'}`;
@@ -18,7 +18,7 @@ export function percent(u: UptimeFigure): string | undefined {
  * Checks: state with the reason and since when, uptime over 24 h / 7 d / 30 d (time spent UP
  * out of the time the state was known, from the transition history), a 24 h response-time
  * sparkline, and the last result marked stale when the scheduler has not run the check for
- * several intervals. State: jobs/check-state.ts; history: src/history (one pipelined read each).
+ * several intervals. State: checks/check-state.ts; history: src/history (one pipelined read each).
  */
 export const checksSection: StatusSection = {
   id: 'checks',
@@ -56,7 +56,8 @@ export const checksSection: StatusSection = {
           name: check.name,
           type: check.type,
           state: `${s.state !== 'unknown' ? s.state.toUpperCase() : s.lastResultAt !== undefined ? 'pending (not enough results yet)' : 'not run yet'}${stale ? ` — STALE: no result for ${ago(s.lastResultAt!, now).replace(' ago', '')}` : ''}`,
-          reason: reason || undefined,
+          // Named, not hidden: the next run rewrites what the state machine keeps.
+          reason: [reason, s.unreadable && `stored state partly unreadable (${s.unreadable})`].filter(Boolean).join('; ') || undefined,
           since: when(s.since === undefined ? undefined : String(s.since), now),
           uptime24h: percent(h.uptime['24h']),
           uptime7d: percent(h.uptime['7d']),

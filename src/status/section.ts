@@ -60,12 +60,6 @@ export function when(value: string | undefined, nowMs: number): string | undefin
   return `${new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z')} (${ago(ms, nowMs)})`;
 }
 
-/** HGETALL that treats an empty hash as "no state". */
-export async function readHash(redis: RedisClient, key: string): Promise<Record<string, string> | undefined> {
-  const hash = await redis.hgetall(key);
-  return Object.keys(hash).length > 0 ? hash : undefined;
-}
-
 export function escapeHtml(value: unknown): string {
   return String(value).replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 }

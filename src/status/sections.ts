@@ -1,7 +1,7 @@
 import type { StatusSection } from './section.js';
 import { checksSection } from './checks-section.js';
 import { certificatesSection } from './certificates-section.js';
-import { volumesSection } from '../../workers/volume-resize/status-section.js';
+import { volumesSection } from '../../actions/volume-resize/status-section.js';
 import { transitionsSection } from './transitions-section.js';
 import { activitySection } from './activity-section.js';
 

@@ -6,7 +6,7 @@ const HEIGHT = 24;
 const POINTS = 48;
 
 /** Merges neighbouring buckets so at most POINTS remain (probe-weighted mean, max of max). */
-export function coarsen(buckets: readonly ProbeBucket[], points = POINTS): ProbeBucket[] {
+function coarsen(buckets: readonly ProbeBucket[], points = POINTS): ProbeBucket[] {
   const per = Math.ceil(buckets.length / points);
   if (per <= 1) return [...buckets];
   const out: ProbeBucket[] = [];

@@ -1,19 +1,23 @@
 import { Hono } from 'hono';
 import type { RedisClient } from '../redis.js';
 import { describe, expect, it } from 'vitest';
+import type { z } from 'zod';
 import { parseConfig } from '../config/load.js';
 import type { AppConfig } from '../config/schema.js';
 import { requireAuth } from '../server/auth.js';
 import { ago } from './section.js';
 import type { StatusSection } from './section.js';
 import { mountStatusPage } from './status-page.js';
+import { volumeResizeSettingsSchema } from '../../actions/volume-resize/settings.js';
+
+type VolumeResizeInput = z.input<typeof volumeResizeSettingsSchema>;
 
 const TOKEN = 'status-page-unit-token-0123';
 const NOW = Date.UTC(2026, 0, 10, 12, 0, 0);
 
-function configWith(checks: AppConfig['checks'], volumeResize?: unknown): AppConfig {
+function configWith(checks: AppConfig['checks'], volumeResize?: VolumeResizeInput): AppConfig {
   const base = parseConfig(`server: { auth: { bearerTokens: ["${TOKEN}"] } }\n`, 'unit.yaml', {});
-  return { ...base, checks, sections: { ...base.sections, ...(volumeResize ? { volumeResize } : {}) } };
+  return { ...base, checks, sections: { ...base.sections, ...(volumeResize ? { volumeResize: volumeResizeSettingsSchema.parse(volumeResize) } : {}) } };
 }
 
 /** A map stands in for Redis's reads here (real Redis: test/integration, test/e2e). */

@@ -12,8 +12,6 @@ export interface LoadedSection {
 
 const LEVEL_TEXT: Record<StatusRow['level'], string> = { ok: 'OK', warn: 'WARN', crit: 'CRIT', unknown: '?' };
 
-export { escapeHtml };
-
 /** Loads every section, each within its own time budget, so one slow part cannot blank the page. */
 export async function loadSections(ctx: StatusContext, sections: readonly StatusSection[] = statusSections, timeoutMs = 2000): Promise<LoadedSection[]> {
   return Promise.all(
@@ -59,7 +57,7 @@ ${body}
 }
 
 /** The whole page: plain HTML and inline CSS, refreshes itself every 30 s, no scripts. */
-export function renderStatusPage(loaded: readonly LoadedSection[], nowMs: number): string {
+function renderStatusPage(loaded: readonly LoadedSection[], nowMs: number): string {
   return `<!doctype html>
 <html lang="en"><head>
 <meta charset="utf-8">

@@ -5,7 +5,7 @@ import { when, type StatusRow, type StatusSection } from './section.js';
 const SHOWN = 50;
 
 /** "1h 2m 3s", exact to the second. */
-export function duration(ms: number): string {
+function duration(ms: number): string {
   const total = Math.round(ms / 1000);
   const parts: string[] = [];
   const d = Math.floor(total / 86_400);

@@ -8,7 +8,7 @@ import type { QueueSet } from '../queue/queues.js';
 import { refuse, requireJson } from '../server/request-guards.js';
 import { WebhookRejections } from '../server/webhook-rejections.js';
 
-export const QUEUE_DASHBOARD_PATH = '/admin/queues';
+const QUEUE_DASHBOARD_PATH = '/admin/queues';
 
 export interface QueueDashboardOptions {
   /** `ui.queueDashboard.allowActions`: retry, promote, remove, clean, pause and add jobs. @defaultValue false */

@@ -3,8 +3,8 @@ import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { actions } from '../../workers/registry.js';
-import { checkTypes } from '../../jobs/registry.js';
+import { actions } from '../../actions/registry.js';
+import { checkTypes } from '../../checks/registry.js';
 
 const repo = resolve(import.meta.dirname, '../..');
 

@@ -4,11 +4,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import type { AppConfig } from '../../src/config/schema.js';
 import { run, type RunningService } from '../../src/main.js';
-import { VolumeResizeState } from '../../workers/volume-resize/state.js';
+import { VolumeResizeState } from '../../actions/volume-resize/state.js';
+import { recordResult } from '../../checks/check-state.js';
+import { TlsInventory } from '../../src/tls/inventory.js';
 import { AuditTrail } from '../../src/audit/audit-trail.js';
 import { CheckHistory } from '../../src/history/check-history.js';
 import { ARTIFACTS_DIR, launchChromium, type Browser } from '../support/chromium.js';
 import { RedisServer } from '../support/redis-server.js';
+import { volumeResizeSettingsSchema } from '../../actions/volume-resize/settings.js';
 
 const TOKEN = 'e2e-operator-ui-token-0123456789';
 const DAY = 86_400_000;
@@ -41,20 +44,23 @@ describe('operator UI in headless Chromium', () => {
         { name: 'api-cert', type: 'tls', intervalMs: 3_600_000, target: 'api.internal.example:443', warnDays: 14, criticalDays: 7 },
         { name: 'legacy-api', type: 'http', intervalMs: 60_000, url: 'https://legacy.internal.example/health' },
       ],
-      sections: { ...loaded.sections, volumeResize: { maxSizeGb: 100, volumes: [{ id: 4711, name: 'data', maxSizeGb: 80 }] } },
+      sections: { ...loaded.sections, volumeResize: volumeResizeSettingsSchema.parse({ maxSizeGb: 100, volumes: [{ id: 4711, name: 'data', maxSizeGb: 80 }] }) },
     };
     const now = Date.now();
     const p = config.redis.prefix;
-    // State as the check scheduler, the TLS check and the resize action write it.
-    await redis.hset(`${p}:check:api-health`, {
-      state: 'down', since: String(now - 7 * 60_000), lastReason: 'http_status', lastStatusCode: '503', lastError: 'expected status 200, got 503', lastResultAt: String(now - 30_000),
-    });
-    await redis.hset(`${p}:check:openai`, { state: 'up', since: String(now - 3 * DAY), lastResultAt: String(now - 60_000) });
-    await redis.hset(`${p}:tls:tracked`, 'api-cert\napi.internal.example:443', JSON.stringify({
+    // State as the check scheduler, the TLS check and the resize action write it, through their owners.
+    const result = (success: boolean) => (success ? { success, durationSeconds: 0.1, phases: {} } : { success, durationSeconds: 2, phases: {}, failureReason: 'http_status' as const, statusCode: 503, error: 'expected status 200, got 503' });
+    const checkRun = (name: string, at: number, success: boolean) => recordResult(redis, p, { name, runAt: at, now: at, failureThreshold: 1, successThreshold: 1, result: result(success) });
+    await checkRun('api-health', now - 7 * 60_000, false);
+    await checkRun('api-health', now - 30_000, false);
+    await checkRun('openai', now - 3 * DAY, true);
+    await checkRun('openai', now - 60_000, true);
+    await new TlsInventory(redis, p).saveTracked('api-cert', [{
       check: 'api-cert', name: 'api.internal.example:443', kind: 'live', commonName: 'api.internal.example', sans: ['api.internal.example'], issuer: 'CN=Test CA',
       notAfter: new Date(now + 5 * DAY + 3_600_000).toISOString(), fingerprint: 'ab'.repeat(32), level: 'critical', checkedAt: new Date(now - 600_000).toISOString(),
-    }));
-    await redis.hset(`${p}:check:legacy-api`, { state: 'up', since: String(now - 5 * DAY), lastResultAt: String(now - 2 * 3_600_000) });
+    }]);
+    await checkRun('legacy-api', now - 5 * DAY, true);
+    await checkRun('legacy-api', now - 2 * 3_600_000, true);
     // Three hours of 1-minute results as the check runner records them: api-health UP, then
     // DOWN for the last 7 minutes (HTTP 503, slow); openai UP throughout.
     const history = new CheckHistory(redis, p);
@@ -68,7 +74,7 @@ describe('operator UI in headless Chromium', () => {
     await audit.record({ kind: 'resized', action: 'volume-resize', resource: 'volume 4711', summary: 'volume-resize: resized (volume 4711) 40 → 50 GB', links: { pr: 'https://github.example/acme/infra/pull/12', hetznerAction: '8812', slackThread: 'C0OPS00001/1764756000.000100' } });
     await audit.record({ kind: 'refused', action: 'volume-resize', resource: 'volume 999 (from label volume_id)', summary: 'volume-resize: refused <not allowlisted>' });
     await new VolumeResizeState(redis, p).recordStatus(4711, { sizeGb: 50, lastResize: { at: now - 2 * 3_600_000, fromGb: 40, toGb: 50 } });
-    await redis.set(`${p}:volume-resize:cooldown:4711`, String(now - 2 * 3_600_000), 'PX', 30 * 60_000);
+    await new VolumeResizeState(redis, p).recallCooldown(4711, 30 * 60_000, now - 2 * 3_600_000);
 
     service = await run({ role: 'serve', config });
     base = `http://127.0.0.1:${service.port}`;

@@ -8,10 +8,10 @@ import { RedisServer } from '../support/redis-server.js';
 import { ServiceProcess } from '../support/service.js';
 import { waitFor } from '../support/ports.js';
 import { TestPki, TlsTestServer } from '../support/certs.js';
-import { tlsCheck } from '../../jobs/checks/tls.js';
+import { tlsCheck } from '../../checks/types/tls.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { PushReporter } from '../../src/observability/pushgateway.js';
-import { observeProbe } from '../../jobs/check-metrics.js';
+import { observeProbe } from '../../checks/check-metrics.js';
 
 const TOKEN = 'e2e-pushgateway-webhook-token-01';
 

@@ -86,7 +86,14 @@ volumeResize:
     expect(hetzner.acceptedResizes()).toHaveLength(1);
   });
 
-  it('delivered by Alertmanager: the alert resolving while it waits cancels; Reject does nothing', async () => {
+  it('delivered by Alertmanager: the alert resolving while it waits cancels; Reject does nothing', async ({ onTestFailed }) => {
+    // This test once failed in loaded full-suite runs (the late Approve never answered): say
+    // what the service and the stand-in saw, so the next failure names its cause.
+    onTestFailed(() => {
+      console.log('service log (last 60 lines):', JSON.stringify(aw.logs.slice(-60)));
+      console.log('socket acks:', JSON.stringify(slack.socket.acks), 'slack calls:', JSON.stringify(slack.calls.slice(-30)));
+      console.log('threads:', JSON.stringify(slack.threads().map((t) => [t.root.text.slice(0, 80), t.replies.map((r) => r.text.slice(0, 80))])));
+    });
     const labels = (id: number) => ({ alertname: 'VolumeUsageCritical', severity: 'critical', volume_id: String(id) });
     const startsAt = new Date().toISOString();
     await am.post([{ labels: labels(4714), startsAt }, { labels: labels(4715), startsAt }]);

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mountAuditApi } from '../../src/audit/audit-api.js';
 import { AuditTrail } from '../../src/audit/audit-trail.js';
 import { auditJob } from '../../src/audit/job-audit.js';
-import type { AlertJob } from '../../workers/action.js';
+import type { AlertJob } from '../../src/action.js';
 import { grafanaAnnotationSink } from '../../src/grafana/annotation-sink.js';
 import { GrafanaClient, GrafanaError } from '../../src/grafana/annotations.js';
 import { createLogger } from '../../src/observability/logger.js';

@@ -9,8 +9,8 @@ import { createLogger } from '../../src/observability/logger.js';
 import { createRedis, waitForRedis } from '../../src/redis.js';
 import { requireAuth } from '../../src/server/auth.js';
 import { mountStatusPage } from '../../src/status/status-page.js';
-import { executeCheck, findCheck } from '../../jobs/check-runner.js';
-import type { CheckType, ProbeResult } from '../../jobs/check-type.js';
+import { executeCheck, findCheck } from '../../checks/check-runner.js';
+import type { CheckType, ProbeResult } from '../../checks/check-type.js';
 import { RedisServer } from '../support/redis-server.js';
 
 /**

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tlsCheck, type TlsDetails } from '../../jobs/checks/tls.js';
+import { tlsCheck, type TlsDetails } from '../../checks/types/tls.js';
 import { logger } from '../../src/observability/logger.js';
 import { TestPki, type GeneratedCert } from '../support/certs.js';
 import { StartTlsServer, type StartTlsProtocol } from '../support/starttls-servers.js';

@@ -73,6 +73,19 @@ describe('incident threads: a job that dies between posting and recording posts 
     expect(slack.messages.filter((m) => m.text === 'noscope step')).toHaveLength(2);
   });
 
+  it('with a root given, replies there and never opens a thread, also after the incident closed', async () => {
+    const threads = new IncidentThreads(client, notifier, '{t}');
+    const root = (await threads.say('inc-closing', { text: 'closing root' }))!;
+    // Another job closes the incident between a caller's look at the thread and its post.
+    await threads.close('inc-closing');
+    await threads.say('inc-closing', { text: 'late answer' }, { step: 'click:1', root });
+    const late = slack.messages.find((m) => m.text === 'late answer');
+    expect(late?.thread_ts).toBe(root.ts);
+    expect(await threads.get('inc-closing')).toBeUndefined();
+    await threads.say('inc-closing', { text: 'late answer' }, { step: 'click:1', root });
+    expect(slack.messages.filter((m) => m.text === 'late answer')).toHaveLength(1);
+  });
+
   it('a step said before is not posted again, and no look-back is made for it', async () => {
     const threads = new IncidentThreads(client, notifier, '{t}');
     await threads.say('inc-once', { text: 'once' }, { step: 'x' });

@@ -10,11 +10,11 @@ import { IncidentThreads } from '../../src/notify/threads.js';
 import { AuditTrail } from '../../src/audit/audit-trail.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { registry } from '../../src/observability/metrics.js';
-import { tlsCheck, type TlsCheck, type TlsDetails } from '../../jobs/checks/tls.js';
-import { listTrackedCertificates } from '../../jobs/checks/tls-inventory.js';
+import { tlsCheck, type TlsCheck, type TlsDetails } from '../../checks/types/tls.js';
+import { TlsInventory } from '../../src/tls/inventory.js';
 import { TestPki, TlsTestServer, generateCert } from '../support/certs.js';
 import { RedisServer } from '../support/redis-server.js';
-import { observeProbe } from '../../jobs/check-metrics.js';
+import { observeProbe } from '../../checks/check-metrics.js';
 import { PushReporter } from '../../src/observability/pushgateway.js';
 
 /** Records what would go to Slack: root posts, thread replies and root updates. */
@@ -231,7 +231,7 @@ describe('tls check against live TLS servers (real Redis)', () => {
     expect(notifier.since(before)).toHaveLength(2);
     expect(JSON.stringify(details)).not.toContain('PRIVATE KEY');
 
-    const tracked = (await listTrackedCertificates(redis, config.redis.prefix)).filter((t) => t.check === 'traefik-acme');
+    const tracked = (await new TlsInventory(redis, config.redis.prefix).list()).certificates.filter((t) => t.check === 'traefik-acme');
     expect(tracked.map((t) => [t.name, Math.round(t.daysLeft)])).toEqual([
       ['site0.test', 5],
       ['site1.test', 12],

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeSlack } from '../fakes/slack.js';
 import { RedisServer } from '../support/redis-server.js';
@@ -39,14 +40,14 @@ describe('worker liveness: a work replica whose connections are stuck recreates 
     proxy = await FreezingTcpProxy.start(redis.port);
     slack = await new FakeSlack().start();
     target = await ScriptedServer.start();
-    receiver = await ServiceProcess.start({ role: 'serve', config: notifyConfig(redis.url), env: { WEBHOOK_TOKEN: TOKEN } });
+    receiver = await ServiceProcess.start({ role: 'serve', config: notifyConfig(redis.url), env: { WEBHOOK_TOKEN: TOKEN, SLACK_SIGNING_SECRET: slack.signingSecret } });
     work = await ServiceProcess.start({
       role: 'work',
       config: notifyConfig(`redis://127.0.0.1:${proxy.port}`, {
         jobs: 'livenessInterval: 250ms, livenessTimeout: 2s',
         extra: `checks:\n  - { name: live-probe, type: http, url: "http://127.0.0.1:${target.port}/health", interval: 500ms, timeout: 400ms }\n`,
       }),
-      env: { SLACK_BOT_TOKEN: slack.token, SLACK_API_URL: slack.apiUrl },
+      env: { SLACK_BOT_TOKEN: slack.token, SLACK_API_URL: slack.apiUrl, SLACK_SIGNING_SECRET: slack.signingSecret },
     });
   });
 
@@ -91,6 +92,12 @@ describe('worker liveness: a work replica whose connections are stuck recreates 
     // The check worker was recreated too: the schedule's runs reach the target again.
     const probes = target.requests.length;
     await waitFor('2 more check runs', () => target.requests.length >= probes + 2, 20_000, 100);
+    // The interactions worker was recreated too: a click stored by the receiver is worked
+    // (a well-formed button id alertworks never issued: the clicker is told so).
+    const button = { text: 'Approve', value: randomBytes(16).toString('hex'), action_id: 'approve', message: { channel: 'C0OPS00001', ts: '1796000000.000001', text: 'x', blocks: [], updates: [] } };
+    const click = await slack.click(`${receiver.url}/hooks/slack/interactions`, button, { id: 'U0CLICKER', username: 'clicker' });
+    expect(click.status).toBe(200);
+    await waitFor('the click worked after recovery', () => slack.ephemerals.some((e) => e.user === 'U0CLICKER' && /does not know this button/.test(e.text)), 20_000, 100);
     expect(work.logsWith('workers not live: no canary job taken in time').length).toBeGreaterThan(0);
     expect(work.logsWith('workers recreated').length).toBeGreaterThan(0);
   });

@@ -8,7 +8,7 @@ import { expireSilenceHandler, silenceHandler } from './silence.js';
 export type AnyClickHandler = { [K in ButtonKind]: ClickHandler<K> }[ButtonKind];
 
 /** Every kind of button alertworks issues, in one list. */
-export const clickHandlers: readonly AnyClickHandler[] = [approveHandler, rejectHandler, silenceHandler, expireSilenceHandler, acknowledgeHandler];
+const clickHandlers: readonly AnyClickHandler[] = [approveHandler, rejectHandler, silenceHandler, expireSilenceHandler, acknowledgeHandler];
 
 export function handlerFor(kind: ButtonKind): AnyClickHandler | undefined {
   return clickHandlers.find((h) => h.kind === kind);

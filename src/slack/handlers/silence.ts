@@ -17,10 +17,9 @@ export const silenceHandler = defineHandler({
     const matchers = silenceMatchers(record.labels);
     if (!matchers) return { outcome: 'failed', thread: { text: `:warning: ${who(click)} clicked Silence, but the alert has no labels a silence could match. Nothing was done.` } };
     // A retried click job finds the silence it already made instead of making a second one.
-    const madeKey = `${ctx.config.redis.prefix}:slack:click:${clickId}:silence`;
     const now = Date.now();
     const endsAt = now + record.durationMs;
-    let id = await ctx.redis.get(madeKey);
+    let id = await ctx.buttons.silenceMadeBy(clickId);
     if (!id) {
       const root = await ctx.threads.get(record.incident);
       const link = root ? ` thread https://slack.com/archives/${root.channel}/p${root.ts.replace('.', '')}` : '';
@@ -36,7 +35,7 @@ export const silenceHandler = defineHandler({
         if (err instanceof AlertworksError && err.retryable) throw err;
         return { outcome: 'failed', thread: { text: `:x: ${who(click)} clicked Silence, but Alertmanager refused it: ${err instanceof AlertworksError ? err.code : 'error'}.` } };
       }
-      await ctx.redis.set(madeKey, id, 'EX', 86_400);
+      await ctx.buttons.recordSilenceMade(clickId, id);
     }
     const expire = await ctx.buttons.issue({ kind: 'expire-silence', incident: record.incident, silenceId: id }, record.durationMs + 86_400_000);
     const text = `:mute: Silenced by ${who(click)} for ${formatDuration(record.durationMs)}, until ${slackTime(endsAt)}: silence \`${id}\` (${matchers.length} matchers).`;

@@ -1,6 +1,6 @@
 import type { Job } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { executeCheck, findCheck } from '../../../jobs/check-runner.js';
+import { executeCheck, findCheck } from '../../../checks/check-runner.js';
 import { parseConfig } from '../../../src/config/load.js';
 import { IncidentThreads } from '../../../src/notify/threads.js';
 import { SlackNotifier } from '../../../src/notify/slack-notifier.js';

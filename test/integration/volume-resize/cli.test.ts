@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { RedisClient as Redis } from '../../../src/redis.js';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { clock, volumePlanCommand } from '../../../src/cli/volume-plan.js';
-import { VolumeResizeState } from '../../../workers/volume-resize/state.js';
+import { VolumeResizeState } from '../../../actions/volume-resize/state.js';
 import { FakeHetzner } from '../../fakes/hetzner.js';
 import { freePort } from '../../support/ports.js';
 import { RedisServer } from '../../support/redis-server.js';

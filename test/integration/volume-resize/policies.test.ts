@@ -4,7 +4,7 @@ import { FakeHetzner } from '../../fakes/hetzner.js';
 import { FakeSlack } from '../../fakes/slack.js';
 import { RedisServer } from '../../support/redis-server.js';
 import { waitFor } from '../../support/ports.js';
-import { VolumeResizeState, type ResizeIntent } from '../../../workers/volume-resize/state.js';
+import { VolumeResizeState, type ResizeIntent } from '../../../actions/volume-resize/state.js';
 import { fakeEnv, finishedJob, jobId, postAlerts, startInProcess, type Harness } from './harness.js';
 
 const config = (prefix: string, volumeResize: string) => `
