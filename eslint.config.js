@@ -14,21 +14,17 @@ import tseslint from 'typescript-eslint';
 const PLUGIN_IMPORT = [
   {
     regex: '(^|/)checks/types/(?!base\\.js$)',
-    message: 'Only the composition root (registries, src/main.ts, the CLI, src/config/load.ts) imports check types; go through checks/registry.ts or checks/check-type.ts.',
+    message:
+      'Only the composition root (registries, src/main.ts, the CLI, src/config/load.ts) imports check types; go through checks/registry.ts or checks/check-type.ts.',
   },
   {
     regex: '(^|/)actions/(?!registry\\.js$)',
-    message: 'Only the composition root (registries, src/main.ts, the CLI, src/config/load.ts) imports actions; go through actions/registry.ts or src/action.ts.',
+    message:
+      'Only the composition root (registries, src/main.ts, the CLI, src/config/load.ts) imports actions; go through actions/registry.ts or src/action.ts.',
   },
 ];
 
-const COMPOSITION_ROOT = [
-  'src/main.ts',
-  'src/cli.ts',
-  'src/cli/**',
-  'src/config/load.ts',
-  'src/status/sections.ts',
-];
+const COMPOSITION_ROOT = ['src/main.ts', 'src/cli.ts', 'src/cli/**', 'src/config/load.ts', 'src/status/sections.ts'];
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', '.tmp/**', 'coverage/**', 'test-artifacts/**', '.bench-dist/**', 'bin/**'] },
@@ -52,10 +48,7 @@ export default tseslint.config(
     files: ['checks/*.ts'],
     ignores: ['checks/registry.ts', '**/*.test.ts'],
     rules: {
-      'no-restricted-imports': [
-        'error',
-        { patterns: [{ regex: '^\\./types/(?!base\\.js$)', message: PLUGIN_IMPORT[0].message }, PLUGIN_IMPORT[1]] },
-      ],
+      'no-restricted-imports': ['error', { patterns: [{ regex: '^\\./types/(?!base\\.js$)', message: PLUGIN_IMPORT[0].message }, PLUGIN_IMPORT[1]] }],
     },
   },
   {

@@ -49,13 +49,17 @@ function expectRedactedInLogs(value: string): void {
   expect(lines[0]).toContain(REDACTED);
 }
 
-const rows = actions.flatMap((action) => secretFieldsOf(action).map((field) => ({ action: action.name, field: field.path.join('.'), path: field.path, env: field.env })));
+const rows = actions.flatMap((action) =>
+  secretFieldsOf(action).map((field) => ({ action: action.name, field: field.path.join('.'), path: field.path, env: field.env })),
+);
 
 describe('every registered action: a secret-marked field is redacted and overridable from its variable', () => {
   beforeEach(() => clearSecrets());
 
   it('the registered actions declare secret fields (volume-resize: hetzner.token, github.token)', () => {
-    expect(rows.map((r) => `${r.action} ${r.field} ${r.env}`)).toEqual(expect.arrayContaining(['volume-resize hetzner.token HCLOUD_TOKEN', 'volume-resize github.token GITHUB_TOKEN']));
+    expect(rows.map((r) => `${r.action} ${r.field} ${r.env}`)).toEqual(
+      expect.arrayContaining(['volume-resize hetzner.token HCLOUD_TOKEN', 'volume-resize github.token GITHUB_TOKEN']),
+    );
   });
 
   it.each(rows)('$action: $field is set by $env and never logged', ({ field, path, env }) => {
@@ -87,9 +91,18 @@ describe('adding an action with a credential needs only the action (one file, he
   const pagerAction = defineAction({
     name: 'pager-escalate',
     description: 'test-only: escalate to a pager service',
-    settings: { key: 'pagerEscalate', schema: z.strictObject({ routingKey: secret(z.string().optional(), { env: 'PAGER_ROUTING_KEY' }), urgency: z.enum(['high', 'low']).default('high') }) },
-    credentials: { pager: z.strictObject({ apiKey: secret(z.string().optional(), { env: 'PAGER_API_KEY' }), apiUrl: z.string().url().default('https://pager.example') }).prefault({}) },
-    create: ({ settings, credentials }) => async () => ({ outcome: settings.urgency, keyed: credentials.pager.apiKey !== undefined }),
+    settings: {
+      key: 'pagerEscalate',
+      schema: z.strictObject({ routingKey: secret(z.string().optional(), { env: 'PAGER_ROUTING_KEY' }), urgency: z.enum(['high', 'low']).default('high') }),
+    },
+    credentials: {
+      pager: z
+        .strictObject({ apiKey: secret(z.string().optional(), { env: 'PAGER_API_KEY' }), apiUrl: z.string().url().default('https://pager.example') })
+        .prefault({}),
+    },
+    create:
+      ({ settings, credentials }) =>
+      async () => ({ outcome: settings.urgency, keyed: credentials.pager.apiKey !== undefined }),
   });
   const registered: readonly Action[] = [...actions, pagerAction];
   const env = { PAGER_API_KEY: 'pager-api-key-Zx81qq0w', PAGER_ROUTING_KEY: 'pager-routing-Rk33pp' };
@@ -100,10 +113,12 @@ describe('adding an action with a credential needs only the action (one file, he
     expect(sections.pager).toEqual({ apiKey: env.PAGER_API_KEY, apiUrl: 'https://pager.example' });
     expect(sections.pagerEscalate).toEqual({ routingKey: env.PAGER_ROUTING_KEY, urgency: 'high' });
     expect(config.routes.map((r) => r.action)).toEqual(['pager-escalate']);
-    expect(configFieldMarks(registered).filter((m) => m.env?.startsWith('PAGER_')).map((m) => `${m.path.join('.')} ${m.env} ${m.secret}`).sort()).toEqual([
-      'pager.apiKey PAGER_API_KEY true',
-      'pagerEscalate.routingKey PAGER_ROUTING_KEY true',
-    ]);
+    expect(
+      configFieldMarks(registered)
+        .filter((m) => m.env?.startsWith('PAGER_'))
+        .map((m) => `${m.path.join('.')} ${m.env} ${m.secret}`)
+        .sort(),
+    ).toEqual(['pager.apiKey PAGER_API_KEY true', 'pagerEscalate.routingKey PAGER_ROUTING_KEY true']);
   });
 
   it('its secrets are redacted from logs once the config is loaded', () => {

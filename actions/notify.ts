@@ -24,7 +24,8 @@ export const notifyAction = defineAction({
         if ((await redis.exists(resolvedMarker)) === 1) return { outcome: 'stale' };
         // Asked only when there are buttons to add: two round trips per alert otherwise.
         const opening = !!controls && !(await threads.get(incident)) && !(await threads.hasSaid(incident, dedupKey));
-        const withControls = controls && opening ? await controls.alertMessage(incident, alert.labels, message, `*${alert.labels.alertname ?? 'alert'}*`) : message;
+        const withControls =
+          controls && opening ? await controls.alertMessage(incident, alert.labels, message, `*${alert.labels.alertname ?? 'alert'}*`) : message;
         const ref = await threads.say(incident, withControls, { step: dedupKey });
         return { outcome: 'notified', thread: ref?.ts };
       }

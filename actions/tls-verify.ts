@@ -13,16 +13,21 @@ import { reportCertificate, type CertificateReport } from '../src/tls/report.js'
 import { defineAction } from '../src/action.js';
 import { threadsWithAlertContext } from '../src/notify/alert-context.js';
 
-const namePattern = z.string().min(1).superRefine((value, ctx) => {
-  if (!value.startsWith('=~')) return;
-  try {
-    new RegExp(`^(?:${value.slice(2)})$`);
-  } catch (err) {
-    ctx.addIssue({ code: 'custom', message: `invalid regular expression: ${(err as Error).message}` });
-  }
-});
+const namePattern = z
+  .string()
+  .min(1)
+  .superRefine((value, ctx) => {
+    if (!value.startsWith('=~')) return;
+    try {
+      new RegExp(`^(?:${value.slice(2)})$`);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: `invalid regular expression: ${(err as Error).message}` });
+    }
+  });
 
-const targetField = z.string().refine((t) => parseTarget(t.replace(/\{name\}/g, 'example.com')) !== undefined, 'must be "host:port"; "{name}" stands for the certificate name');
+const targetField = z
+  .string()
+  .refine((t) => parseTarget(t.replace(/\{name\}/g, 'example.com')) !== undefined, 'must be "host:port"; "{name}" stands for the certificate name');
 
 export const tlsVerifySettingsSchema = z.strictObject({
   /**
@@ -66,7 +71,11 @@ const DNS_NAME = /^(\*\.)?(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a
 /** The certificate name an alert is about: `cn`, else the first of `sans`, else `domain`. Untrusted. */
 export function certificateName(labels: Readonly<Record<string, string>>): string | undefined {
   const candidates = [labels.cn, labels.sans?.split(/[,\s]+/).find(Boolean), labels.domain];
-  const name = candidates.find((c) => c && c.trim())?.trim().toLowerCase().replace(/\.$/, '');
+  const name = candidates
+    .find((c) => c && c.trim())
+    ?.trim()
+    .toLowerCase()
+    .replace(/\.$/, '');
   return name && DNS_NAME.test(name) ? name : undefined;
 }
 
@@ -116,7 +125,9 @@ function verdictMessage(alertname: string, target: VerifyTarget, report: Certifi
   if (report.reason && report.reason !== 'expired') {
     return {
       outcome: 'invalid',
-      message: { text: `:x: ${alertname} for ${target.name}: the live certificate (${where}) has a problem: ${report.reason}${report.error ? ` (${report.error})` : ''}; ${formatDaysLeft(report.leaf.daysLeft)}, ${describeLeaf(report)}` },
+      message: {
+        text: `:x: ${alertname} for ${target.name}: the live certificate (${where}) has a problem: ${report.reason}${report.error ? ` (${report.error})` : ''}; ${formatDaysLeft(report.leaf.daysLeft)}, ${describeLeaf(report)}`,
+      },
     };
   }
   if (report.leaf.daysLeft > warnDays) {
@@ -155,7 +166,11 @@ export const tlsVerifyAction = defineAction({
       const incident = `alert:${alert.fingerprint}`;
       const name = certificateName(alert.labels);
       if (!name) {
-        await threads.say(incident, { text: `:grey_question: ${alertname}: no usable certificate name in the alert labels (cn, sans, domain); nothing checked.` }, { step: dedupKey });
+        await threads.say(
+          incident,
+          { text: `:grey_question: ${alertname}: no usable certificate name in the alert labels (cn, sans, domain); nothing checked.` },
+          { step: dedupKey },
+        );
         return { outcome: 'no_name' };
       }
       const target = resolveVerifyTarget(name, settings, config);
@@ -172,15 +187,26 @@ export const tlsVerifyAction = defineAction({
       try {
         const caPem = target.caFile ? await readFile(target.caFile, 'utf8') : undefined;
         const anchors = TrustAnchors.create(caPem);
-        const live = await withClientSpan('tls.verify', { 'server.address': target.host, 'server.port': target.port, 'tls.server_name': target.serverName }, () =>
-          readLiveChain({ host: target.host, port: target.port, serverName: target.serverName, caPem, timeoutMs: settings.timeout }),
+        const live = await withClientSpan(
+          'tls.verify',
+          { 'server.address': target.host, 'server.port': target.port, 'tls.server_name': target.serverName },
+          () => readLiveChain({ host: target.host, port: target.port, serverName: target.serverName, caPem, timeoutMs: settings.timeout }),
         );
         report = reportCertificate(live.source, anchors, Date.now(), { verify: true, warnDays: settings.warnDays, criticalDays: settings.criticalDays });
       } catch (err) {
         const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
         const reason = err instanceof TlsConnectError ? err.reason : 'other';
-        if (!lastAttempt) throw new TransientError(`cannot reach ${target.host}:${target.port}: ${(err as Error).message}`, `tls_${reason}`, { reason: reason === 'timeout' ? 'timeout' : 'unreachable' });
-        await threads.say(incident, { text: `:grey_question: ${alertname} for ${name}: could not read the live certificate at ${target.host}:${target.port} (${reason}: ${(err as Error).message}).` }, { step: dedupKey });
+        if (!lastAttempt)
+          throw new TransientError(`cannot reach ${target.host}:${target.port}: ${(err as Error).message}`, `tls_${reason}`, {
+            reason: reason === 'timeout' ? 'timeout' : 'unreachable',
+          });
+        await threads.say(
+          incident,
+          {
+            text: `:grey_question: ${alertname} for ${name}: could not read the live certificate at ${target.host}:${target.port} (${reason}: ${(err as Error).message}).`,
+          },
+          { step: dedupKey },
+        );
         if (err instanceof Error && !(err instanceof TlsConnectError)) throw new PermanentError(err.message, 'tls_verify_failed');
         return { outcome: 'unreachable', certificate: name };
       }

@@ -36,7 +36,11 @@ const concurrency = Number(values.concurrency);
 
 /** The target runs in its own process, so its CPU is not counted as the prober's. */
 async function startTarget(): Promise<{ port: number; stop(): void }> {
-  const child = spawn(process.execPath, ['-e', "const s=require('http').createServer((q,r)=>r.end('ok')).listen(0,'127.0.0.1',()=>console.log(s.address().port))"], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const child = spawn(
+    process.execPath,
+    ['-e', "const s=require('http').createServer((q,r)=>r.end('ok')).listen(0,'127.0.0.1',()=>console.log(s.address().port))"],
+    { stdio: ['ignore', 'pipe', 'ignore'] },
+  );
   const port = await new Promise<number>((resolve) => child.stdout!.once('data', (d: Buffer) => resolve(Number(String(d).trim()))));
   return { port, stop: () => child.kill() };
 }
@@ -73,7 +77,15 @@ async function measure(name: string, admin: Redis, body: (record: (drift: number
   const redisCpu = (await redisCpuMs(admin)) - redis0;
   drifts.sort((a, b) => a - b);
   const runs = Math.max(1, drifts.length);
-  return { name, runs: drifts.length, p50: percentile(drifts, 50), p99: percentile(drifts, 99), max: drifts.at(-1) ?? NaN, cpuMsPerRun: (cpu.user + cpu.system) / 1000 / runs, redisCpuMsPerRun: redisCpu / runs };
+  return {
+    name,
+    runs: drifts.length,
+    p50: percentile(drifts, 50),
+    p99: percentile(drifts, 99),
+    max: drifts.at(-1) ?? NaN,
+    cpuMsPerRun: (cpu.user + cpu.system) / 1000 / runs,
+    redisCpuMsPerRun: redisCpu / runs,
+  };
 }
 
 async function main() {
@@ -90,9 +102,19 @@ async function runPhases(redisServer: RedisServer, targetPort: number) {
   const admin = new Redis(redisServer.url);
   if (values['redis-hz']) await admin.config('SET', 'hz', values['redis-hz']);
   const hz = ((await admin.config('GET', 'hz')) as string[])[1];
-  const checks = Array.from({ length: N }, (_, i) => `  - { name: c${i}, type: http, url: "http://127.0.0.1:${targetPort}/health", interval: ${intervalMs}ms, timeout: ${Math.min(5000, intervalMs)}ms }`).join('\n');
-  const config = parseConfig(`redis: { url: "${redisServer.url}", prefix: "{bench}" }\ncheckRunner: { concurrency: ${concurrency}, keepJobs: 10 }\nchecks:\n${checks}\n`, 'bench.yaml', {});
-  process.stdout.write(`${N} http checks every ${intervalMs / 1000}s for ${durationMs / 1000}s per phase (worker concurrency ${concurrency}, Redis hz ${hz}); target in a child process\n`);
+  const checks = Array.from(
+    { length: N },
+    (_, i) =>
+      `  - { name: c${i}, type: http, url: "http://127.0.0.1:${targetPort}/health", interval: ${intervalMs}ms, timeout: ${Math.min(5000, intervalMs)}ms }`,
+  ).join('\n');
+  const config = parseConfig(
+    `redis: { url: "${redisServer.url}", prefix: "{bench}" }\ncheckRunner: { concurrency: ${concurrency}, keepJobs: 10 }\nchecks:\n${checks}\n`,
+    'bench.yaml',
+    {},
+  );
+  process.stdout.write(
+    `${N} http checks every ${intervalMs / 1000}s for ${durationMs / 1000}s per phase (worker concurrency ${concurrency}, Redis hz ${hz}); target in a child process\n`,
+  );
 
   // A: setInterval per check at the same spread offsets as the scheduler uses, unbounded concurrency.
   const baseline = await measure('setInterval baseline', admin, async (record) => {
@@ -106,10 +128,12 @@ async function runPhases(redisServer: RedisServer, targetPort: number) {
         record(Date.now() - (first + k++ * intervalMs));
         void probeOnce(found.check, found.type, logger);
       };
-      timers.push(setTimeout(() => {
-        tick();
-        timers.push(setInterval(tick, intervalMs));
-      }, first - Date.now()));
+      timers.push(
+        setTimeout(() => {
+          tick();
+          timers.push(setInterval(tick, intervalMs));
+        }, first - Date.now()),
+      );
     }
     return async () => timers.forEach((t) => clearTimeout(t));
   });
@@ -124,9 +148,13 @@ async function runPhases(redisServer: RedisServer, targetPort: number) {
 
   const rssMiB = process.memoryUsage().rss / 2 ** 20;
   const rows = [baseline, scheduled];
-  process.stdout.write(`\n${'phase'.padEnd(30)} ${'runs'.padStart(6)} ${'drift p50'.padStart(10)} ${'drift p99'.padStart(10)} ${'max'.padStart(8)} ${'CPU/run'.padStart(9)} ${'Redis CPU/run'.padStart(14)}\n`);
+  process.stdout.write(
+    `\n${'phase'.padEnd(30)} ${'runs'.padStart(6)} ${'drift p50'.padStart(10)} ${'drift p99'.padStart(10)} ${'max'.padStart(8)} ${'CPU/run'.padStart(9)} ${'Redis CPU/run'.padStart(14)}\n`,
+  );
   for (const r of rows) {
-    process.stdout.write(`${r.name.padEnd(30)} ${String(r.runs).padStart(6)} ${`${r.p50.toFixed(1)}ms`.padStart(10)} ${`${r.p99.toFixed(1)}ms`.padStart(10)} ${`${r.max.toFixed(0)}ms`.padStart(8)} ${`${r.cpuMsPerRun.toFixed(2)}ms`.padStart(9)} ${`${r.redisCpuMsPerRun.toFixed(2)}ms`.padStart(14)}\n`);
+    process.stdout.write(
+      `${r.name.padEnd(30)} ${String(r.runs).padStart(6)} ${`${r.p50.toFixed(1)}ms`.padStart(10)} ${`${r.p99.toFixed(1)}ms`.padStart(10)} ${`${r.max.toFixed(0)}ms`.padStart(8)} ${`${r.cpuMsPerRun.toFixed(2)}ms`.padStart(9)} ${`${r.redisCpuMsPerRun.toFixed(2)}ms`.padStart(14)}\n`,
+    );
   }
   const ratio = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)}x` : 'n/a');
   process.stdout.write(
@@ -134,8 +162,12 @@ async function runPhases(redisServer: RedisServer, targetPort: number) {
   );
   // For the scale figures (issue 11): RSS of this process after the scheduler phase (it also ran
   // the baseline, so this is an upper bound for a `work` process), and the scheduler's figures alone.
-  process.stdout.write(`scale: ${N} checks, RSS ${rssMiB.toFixed(0)} MiB after both phases, CPU per probe ${scheduled.cpuMsPerRun.toFixed(3)} ms (+ Redis ${scheduled.redisCpuMsPerRun.toFixed(3)} ms), drift p99 ${scheduled.p99.toFixed(0)} ms, runs ${scheduled.runs}\n`);
-  process.stdout.write(`CPU per check at this interval: ${((scheduled.cpuMsPerRun / intervalMs) * 100).toFixed(4)}% of a core (scheduler), ${((baseline.cpuMsPerRun / intervalMs) * 100).toFixed(4)}% (baseline)\n`);
+  process.stdout.write(
+    `scale: ${N} checks, RSS ${rssMiB.toFixed(0)} MiB after both phases, CPU per probe ${scheduled.cpuMsPerRun.toFixed(3)} ms (+ Redis ${scheduled.redisCpuMsPerRun.toFixed(3)} ms), drift p99 ${scheduled.p99.toFixed(0)} ms, runs ${scheduled.runs}\n`,
+  );
+  process.stdout.write(
+    `CPU per check at this interval: ${((scheduled.cpuMsPerRun / intervalMs) * 100).toFixed(4)}% of a core (scheduler), ${((baseline.cpuMsPerRun / intervalMs) * 100).toFixed(4)}% (baseline)\n`,
+  );
 
   await stateRedis.quit();
   await admin.quit();

@@ -105,7 +105,10 @@ export async function benchIngest(): Promise<IngestFigures> {
 
     // alertworks receiver (role serve: no workers, so the queue only grows), as operators run it.
     const port = await freePort();
-    writeFileSync(join(tmp, 'alertworks.yaml'), `redis: { url: "${redis.url}" }\nserver: { host: 127.0.0.1 }\nroutes:\n  - { match: { alertname: "=~.+" }, status: any, action: notify }\n`);
+    writeFileSync(
+      join(tmp, 'alertworks.yaml'),
+      `redis: { url: "${redis.url}" }\nserver: { host: 127.0.0.1 }\nroutes:\n  - { match: { alertname: "=~.+" }, status: any, action: notify }\n`,
+    );
     const profDir = process.env.BENCH_CPU_PROF;
     const receiver = startNode('src/cli.ts', ['serve', '--config', join(tmp, 'alertworks.yaml')], {
       env: { PORT: String(port), WEBHOOK_TOKEN: TOKEN, LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info' },
@@ -169,7 +172,9 @@ export async function benchIngest(): Promise<IngestFigures> {
     const dupBody = alertmanagerBody(50, 'dup');
     await fetch(hook, { method: 'POST', headers, body: dupBody });
     const duplicate = await load(hook, dupBody, { uniqueIds: false });
-    log(`duplicates, 50 alerts/request: ${fmt(duplicate.requestsPerSecond * 50)} alerts/s (p50 ${duplicate.latencyMs.p50} ms, p99 ${duplicate.latencyMs.p99} ms)`);
+    log(
+      `duplicates, 50 alerts/request: ${fmt(duplicate.requestsPerSecond * 50)} alerts/s (p50 ${duplicate.latencyMs.p50} ms, p99 ${duplicate.latencyMs.p99} ms)`,
+    );
 
     // Receipt to job start at half the maximum single-alert load, with a worker running; and
     // at a light load, for the floor. The worker's CPU use tells whether it kept up.
@@ -188,7 +193,9 @@ export async function benchIngest(): Promise<IngestFigures> {
       worker.proc.kill('SIGTERM');
       const r = (await worker.waitFor('result', 20_000)) as { jobs: number; p50: number; p99: number; max: number };
       await worker.stop();
-      log(`receipt -> job start at ${rate} alerts/s (${fmt(sent.requestsPerSecond)} achieved): p50 ${r.p50} ms, p99 ${r.p99} ms, max ${r.max} ms over ${r.jobs} jobs; worker used ${workerCores.toFixed(2)} cores`);
+      log(
+        `receipt -> job start at ${rate} alerts/s (${fmt(sent.requestsPerSecond)} achieved): p50 ${r.p50} ms, p99 ${r.p99} ms, max ${r.max} ms over ${r.jobs} jobs; worker used ${workerCores.toFixed(2)} cores`,
+      );
       return { ...r, rate, load: sent, workerCores };
     };
     // Baseline 3: raw BullMQ add -> the same worker, at the light rate: the hand-off floor of
@@ -221,31 +228,95 @@ export async function benchIngest(): Promise<IngestFigures> {
     // The floor of a webhook: a bare HTTP handler plus one raw add, in server CPU per webhook.
     const floorRatio = med((r) => r.single.cpuMicrosPerRequest / (r.bareHono.cpuMicrosPerRequest + r.add.cpuMicrosPerJob));
     const fiftyFloorRatio = med((r) => r.fifty.cpuMicrosPerRequest / (r.bareHono.cpuMicrosPerRequest + 50 * r.bulk.cpuMicrosPerJob));
-    log(`floor (bare Hono + raw add, CPU per webhook): 1 alert ${fmt(cpu.bare + cpu.add)} µs, receiver ${fmt(cpu.single)} µs = ${floorRatio.toFixed(2)}x; ` +
-      `50 alerts ${fmt(cpu.bare + 50 * cpu.bulk)} µs, receiver ${fmt(cpu.fifty * 50)} µs = ${fiftyFloorRatio.toFixed(2)}x`);
+    log(
+      `floor (bare Hono + raw add, CPU per webhook): 1 alert ${fmt(cpu.bare + cpu.add)} µs, receiver ${fmt(cpu.single)} µs = ${floorRatio.toFixed(2)}x; ` +
+        `50 alerts ${fmt(cpu.bare + 50 * cpu.bulk)} µs, receiver ${fmt(cpu.fifty * 50)} µs = ${fiftyFloorRatio.toFixed(2)}x`,
+    );
     const targets: Target[] = [
       { name: 'single-alert webhook CPU / floor (bare Hono + raw add)', goal: '<= 1.5x', measured: `${floorRatio.toFixed(2)}x`, met: floorRatio <= 1.5 },
       { name: '50-alert ingest throughput / raw addBulk', goal: '>= 0.8', measured: fiftyRatio.toFixed(2), met: fiftyRatio >= 0.8 },
       { name: 'single-alert ingest / raw BullMQ add', goal: '>= 70%', measured: pct(singleRatio), met: singleRatio >= 0.7 },
-      { name: '50-alert payloads', goal: '>= 10,000 alerts/s', measured: `${fmt(fifty.requestsPerSecond * 50)} alerts/s`, met: fifty.requestsPerSecond * 50 >= 10_000 },
+      {
+        name: '50-alert payloads',
+        goal: '>= 10,000 alerts/s',
+        measured: `${fmt(fifty.requestsPerSecond * 50)} alerts/s`,
+        met: fifty.requestsPerSecond * 50 >= 10_000,
+      },
       { name: 'receipt -> job start p99 at half max load', goal: '< 50 ms', measured: `${started.p99} ms`, met: skipLatency ? undefined : started.p99 < 50 },
     ];
-    process.stdout.write(`\n${table(
-      ['figure', 'value (median of rounds)', 'p50 ms', 'p99 ms', 'CPU µs per alert (server process)', 'ratio (median of per-round ratios)'],
-      [
-        ['baseline 1: raw BullMQ add (jobs/s)', fmt(add.jobsPerSecond), fmt(add.p50, 1), fmt(add.p99, 1), `${fmt(cpu.add)} (producer)`, '1.00'],
-        ['baseline 1: raw BullMQ addBulk(50) (jobs/s)', fmt(bulk.jobsPerSecond), fmt(bulk.p50, 1), fmt(bulk.p99, 1), `${fmt(cpu.bulk)} (producer)`, '1.00'],
-        ['baseline 2: bare Hono 200 (req/s)', fmt(bareHono.requestsPerSecond), String(bareHono.latencyMs.p50), String(bareHono.latencyMs.p99), `${fmt(cpu.bare)} per request`, '1.00'],
-        ['ingest 1 alert/req (alerts/s)', fmt(single.requestsPerSecond), String(single.latencyMs.p50), String(single.latencyMs.p99), fmt(cpu.single), `${singleRatio.toFixed(2)} of add, ${bareRatio.toFixed(2)} of bare Hono`],
-        ['ingest 50 alerts/req (alerts/s)', fmt(fifty.requestsPerSecond * 50), String(fifty.latencyMs.p50), String(fifty.latencyMs.p99), fmt(cpu.fifty), `${fiftyRatio.toFixed(2)} of addBulk`],
-        ['duplicates 50 alerts/req (alerts/s)', fmt(duplicate.requestsPerSecond * 50), String(duplicate.latencyMs.p50), String(duplicate.latencyMs.p99), '', `${((duplicate.requestsPerSecond) / fifty.requestsPerSecond).toFixed(2)} of unique 50`],
-        [`receipt -> job start at ${rate}/s (ms)`, `${started.jobs} jobs`, String(started.p50), String(started.p99), `worker ${started.workerCores.toFixed(2)} cores`, ''],
-        [`receipt -> job start at ${LIGHT_RATE}/s (ms)`, `${light.jobs} jobs`, String(light.p50), String(light.p99), `worker ${light.workerCores.toFixed(2)} cores`, `p99 ${(light.p99 / Math.max(1, rawStart.p99)).toFixed(2)}x raw`],
-        [`baseline 3: raw add -> job start at ${LIGHT_RATE}/s (ms)`, `${rawStart.jobs} jobs`, String(rawStart.p50), String(rawStart.p99), '', '1.00'],
-      ],
-    )}\n\n${targetsTable(targets)}\n`);
-    if (single.non2xx + fifty.non2xx + (skipLatency ? 0 : started.load.non2xx) > 0) log(`WARNING: non-2xx answers: single ${single.non2xx}, fifty ${fifty.non2xx}, latency run ${started.load.non2xx}`);
-    return { cpu, rawAdd: add.jobsPerSecond, rawAddBulk: bulk.jobsPerSecond, bareHono, single, fifty, duplicate, jobStart: started, jobStartLight: light, rawJobStart: rawStart, targets };
+    process.stdout.write(
+      `\n${table(
+        ['figure', 'value (median of rounds)', 'p50 ms', 'p99 ms', 'CPU µs per alert (server process)', 'ratio (median of per-round ratios)'],
+        [
+          ['baseline 1: raw BullMQ add (jobs/s)', fmt(add.jobsPerSecond), fmt(add.p50, 1), fmt(add.p99, 1), `${fmt(cpu.add)} (producer)`, '1.00'],
+          ['baseline 1: raw BullMQ addBulk(50) (jobs/s)', fmt(bulk.jobsPerSecond), fmt(bulk.p50, 1), fmt(bulk.p99, 1), `${fmt(cpu.bulk)} (producer)`, '1.00'],
+          [
+            'baseline 2: bare Hono 200 (req/s)',
+            fmt(bareHono.requestsPerSecond),
+            String(bareHono.latencyMs.p50),
+            String(bareHono.latencyMs.p99),
+            `${fmt(cpu.bare)} per request`,
+            '1.00',
+          ],
+          [
+            'ingest 1 alert/req (alerts/s)',
+            fmt(single.requestsPerSecond),
+            String(single.latencyMs.p50),
+            String(single.latencyMs.p99),
+            fmt(cpu.single),
+            `${singleRatio.toFixed(2)} of add, ${bareRatio.toFixed(2)} of bare Hono`,
+          ],
+          [
+            'ingest 50 alerts/req (alerts/s)',
+            fmt(fifty.requestsPerSecond * 50),
+            String(fifty.latencyMs.p50),
+            String(fifty.latencyMs.p99),
+            fmt(cpu.fifty),
+            `${fiftyRatio.toFixed(2)} of addBulk`,
+          ],
+          [
+            'duplicates 50 alerts/req (alerts/s)',
+            fmt(duplicate.requestsPerSecond * 50),
+            String(duplicate.latencyMs.p50),
+            String(duplicate.latencyMs.p99),
+            '',
+            `${(duplicate.requestsPerSecond / fifty.requestsPerSecond).toFixed(2)} of unique 50`,
+          ],
+          [
+            `receipt -> job start at ${rate}/s (ms)`,
+            `${started.jobs} jobs`,
+            String(started.p50),
+            String(started.p99),
+            `worker ${started.workerCores.toFixed(2)} cores`,
+            '',
+          ],
+          [
+            `receipt -> job start at ${LIGHT_RATE}/s (ms)`,
+            `${light.jobs} jobs`,
+            String(light.p50),
+            String(light.p99),
+            `worker ${light.workerCores.toFixed(2)} cores`,
+            `p99 ${(light.p99 / Math.max(1, rawStart.p99)).toFixed(2)}x raw`,
+          ],
+          [`baseline 3: raw add -> job start at ${LIGHT_RATE}/s (ms)`, `${rawStart.jobs} jobs`, String(rawStart.p50), String(rawStart.p99), '', '1.00'],
+        ],
+      )}\n\n${targetsTable(targets)}\n`,
+    );
+    if (single.non2xx + fifty.non2xx + (skipLatency ? 0 : started.load.non2xx) > 0)
+      log(`WARNING: non-2xx answers: single ${single.non2xx}, fifty ${fifty.non2xx}, latency run ${started.load.non2xx}`);
+    return {
+      cpu,
+      rawAdd: add.jobsPerSecond,
+      rawAddBulk: bulk.jobsPerSecond,
+      bareHono,
+      single,
+      fifty,
+      duplicate,
+      jobStart: started,
+      jobStartLight: light,
+      rawJobStart: rawStart,
+      targets,
+    };
   } finally {
     await Promise.allSettled(children.map((c) => c.stop()));
     admin.disconnect();

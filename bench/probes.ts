@@ -56,8 +56,15 @@ export async function benchProbes(): Promise<ProbeFigures> {
   const target = startNode('bench/targets/probe-target.ts', []);
   const targetUrl = `http://127.0.0.1:${Number((await target.waitFor('ready')).port)}/api/health`;
   const bbPort = await freePort();
-  writeFileSync(join(tmp, 'blackbox.yml'), 'modules:\n  http_2xx:\n    prober: http\n    timeout: 5s\n    http:\n      preferred_ip_protocol: ip4\n      valid_status_codes: []\n');
-  const blackbox = spawn(process.env.BLACKBOX_EXPORTER_BIN ?? 'prometheus-blackbox-exporter', [`--config.file=${join(tmp, 'blackbox.yml')}`, `--web.listen-address=127.0.0.1:${bbPort}`, '--log.level=warn'], { stdio: 'ignore' });
+  writeFileSync(
+    join(tmp, 'blackbox.yml'),
+    'modules:\n  http_2xx:\n    prober: http\n    timeout: 5s\n    http:\n      preferred_ip_protocol: ip4\n      valid_status_codes: []\n',
+  );
+  const blackbox = spawn(
+    process.env.BLACKBOX_EXPORTER_BIN ?? 'prometheus-blackbox-exporter',
+    [`--config.file=${join(tmp, 'blackbox.yml')}`, `--web.listen-address=127.0.0.1:${bbPort}`, '--log.level=warn'],
+    { stdio: 'ignore' },
+  );
   const exporter = `http://127.0.0.1:${bbPort}`;
   try {
     await waitFor('blackbox exporter', async () => (await fetch(`${exporter}/metrics`).catch(() => undefined))?.ok, 20_000);
@@ -80,27 +87,61 @@ export async function benchProbes(): Promise<ProbeFigures> {
           '\n',
       );
     }
-    const per1000 = (rs: Run[]) => (rs.length ? (rs.reduce((a, r) => a + r.cpu, 0) / Math.max(1, rs.reduce((a, r) => a + r.ok, 0))) * 1000 : Number.NaN);
+    const per1000 = (rs: Run[]) =>
+      rs.length
+        ? (rs.reduce((a, r) => a + r.cpu, 0) /
+            Math.max(
+              1,
+              rs.reduce((a, r) => a + r.ok, 0),
+            )) *
+          1000
+        : Number.NaN;
     const cpuPer1000 = { blackbox: per1000(runs.blackbox), fetch: per1000(runs.fetch), ...(httpCheckLanded ? { alertworks: per1000(runs.alertworks) } : {}) };
-    const failures = Object.values(runs).flat().reduce((a, r) => a + r.failed, 0);
+    const failures = Object.values(runs)
+      .flat()
+      .reduce((a, r) => a + r.failed, 0);
 
     const rss = httpCheckLanded ? await workerRss(tmp, targetUrl) : undefined;
 
     const ratio = cpuPer1000.alertworks !== undefined ? cpuPer1000.alertworks / cpuPer1000.blackbox : Number.NaN;
     const targets: Target[] = [
-      { name: 'CPU per probe vs blackbox exporter', goal: '<= 1.00x', measured: Number.isFinite(ratio) ? `${ratio.toFixed(2)}x` : 'http check not in this tree', met: Number.isFinite(ratio) ? ratio <= 1 : undefined },
-      { name: `worker RSS with ${CHECKS} checks`, goal: '< 150 MB', measured: rss ? `${fmt(rss.withChecksMiB * 1.048576)} MB (${fmt(rss.withChecksMiB)} MiB)` : 'not measured', met: rss ? rss.withChecksMiB * 1.048576 < 150 : undefined },
+      {
+        name: 'CPU per probe vs blackbox exporter',
+        goal: '<= 1.00x',
+        measured: Number.isFinite(ratio) ? `${ratio.toFixed(2)}x` : 'http check not in this tree',
+        met: Number.isFinite(ratio) ? ratio <= 1 : undefined,
+      },
+      {
+        name: `worker RSS with ${CHECKS} checks`,
+        goal: '< 150 MB',
+        measured: rss ? `${fmt(rss.withChecksMiB * 1.048576)} MB (${fmt(rss.withChecksMiB)} MiB)` : 'not measured',
+        met: rss ? rss.withChecksMiB * 1.048576 < 150 : undefined,
+      },
     ];
-    process.stdout.write(`\n${table(
-      ['prober', 'CPU s per 1,000 probes', 'ratio to blackbox exporter'],
-      [
-        ['blackbox exporter 0.23 (baseline)', fmt(cpuPer1000.blackbox, 3), '1.00'],
-        ['alertworks http check', cpuPer1000.alertworks !== undefined ? fmt(cpuPer1000.alertworks, 3) : 'not measured (checks/types/http.ts absent)', Number.isFinite(ratio) ? ratio.toFixed(2) : ''],
-        ['bare fetch() (scale)', fmt(cpuPer1000.fetch, 3), (cpuPer1000.fetch / cpuPer1000.blackbox).toFixed(2)],
-      ],
-    )}\n`);
+    process.stdout.write(
+      `\n${table(
+        ['prober', 'CPU s per 1,000 probes', 'ratio to blackbox exporter'],
+        [
+          ['blackbox exporter 0.23 (baseline)', fmt(cpuPer1000.blackbox, 3), '1.00'],
+          [
+            'alertworks http check',
+            cpuPer1000.alertworks !== undefined ? fmt(cpuPer1000.alertworks, 3) : 'not measured (checks/types/http.ts absent)',
+            Number.isFinite(ratio) ? ratio.toFixed(2) : '',
+          ],
+          ['bare fetch() (scale)', fmt(cpuPer1000.fetch, 3), (cpuPer1000.fetch / cpuPer1000.blackbox).toFixed(2)],
+        ],
+      )}\n`,
+    );
     if (rss) {
-      process.stdout.write(`\n${table([`worker (${rss.runtime}), peak over one check interval`, 'RSS MiB'], [['no checks', fmt(rss.idleMiB)], [`${rss.checks} http checks (${rss.probesServed} probes answered while sampled)`, fmt(rss.withChecksMiB)]])}\n`);
+      process.stdout.write(
+        `\n${table(
+          [`worker (${rss.runtime}), peak over one check interval`, 'RSS MiB'],
+          [
+            ['no checks', fmt(rss.idleMiB)],
+            [`${rss.checks} http checks (${rss.probesServed} probes answered while sampled)`, fmt(rss.withChecksMiB)],
+          ],
+        )}\n`,
+      );
     }
     process.stdout.write(`\n${targetsTable(targets)}\n`);
     if (failures > 0) process.stdout.write(`WARNING: ${failures} probes failed\n`);
@@ -126,7 +167,10 @@ async function workerRss(tmp: string, targetUrl: string): Promise<WorkerRss> {
   // compiler to the heap. BENCH_RSS_TSX=1 measures the TypeScript sources through tsx instead.
   const compiled = process.env.BENCH_RSS_TSX === '1' ? undefined : join(productRoot, '.bench-dist');
   if (compiled) {
-    const build = spawnSync(join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', join(productRoot, 'tsconfig.build.json'), '--outDir', compiled], { cwd: productRoot, stdio: 'inherit' });
+    const build = spawnSync(join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', join(productRoot, 'tsconfig.build.json'), '--outDir', compiled], {
+      cwd: productRoot,
+      stdio: 'inherit',
+    });
     if (build.status !== 0) throw new Error('tsc build for the RSS measurement failed');
   }
   const redis = await RedisServer.start();
@@ -135,7 +179,10 @@ async function workerRss(tmp: string, targetUrl: string): Promise<WorkerRss> {
   const interval = Number(process.env.BENCH_CHECK_INTERVAL_S ?? 30);
   const sample = async (checks: number): Promise<{ peak: number; probes: number }> => {
     const file = join(tmp, `worker-${checks}.yaml`);
-    const list = Array.from({ length: checks }, (_, i) => `  - { name: bench-${i}, type: http, url: "${targetUrl}?check=${i}", interval: ${interval}s, timeout: 5s }`).join('\n');
+    const list = Array.from(
+      { length: checks },
+      (_, i) => `  - { name: bench-${i}, type: http, url: "${targetUrl}?check=${i}", interval: ${interval}s, timeout: 5s }`,
+    ).join('\n');
     writeFileSync(file, `redis: { url: "${redis.url}" }\n${checks > 0 ? `checks:\n${list}\n` : ''}`);
     const before = await served();
     const entry = compiled ? [join(compiled, 'src', 'cli.js')] : ['--import', 'tsx', join(productRoot, 'src', 'cli.ts')];

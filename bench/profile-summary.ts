@@ -30,7 +30,10 @@ export function summarise(file: string, top = 25): string {
     if (!node) continue;
     const { functionName, url, lineNumber } = node.callFrame;
     const where = url.replace(/^file:\/\/.*?\/node_modules\//, '').replace(/^file:\/\/.*?\/(src|workers|bench)\//, '$1/');
-    byFunction.set(`${functionName || '(anonymous)'} ${where}:${lineNumber + 1}`, (byFunction.get(`${functionName || '(anonymous)'} ${where}:${lineNumber + 1}`) ?? 0) + us);
+    byFunction.set(
+      `${functionName || '(anonymous)'} ${where}:${lineNumber + 1}`,
+      (byFunction.get(`${functionName || '(anonymous)'} ${where}:${lineNumber + 1}`) ?? 0) + us,
+    );
     byArea.set(area(url, functionName), (byArea.get(area(url, functionName)) ?? 0) + us);
   }
   // Inclusive time: a node's self time plus its subtree, summed per function (recursion counted once per path).
@@ -50,7 +53,10 @@ export function summarise(file: string, top = 25): string {
     }
   }
   const rows = (m: Map<string, number>) =>
-    [...m].sort((a, b) => b[1] - a[1]).slice(0, top).map(([k, us]) => [k.slice(0, 110), `${(us / 1000).toFixed(0)} ms`, `${((us / total) * 100).toFixed(1)}%`]);
+    [...m]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([k, us]) => [k.slice(0, 110), `${(us / 1000).toFixed(0)} ms`, `${((us / total) * 100).toFixed(1)}%`]);
   return `${file}: ${(total / 1e6).toFixed(1)} s sampled\n\n${table(['area', 'self', 'share'], rows(byArea))}\n\n${table(['function', 'self', 'share'], rows(byFunction))}\n\n${table(['function (inclusive)', 'total', 'share'], rows(inclusive))}\n`;
 }
 

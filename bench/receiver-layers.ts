@@ -20,8 +20,13 @@ import { runLoad } from './support/autocannon.js';
 import { cpuSeconds } from './support/cpu.js';
 import { alertmanagerBody } from './support/payload.js';
 const redis = await RedisServer.start();
-const config = parseConfig(`redis: { url: "${redis.url}" }\nserver: { auth: { bearerTokens: ["0123456789abcdef0123"] } }\nroutes:\n  - { match: { alertname: "=~.+" }, status: any, action: notify }\n`, 'x', {});
-const conn = createRedis(redis.url, 'producer'); await waitForRedis(conn, 5000);
+const config = parseConfig(
+  `redis: { url: "${redis.url}" }\nserver: { auth: { bearerTokens: ["0123456789abcdef0123"] } }\nroutes:\n  - { match: { alertname: "=~.+" }, status: any, action: notify }\n`,
+  'x',
+  {},
+);
+const conn = createRedis(redis.url, 'producer');
+await waitForRedis(conn, 5000);
 const qs = new QueueSet(conn, config, ['notify']);
 const routes = compileRoutes(config.routes);
 const mode = process.argv[2];
@@ -32,16 +37,51 @@ else {
   app.post('/hooks/alertmanager', async (c) => {
     const p = parsePayload(JSON.parse(await c.req.text()));
     if (!p.ok) return c.json({}, 400);
-    if (mode === 'als') return (await import('../src/observability/context.js')).withLogContext({ request_id: 'x' }, async () => c.json(await enqueueAlerts(p.payload, routes, qs, { chunkTimeoutMs: 1500 }), 200));
+    if (mode === 'als')
+      return (await import('../src/observability/context.js')).withLogContext({ request_id: 'x' }, async () =>
+        c.json(await enqueueAlerts(p.payload, routes, qs, { chunkTimeoutMs: 1500 }), 200),
+      );
     if (mode === 'enqueue') return c.json(await enqueueAlerts(p.payload, routes, qs, { chunkTimeoutMs: 1500 }), 200);
-    if (mode === 'add') { await qs.get('notify').add('notify', { alert: p.payload.alerts[0] }, { jobId: p.payload.alerts[0]!.fingerprint }); return c.json({}, 200); }
+    if (mode === 'add') {
+      await qs.get('notify').add('notify', { alert: p.payload.alerts[0] }, { jobId: p.payload.alerts[0]!.fingerprint });
+      return c.json({}, 200);
+    }
     return c.json({}, 200);
   });
 }
 const port: number = await new Promise((r) => serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (i) => r(i.port)));
 const headers = { 'content-type': 'application/json', authorization: 'Bearer 0123456789abcdef0123' };
-await runLoad({ url: `http://127.0.0.1:${port}/hooks/alertmanager`, body: alertmanagerBody(1), headers, connections: 32, seconds: 2, uniqueIds: true, tmpDir: '/tmp' });
+await runLoad({
+  url: `http://127.0.0.1:${port}/hooks/alertmanager`,
+  body: alertmanagerBody(1),
+  headers,
+  connections: 32,
+  seconds: 2,
+  uniqueIds: true,
+  tmpDir: '/tmp',
+});
 const c0 = cpuSeconds(process.pid);
-const r = await runLoad({ url: `http://127.0.0.1:${port}/hooks/alertmanager`, body: alertmanagerBody(1), headers, connections: 32, seconds: 4, uniqueIds: true, tmpDir: '/tmp' });
-console.log(mode, Math.round(r.requestsPerSecond), 'req/s', Math.round(((cpuSeconds(process.pid) - c0) * 1e6) / r.ok), 'µs/req', 'p99', r.latencyMs.p99, 'non2xx', r.non2xx);
-await qs.close(); conn.disconnect(); await redis.destroy(); process.exit(0);
+const r = await runLoad({
+  url: `http://127.0.0.1:${port}/hooks/alertmanager`,
+  body: alertmanagerBody(1),
+  headers,
+  connections: 32,
+  seconds: 4,
+  uniqueIds: true,
+  tmpDir: '/tmp',
+});
+console.log(
+  mode,
+  Math.round(r.requestsPerSecond),
+  'req/s',
+  Math.round(((cpuSeconds(process.pid) - c0) * 1e6) / r.ok),
+  'µs/req',
+  'p99',
+  r.latencyMs.p99,
+  'non2xx',
+  r.non2xx,
+);
+await qs.close();
+conn.disconnect();
+await redis.destroy();
+process.exit(0);

@@ -46,7 +46,13 @@ async function keyBytes(redis: RedisClient, key: string): Promise<number> {
 /** used_memory freed by deleting `keys`, read in the same MULTI (no cron runs in between), per key. */
 async function heldBy(redis: RedisClient, keys: readonly string[]): Promise<number> {
   if (keys.length === 0) return 0;
-  const results = (await redis.multi().info('memory').del(...keys).info('memory').exec()) ?? [];
+  const results =
+    (await redis
+      .multi()
+      .info('memory')
+      .del(...keys)
+      .info('memory')
+      .exec()) ?? [];
   const used = (i: number) => Number(/used_memory:(\d+)/.exec(String(results[i]?.[1] ?? ''))?.[1] ?? NaN);
   return (used(0) - used(2)) / keys.length;
 }
@@ -77,7 +83,8 @@ export async function benchRedisMemory(): Promise<{ targets: Target[] }> {
   const audit = new AuditTrail(redis, config.redis.prefix);
   const app = createApp({ config, queues, redis, audit, logger: createLogger({ level: 'silent' }) });
   const queue = queues.get('notify');
-  const post = (body: string) => app.request('/hooks/alertmanager', { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body });
+  const post = (body: string) =>
+    app.request('/hooks/alertmanager', { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body });
   try {
     await post(alertmanagerBody(1, 'warm-up'));
     await queue.obliterate({ force: true });
@@ -100,7 +107,8 @@ export async function benchRedisMemory(): Promise<{ targets: Target[] }> {
     const workStarted = Date.now();
     await waitFor('every job completed', () => done >= ALERTS, 120_000, 50);
     const completedCount = await queue.getCompletedCount();
-    if (completedCount < ALERTS) throw new Error(`only ${completedCount} completed jobs kept: set BENCH_KEEP_SECONDS above ${Math.ceil((Date.now() - workStarted) / 1000)}`);
+    if (completedCount < ALERTS)
+      throw new Error(`only ${completedCount} completed jobs kept: set BENCH_KEEP_SECONDS above ${Math.ceil((Date.now() - workStarted) / 1000)}`);
     const mCompleted = await usedMemory(redis);
     const completedJobBytes = await keyBytes(redis, queue.toKey(jobId));
 
@@ -108,10 +116,22 @@ export async function benchRedisMemory(): Promise<{ targets: Target[] }> {
     await new Promise((r) => setTimeout(r, KEEP_SECONDS * 1000 + 200));
     // Each completion removes at most 1,000 expired jobs (BullMQ's batch): tick until all are gone.
     let ticks = 0;
-    await waitFor('jobs removed by retention', async () => {
-      await post(JSON.stringify({ version: '4', receiver: 'alertworks', status: 'firing', alerts: [{ status: 'firing', labels: { alertname: 'Tick' }, annotations: {}, startsAt: new Date().toISOString(), fingerprint: `tick-${ticks++}` }] }));
-      return (await queue.getCompletedCount()) <= ticks;
-    }, 60_000, 200);
+    await waitFor(
+      'jobs removed by retention',
+      async () => {
+        await post(
+          JSON.stringify({
+            version: '4',
+            receiver: 'alertworks',
+            status: 'firing',
+            alerts: [{ status: 'firing', labels: { alertname: 'Tick' }, annotations: {}, startsAt: new Date().toISOString(), fingerprint: `tick-${ticks++}` }],
+          }),
+        );
+        return (await queue.getCompletedCount()) <= ticks;
+      },
+      60_000,
+      200,
+    );
     await worker.close();
     const recordBytes = await keyBytes(redis, queue.toKey(`de:${jobId}`));
     const guardKeys = await scanKeys(redis, `${audit.key}:seen:*`);
@@ -153,7 +173,9 @@ export async function benchRedisMemory(): Promise<{ targets: Target[] }> {
       )}\n\n`,
     );
     process.stdout.write(`Keys left for the rest of the window: ${[...families].map(([f, n]) => `${f} ×${fmt(n)}`).join(', ')}.\n\n`);
-    process.stdout.write(`Capped streams (do not grow with alerts): audit trail ${fmt(auditStream / 1024)} KiB (${fmt(DEFAULT_AUDIT_MAX_RECORDS)} records at most), BullMQ events ${fmt(eventsStream / 1024)} KiB.\n\n`);
+    process.stdout.write(
+      `Capped streams (do not grow with alerts): audit trail ${fmt(auditStream / 1024)} KiB (${fmt(DEFAULT_AUDIT_MAX_RECORDS)} records at most), BullMQ events ${fmt(eventsStream / 1024)} KiB.\n\n`,
+    );
 
     // 100,000 alerts a day: a day of jobs, an hour of guard keys, a window of records, plus the
     // hash-table slots for them (8 B per slot, tables a power of two: main dict and expires).
@@ -161,7 +183,13 @@ export async function benchRedisMemory(): Promise<{ targets: Target[] }> {
     const slots = (keys: number) => 8 * 2 ** Math.ceil(Math.log2(Math.max(1, keys)));
     const records = PER_DAY * windowDays;
     const nowKeys = { jobs: PER_DAY, guards: PER_DAY / 24, records };
-    const now = nowKeys.jobs * job + nowKeys.guards * guardHeld + records * recordHeld + slots(nowKeys.jobs + nowKeys.guards + records) + slots(nowKeys.guards + records) + streams;
+    const now =
+      nowKeys.jobs * job +
+      nowKeys.guards * guardHeld +
+      records * recordHeld +
+      slots(nowKeys.jobs + nowKeys.guards + records) +
+      slots(nowKeys.guards + records) +
+      streams;
     // Before: every completed job and its 7-day guard key were kept for the whole window.
     const before = records * (job + guardHeld) + slots(2 * records) + slots(records) + streams;
     process.stdout.write(
@@ -175,8 +203,18 @@ export async function benchRedisMemory(): Promise<{ targets: Target[] }> {
       )}\n\n`,
     );
     const targets: Target[] = [
-      { name: 'Redis bytes per alert remembered for dedup after its job is gone (held by the record)', goal: '<= 200', measured: `${fmt(recordHeld)} B`, met: recordHeld <= 200 },
-      { name: 'the same, used_memory delta incl. hash-table slots sized for the peak', goal: '<= 200', measured: `${fmt(remembered)} B`, met: remembered <= 200 },
+      {
+        name: 'Redis bytes per alert remembered for dedup after its job is gone (held by the record)',
+        goal: '<= 200',
+        measured: `${fmt(recordHeld)} B`,
+        met: recordHeld <= 200,
+      },
+      {
+        name: 'the same, used_memory delta incl. hash-table slots sized for the peak',
+        goal: '<= 200',
+        measured: `${fmt(remembered)} B`,
+        met: remembered <= 200,
+      },
     ];
     process.stdout.write(`${targetsTable(targets)}\n`);
     return { targets };

@@ -28,7 +28,9 @@ for (const extra of ['bench/checks-drift.ts']) {
   if (r.status !== 0) process.stdout.write(`${extra} exited ${r.status}\n`);
 }
 
-process.stdout.write(`\n## summary (${((Date.now() - started) / 1000).toFixed(0)} s)\n\n${table(['machine', ''], Object.entries(machineFacts()))}\n\n${targetsTable(targets)}\n`);
+process.stdout.write(
+  `\n## summary (${((Date.now() - started) / 1000).toFixed(0)} s)\n\n${table(['machine', ''], Object.entries(machineFacts()))}\n\n${targetsTable(targets)}\n`,
+);
 process.stdout.write('\nAbsolute figures depend on the machine and on what else runs on it; the ratios are taken within one run.\n');
 // A library handle left open must not keep `npm run bench` from ending.
 process.exit(0);

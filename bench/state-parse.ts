@@ -27,7 +27,9 @@ const hashes = Array.from({ length: N }, (_, k): Record<string, string> => ({
   lastStatusCode: '200',
   lastDurationSeconds: '0.052000',
   lastPhases: JSON.stringify({ dns: 0.001, connect: 0.01, tls: 0.02, processing: 0.03, transfer: 0.001 }),
-  ...(k % 10 === 0 ? { lastReason: 'http_status', lastError: 'expected 200, got 503', announced: 'down', announcedIncident: '2', lastRemindAt: String(now - 600_000) } : {}),
+  ...(k % 10 === 0
+    ? { lastReason: 'http_status', lastError: 'expected 200, got 503', announced: 'down', announcedIncident: '2', lastRemindAt: String(now - 600_000) }
+    : {}),
 }));
 
 const num = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v));

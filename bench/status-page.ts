@@ -27,7 +27,11 @@ const now = Date.now();
 const stateOnly: StatusSection = {
   id: 'checks',
   title: 'Checks',
-  columns: [{ key: 'name', label: 'Check' }, { key: 'state', label: 'State' }, { key: 'since', label: 'Since' }],
+  columns: [
+    { key: 'name', label: 'Check' },
+    { key: 'state', label: 'State' },
+    { key: 'since', label: 'Since' },
+  ],
   empty: '',
   async load({ config, redis }) {
     const states = await readConfiguredCheckStates(redis, config);
@@ -44,7 +48,18 @@ const batch: Promise<boolean>[] = [];
 for (let i = 43_200; i >= 1; i--) {
   const at = now - i * 60_000;
   const down = i % 500 < 5;
-  batch.push(history.record({ name: 'seed', runAt: at, at, success: !down, durationSeconds: 0.05 + (i % 97) / 1000, state: down ? 'down' : 'up', stateSince: at - (i % 500) * 60_000, reason: down ? 'timeout' : undefined }));
+  batch.push(
+    history.record({
+      name: 'seed',
+      runAt: at,
+      at,
+      success: !down,
+      durationSeconds: 0.05 + (i % 97) / 1000,
+      state: down ? 'down' : 'up',
+      stateSince: at - (i % 500) * 60_000,
+      reason: down ? 'timeout' : undefined,
+    }),
+  );
   if (batch.length >= 2_000) await Promise.all(batch.splice(0));
 }
 await Promise.all(batch);
@@ -61,12 +76,27 @@ for (let c = 0; c < N; c += 100) {
 for (let c = 0; c < N; c += 100) {
   const names = Array.from({ length: Math.min(N, c + 100) - c }, (_, i) => `check-${c + i}`);
   for (const at of [now - 3_600_000, now - 30_000]) {
-    await Promise.all(names.map((name) => recordResult(redis, PREFIX, { name, runAt: at, now: at, failureThreshold: 1, successThreshold: 1, result: { success: true, durationSeconds: 0.05, phases: { connect: 0.01, processing: 0.03 } } })));
+    await Promise.all(
+      names.map((name) =>
+        recordResult(redis, PREFIX, {
+          name,
+          runAt: at,
+          now: at,
+          failureThreshold: 1,
+          successThreshold: 1,
+          result: { success: true, durationSeconds: 0.05, phases: { connect: 0.01, processing: 0.03 } },
+        }),
+      ),
+    );
   }
 }
 
 const checks = Array.from({ length: N }, (_, k) => `  - { name: check-${k}, type: http, url: "http://127.0.0.1:9/", interval: 1m }`).join('\n');
-const config = parseConfig(`redis: { url: "${server.url}", prefix: "${PREFIX}" }\nserver: { auth: { bearerTokens: ["bench-token-0123456789"] } }\nchecks:\n${checks}\n`, 'bench.yaml', {});
+const config = parseConfig(
+  `redis: { url: "${server.url}", prefix: "${PREFIX}" }\nserver: { auth: { bearerTokens: ["bench-token-0123456789"] } }\nchecks:\n${checks}\n`,
+  'bench.yaml',
+  {},
+);
 const pass = async (_c: unknown, next: () => Promise<void>) => next();
 const full = new Hono();
 mountStatusPage(full, pass, { config, redis }, statusSections);

@@ -60,7 +60,10 @@ export async function benchStorm(): Promise<{ targets: Target[] }> {
       await admin.flushall();
       const slack = await new FakeSlack().start();
       const port = await freePort();
-      writeFileSync(join(tmp, 'alertworks.yaml'), `redis: { url: "${redis.url}" }\nserver: { host: 127.0.0.1 }\njobs: { concurrency: ${CONCURRENCY} }\nroutes:\n  - { match: { alertname: HostDiskWillFillIn24Hours }, action: notify }\n`);
+      writeFileSync(
+        join(tmp, 'alertworks.yaml'),
+        `redis: { url: "${redis.url}" }\nserver: { host: 127.0.0.1 }\njobs: { concurrency: ${CONCURRENCY} }\nroutes:\n  - { match: { alertname: HostDiskWillFillIn24Hours }, action: notify }\n`,
+      );
       // One `all` process (receiver + workers), as the default deployment runs it; info logs.
       const child = startNode('src/cli.ts', ['all', '--config', join(tmp, 'alertworks.yaml')], {
         env: { PORT: String(port), WEBHOOK_TOKEN: TOKEN, SLACK_BOT_TOKEN: slack.token, SLACK_API_URL: slack.apiUrl, LOG_LEVEL: 'info' },
@@ -78,7 +81,11 @@ export async function benchStorm(): Promise<{ targets: Target[] }> {
           Array.from({ length: SENDERS }, async () => {
             while (next < bodies.length) {
               const body = bodies[next++]!;
-              const res = await fetch(`http://127.0.0.1:${port}/hooks/alertmanager`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body });
+              const res = await fetch(`http://127.0.0.1:${port}/hooks/alertmanager`, {
+                method: 'POST',
+                headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+                body,
+              });
               if (res.status !== 200) throw new Error(`webhook answered ${res.status}: ${await res.text()}`);
             }
           }),
@@ -114,7 +121,9 @@ export async function benchStorm(): Promise<{ targets: Target[] }> {
       const r = await raw();
       const a = await alertworks(i);
       rounds.push({ raw: r, aw: a });
-      process.stdout.write(`round ${i + 1}/${ROUNDS}: raw BullMQ ${r.seconds.toFixed(2)} s (${r.messages} messages) | alertworks ${a.seconds.toFixed(2)} s (${a.messages} messages) | ratio ${(a.seconds / r.seconds).toFixed(2)}\n`);
+      process.stdout.write(
+        `round ${i + 1}/${ROUNDS}: raw BullMQ ${r.seconds.toFixed(2)} s (${r.messages} messages) | alertworks ${a.seconds.toFixed(2)} s (${a.messages} messages) | ratio ${(a.seconds / r.seconds).toFixed(2)}\n`,
+      );
     }
     const median = (xs: number[]) => {
       const sorted = [...xs].sort((a, b) => a - b);
@@ -128,11 +137,23 @@ export async function benchStorm(): Promise<{ targets: Target[] }> {
     process.stdout.write(
       `\n${table(
         ['round', 'raw BullMQ + Slack call (s)', 'alertworks all (s)', 'ratio', 'alertworks messages / chat.postMessage', 'CPU µs per alert raw / alertworks'],
-        rounds.map((r, i) => [String(i + 1), r.raw.seconds.toFixed(2), r.aw.seconds.toFixed(2), (r.aw.seconds / r.raw.seconds).toFixed(2), `${r.aw.messages} / ${r.aw.postCalls}`, `${fmt(r.raw.cpuMicrosPerAlert)} / ${fmt(r.aw.cpuMicrosPerAlert)}`]),
+        rounds.map((r, i) => [
+          String(i + 1),
+          r.raw.seconds.toFixed(2),
+          r.aw.seconds.toFixed(2),
+          (r.aw.seconds / r.raw.seconds).toFixed(2),
+          `${r.aw.messages} / ${r.aw.postCalls}`,
+          `${fmt(r.raw.cpuMicrosPerAlert)} / ${fmt(r.aw.cpuMicrosPerAlert)}`,
+        ]),
       )}\n\n`,
     );
     const targets: Target[] = [
-      { name: `storm drain (${fmt(TOTAL)} alerts) / raw BullMQ + same Slack call`, goal: '<= 1.5x', measured: `${ratio.toFixed(2)}x (median of ${ROUNDS})`, met: ratio <= 1.5 },
+      {
+        name: `storm drain (${fmt(TOTAL)} alerts) / raw BullMQ + same Slack call`,
+        goal: '<= 1.5x',
+        measured: `${ratio.toFixed(2)}x (median of ${ROUNDS})`,
+        met: ratio <= 1.5,
+      },
       { name: 'storm: CPU per alert / raw (alertworks includes its receiver)', goal: 'report', measured: `${cpuRatio.toFixed(2)}x`, met: undefined },
       { name: 'storm: exactly one Slack message per alert', goal: `${fmt(TOTAL)}`, measured: rounds.map((r) => String(r.aw.messages)).join(', '), met: exact },
     ];

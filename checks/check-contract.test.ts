@@ -20,15 +20,33 @@ describe.each(checkTypes.map((t) => [t.type, t] as const))('check type %s', (_na
 
   it('accepts every base field and resolves it', () => {
     const check = type.schema.parse(
-      entry({ kind: 'dependency', interval: '2m', timeout: '5s', failureThreshold: 4, successThreshold: 2, remindEvery: '6h', maintenance: [{ at: '02:00', duration: '1h' }] }),
+      entry({
+        kind: 'dependency',
+        interval: '2m',
+        timeout: '5s',
+        failureThreshold: 4,
+        successThreshold: 2,
+        remindEvery: '6h',
+        maintenance: [{ at: '02:00', duration: '1h' }],
+      }),
     );
-    expect(check).toMatchObject({ name: 'c1', type: type.type, kind: 'dependency', intervalMs: 120_000, timeoutMs: 5_000, failureThreshold: 4, successThreshold: 2, remindEveryMs: 21_600_000 });
+    expect(check).toMatchObject({
+      name: 'c1',
+      type: type.type,
+      kind: 'dependency',
+      intervalMs: 120_000,
+      timeoutMs: 5_000,
+      failureThreshold: 4,
+      successThreshold: 2,
+      remindEveryMs: 21_600_000,
+    });
     expect(check.maintenance).toHaveLength(1);
   });
 
   it('fills the base defaults', () => {
     const check = type.schema.parse(entry());
-    for (const key of ['intervalMs', 'timeoutMs', 'failureThreshold', 'successThreshold', 'remindEveryMs'] as const) expect(check[key]).toBeGreaterThanOrEqual(0);
+    for (const key of ['intervalMs', 'timeoutMs', 'failureThreshold', 'successThreshold', 'remindEveryMs'] as const)
+      expect(check[key]).toBeGreaterThanOrEqual(0);
     expect(check.kind === 'uptime' || check.kind === 'dependency').toBe(true);
   });
 
@@ -79,16 +97,26 @@ describe('the registry', () => {
     const b = new Registry();
     new ProbeMetrics(a);
     new ProbeMetrics(b);
-    const names = (r: Registry) => r.getMetricsAsArray().map((m) => m.name).sort();
+    const names = (r: Registry) =>
+      r
+        .getMetricsAsArray()
+        .map((m) => m.name)
+        .sort();
     expect(names(a)).toEqual(names(b));
-    expect(names(a)).toEqual([...new Set(['probe_success', 'probe_duration_seconds', 'probe_dns_lookup_time_seconds', ...checkTypes.flatMap((t) => t.metrics.map((m) => m.name))])].sort());
+    expect(names(a)).toEqual(
+      [
+        ...new Set(['probe_success', 'probe_duration_seconds', 'probe_dns_lookup_time_seconds', ...checkTypes.flatMap((t) => t.metrics.map((m) => m.name))]),
+      ].sort(),
+    );
   });
 });
 
 describe('defineCheckType', () => {
   const probe = async () => ({ success: true, durationSeconds: 0, phases: {} });
   it('refuses a type that redefines a base field', () => {
-    expect(() => defineCheckType({ type: 'x', fields: { interval: z.string() }, phases: ['connect'], reasons: ['other'], example: {}, probe })).toThrow('fields interval belong to the common base');
+    expect(() => defineCheckType({ type: 'x', fields: { interval: z.string() }, phases: ['connect'], reasons: ['other'], example: {}, probe })).toThrow(
+      'fields interval belong to the common base',
+    );
   });
 
   it('refuses two types declaring one metric differently', () => {

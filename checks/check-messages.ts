@@ -35,7 +35,9 @@ export function downMessage(check: CheckBase, s: CheckState): ChatMessage {
 
 export function upMessage(check: CheckBase, s: CheckState): ChatMessage {
   const downFor = s.since !== undefined && s.downSince !== undefined ? formatDuration(s.since - s.downSince) : 'unknown time';
-  return text(`:large_green_circle: *${check.name}* is UP again after ${downFor} down (since ${iso(s.downSince)}). Timings: ${formatPhases(s.lastPhases, s.lastDurationSeconds)}`);
+  return text(
+    `:large_green_circle: *${check.name}* is UP again after ${downFor} down (since ${iso(s.downSince)}). Timings: ${formatPhases(s.lastPhases, s.lastDurationSeconds)}`,
+  );
 }
 
 export function reminderMessage(check: CheckBase, s: CheckState, now: number): ChatMessage {
@@ -57,5 +59,7 @@ export function connectivityLostMessage(canary: string, failing: number, total: 
 }
 
 export function connectivityBackMessage(canary: string, lostSince: number, now: number): ChatMessage {
-  return text(`:satellite_antenna: Connectivity is back after ${formatDuration(now - lostSince)} (canary *${canary}* or most checks pass again); checks still down are reported individually.`);
+  return text(
+    `:satellite_antenna: Connectivity is back after ${formatDuration(now - lostSince)} (canary *${canary}* or most checks pass again); checks still down are reported individually.`,
+  );
 }

@@ -63,8 +63,18 @@ let scraped: ProbeMetrics | undefined;
 /** Created on first use: the registry module must be fully loaded first. */
 const probeMetrics = () => (scraped ??= new ProbeMetrics(registry));
 
-const checkUp = new Gauge({ name: 'alertworks_check_up', help: 'State of the check: 1 up, 0 down, -1 unknown (not enough results yet).', labelNames: ['check'] as const, registers: [registry] });
-const consecutiveFailures = new Gauge({ name: 'alertworks_check_consecutive_failures', help: 'Consecutive failed probes of the check.', labelNames: ['check'] as const, registers: [registry] });
+const checkUp = new Gauge({
+  name: 'alertworks_check_up',
+  help: 'State of the check: 1 up, 0 down, -1 unknown (not enough results yet).',
+  labelNames: ['check'] as const,
+  registers: [registry],
+});
+const consecutiveFailures = new Gauge({
+  name: 'alertworks_check_consecutive_failures',
+  help: 'Consecutive failed probes of the check.',
+  labelNames: ['check'] as const,
+  registers: [registry],
+});
 const failuresTotal = new Counter({
   name: 'alertworks_check_failures_total',
   help: `Failed probes by check and reason (${[...checkFailureReasons].join(', ')}).`,
@@ -78,8 +88,12 @@ const lastRun = new Gauge({
   labelNames: ['check'] as const,
   registers: [registry],
 });
-const interval = new Gauge({ name: 'alertworks_check_interval_seconds', help: 'The configured interval of the check, in seconds.', labelNames: ['check'] as const, registers: [registry] });
-
+const interval = new Gauge({
+  name: 'alertworks_check_interval_seconds',
+  help: 'The configured interval of the check, in seconds.',
+  labelNames: ['check'] as const,
+  registers: [registry],
+});
 
 /** The failure reason as a label: one the type declared (or a platform one), else `other`. */
 export function reasonLabel(type: Pick<CheckType, 'reasons'>, reason: string | undefined): string {

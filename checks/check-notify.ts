@@ -86,7 +86,9 @@ async function checkMaintenance(check: CheckBase, now: number, chat: CheckChatSt
   const current = await chat.maintenanceWindow(check.name);
   if (window) {
     if (current !== window.startMs && (await chat.claimMaintenanceMessage(check.name, 'enter', window.startMs))) {
-      await threads.say(`check:${check.name}:maintenance:${window.startMs}`, maintenanceMessage(`*${check.name}*`, true, window.reason, window.endMs), { step: 'enter' });
+      await threads.say(`check:${check.name}:maintenance:${window.startMs}`, maintenanceMessage(`*${check.name}*`, true, window.reason, window.endMs), {
+        step: 'enter',
+      });
     }
     await chat.enterMaintenance(check.name, window.startMs);
     return 1;

@@ -9,6 +9,11 @@ describe('resyncIntervalMs', () => {
     ['never under 1s by default', undefined, [500], 1_000],
     ['30s without checks', undefined, [], 30_000],
   ])('%s', (_what, configured, intervals, expected) => {
-    expect(resyncIntervalMs({ resyncInterval: configured }, intervals.map((intervalMs) => ({ intervalMs })))).toBe(expected);
+    expect(
+      resyncIntervalMs(
+        { resyncInterval: configured },
+        intervals.map((intervalMs) => ({ intervalMs })),
+      ),
+    ).toBe(expected);
   });
 });

@@ -37,7 +37,13 @@ export async function probeOnce(check: CheckBase, type: CheckType, logger: Logge
     // The reason becomes a label and a stored field: keep it inside the type's declared set.
     return result.success ? result : { ...result, failureReason: reasonLabel(type, result.failureReason) };
   } catch (err) {
-    return { success: false, durationSeconds: (performance.now() - started) / 1000, phases: {}, failureReason: 'other', error: scrub(err instanceof Error ? err.message : String(err)) };
+    return {
+      success: false,
+      durationSeconds: (performance.now() - started) / 1000,
+      phases: {},
+      failureReason: 'other',
+      error: scrub(err instanceof Error ? err.message : String(err)),
+    };
   }
 }
 
@@ -45,7 +51,13 @@ export async function probeOnce(check: CheckBase, type: CheckType, logger: Logge
  * One scheduled run of a check: probe, metrics, record the result and move the state machine
  * (atomically, deduplicated by `runAt`), then bring chat in line with the state.
  */
-export async function executeCheck(check: CheckBase, type: CheckType, runAt: number, deps: CheckRunDeps, signal?: AbortSignal): Promise<{ result: ProbeResult; transition: Transition }> {
+export async function executeCheck(
+  check: CheckBase,
+  type: CheckType,
+  runAt: number,
+  deps: CheckRunDeps,
+  signal?: AbortSignal,
+): Promise<{ result: ProbeResult; transition: Transition }> {
   const clock = deps.clock ?? Date.now;
   const result = await probeOnce(check, type, deps.logger, signal);
   observeProbe(check, result);
@@ -70,7 +82,15 @@ export async function executeCheck(check: CheckBase, type: CheckType, runAt: num
     stateSince: since,
     reason: state === 'down' ? [result.failureReason, result.statusCode && `HTTP ${result.statusCode}`, result.error].filter(Boolean).join(': ') : undefined,
   });
-  const log = { check: check.name, success: result.success, reason: result.failureReason, error: result.error, transition, state, durationSeconds: result.durationSeconds };
+  const log = {
+    check: check.name,
+    success: result.success,
+    reason: result.failureReason,
+    error: result.error,
+    transition,
+    state,
+    durationSeconds: result.durationSeconds,
+  };
   if (transition === 'down' || transition === 'up') deps.logger.warn(log, `check ${transition.toUpperCase()}`);
   else deps.logger.debug(log, 'check result');
   if (transition !== 'duplicate' && type.onResult) {

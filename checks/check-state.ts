@@ -105,7 +105,11 @@ export interface RecordInput {
   result: ProbeResult;
 }
 
-export async function recordResult(redis: RedisClient, prefix: string, input: RecordInput): Promise<{ transition: Transition; state: CheckStateName; consecutiveFailures: number; since?: number }> {
+export async function recordResult(
+  redis: RedisClient,
+  prefix: string,
+  input: RecordInput,
+): Promise<{ transition: Transition; state: CheckStateName; consecutiveFailures: number; since?: number }> {
   const r = input.result;
   const reply = (await redis.eval(
     RECORD,
@@ -131,14 +135,17 @@ const num = (v: string | undefined) => (v === undefined || v === '' ? undefined 
 
 const count = z.coerce.number().int().nonnegative();
 const epochMs = z.coerce.number().int().nonnegative();
-const phasesJson = z.string().transform((text, ctx) => {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    ctx.addIssue({ code: 'custom', message: 'not JSON' });
-    return z.NEVER;
-  }
-}).pipe(z.record(z.string(), z.number()));
+const phasesJson = z
+  .string()
+  .transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'not JSON' });
+      return z.NEVER;
+    }
+  })
+  .pipe(z.record(z.string(), z.number()));
 
 /** One schema per hash field: the hash is written field by field (Lua, announce), so it is read that way. */
 const STATE_FIELDS = {
@@ -150,7 +157,10 @@ const STATE_FIELDS = {
   incident: count,
   lastResultAt: epochMs,
   lastSuccess: z.enum(['0', '1']).transform((v) => v === '1'),
-  lastReason: z.string().max(64).regex(/^[a-z_]+$/, 'not a failure reason'),
+  lastReason: z
+    .string()
+    .max(64)
+    .regex(/^[a-z_]+$/, 'not a failure reason'),
   lastError: z.string(),
   lastStatusCode: z.coerce.number().int(),
   lastDurationSeconds: z.coerce.number().nonnegative(),
@@ -161,7 +171,11 @@ const STATE_FIELDS = {
   maintenanceWindow: epochMs,
 } as const;
 
-const STATE_HASH = z.object(Object.fromEntries(Object.entries(STATE_FIELDS).map(([k, schema]) => [k, schema.optional()])) as { [K in keyof typeof STATE_FIELDS]: z.ZodOptional<(typeof STATE_FIELDS)[K]> });
+const STATE_HASH = z.object(
+  Object.fromEntries(Object.entries(STATE_FIELDS).map(([k, schema]) => [k, schema.optional()])) as {
+    [K in keyof typeof STATE_FIELDS]: z.ZodOptional<(typeof STATE_FIELDS)[K]>;
+  },
+);
 
 /**
  * Reads the stored hash of one check. Empty fields are absent; a field that does not fit its
@@ -233,7 +247,11 @@ export async function readCheckStates(redis: RedisClient, prefix: string, names:
 
 /** Every configured check's state, in config order. */
 export function readConfiguredCheckStates(redis: RedisClient, config: Pick<AppConfig, 'redis' | 'checks'>): Promise<CheckState[]> {
-  return readCheckStates(redis, config.redis.prefix, config.checks.map((c) => c.name));
+  return readCheckStates(
+    redis,
+    config.redis.prefix,
+    config.checks.map((c) => c.name),
+  );
 }
 
 /** What chat has heard about a check's outages (written by checks/check-notify.ts, after each message). */
@@ -267,7 +285,9 @@ export class CheckChatState {
   }
 
   async recordAnnounced(name: string, fields: AnnouncedFields): Promise<void> {
-    const values = Object.entries(fields).filter(([, v]) => v !== undefined).flatMap(([k, v]) => [k, String(v)]);
+    const values = Object.entries(fields)
+      .filter(([, v]) => v !== undefined)
+      .flatMap(([k, v]) => [k, String(v)]);
     if (values.length > 0) await this.redis.hset(checkStateKey(this.prefix, name), ...values);
   }
 

@@ -124,7 +124,13 @@ export function defineCheckType<Shape extends z.ZodRawShape, Resolved = Own<Shap
   if (clash.length > 0) throw new Error(`check type ${spec.type}: fields ${clash.join(', ')} belong to the common base`);
   const baseShape = checkBaseShape(spec.kind ?? 'uptime');
   // Already validated values pass through it unchanged; it only gives them their type.
-  const baseSchema = z.object({ ...baseShape, interval: z.number().optional(), timeout: z.number().optional(), remindEvery: z.number(), maintenance: z.custom<MaintenanceWindow[]>() });
+  const baseSchema = z.object({
+    ...baseShape,
+    interval: z.number().optional(),
+    timeout: z.number().optional(),
+    remindEvery: z.number(),
+    maintenance: z.custom<MaintenanceWindow[]>(),
+  });
   const schema = z.strictObject({ ...baseShape, type: z.literal(spec.type), ...spec.fields }).transform((raw, ctx) => {
     // Split by key: the base's own keys go to resolveBase, the rest is the type's.
     const entries = Object.entries(raw as Record<string, unknown>);

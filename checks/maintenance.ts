@@ -49,7 +49,8 @@ export function activeWindow(windows: readonly MaintenanceWindow[] | undefined, 
 
 function occurrenceAt(w: MaintenanceWindow, now: number): ActiveWindow | undefined {
   if (w.start && w.end) {
-    const startMs = Date.parse(w.start), endMs = Date.parse(w.end);
+    const startMs = Date.parse(w.start),
+      endMs = Date.parse(w.end);
     return now >= startMs && now < endMs ? { startMs, endMs, reason: w.reason } : undefined;
   }
   if (!w.at || !w.duration) return undefined;

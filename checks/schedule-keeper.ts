@@ -43,7 +43,10 @@ export function spreadOffset(name: string, intervalMs: number): number {
  * Idempotent: upserting a healthy schedule keeps its next run where it was; upserting one
  * whose chain of runs broke (its next job never written) starts the chain again.
  */
-async function syncCheckSchedules(queue: Queue<CheckJobData>, config: AppConfig): Promise<{ upserted: string[]; removed: string[]; failed: { check: string; err: unknown }[] }> {
+async function syncCheckSchedules(
+  queue: Queue<CheckJobData>,
+  config: AppConfig,
+): Promise<{ upserted: string[]; removed: string[]; failed: { check: string; err: unknown }[] }> {
   const keep = config.checkRunner.keepJobs;
   const upserted: string[] = [];
   const failed: { check: string; err: unknown }[] = [];
@@ -53,7 +56,11 @@ async function syncCheckSchedules(queue: Queue<CheckJobData>, config: AppConfig)
         schedulerId(check.name),
         { every: check.intervalMs, offset: spreadOffset(check.name, check.intervalMs) },
         // One attempt plus one retry: a retry re-probes but records nothing twice (runAt dedup) and finishes notifying.
-        { name: 'check', data: { check: check.name }, opts: { attempts: 2, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: keep, removeOnFail: keep } },
+        {
+          name: 'check',
+          data: { check: check.name },
+          opts: { attempts: 2, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: keep, removeOnFail: keep },
+        },
       );
       upserted.push(check.name);
     } catch (err) {
@@ -165,7 +172,12 @@ export class ScheduleKeeper {
     const { takeOverSchedules } = config.checkRunner;
     try {
       // A heartbeat outlives a few missed syncs; a stopped replica's counts no more after it.
-      const claim = await this.ownership.claim(this.generation, config.checks.map((c) => c.name), this.resyncMs * 3 + 5_000, takeOverSchedules);
+      const claim = await this.ownership.claim(
+        this.generation,
+        config.checks.map((c) => c.name),
+        this.resyncMs * 3 + 5_000,
+        takeOverSchedules,
+      );
       if (!claim.owner) {
         await this.reportMismatch(claim);
         return { owner: false, generation: claim.generation };
@@ -180,7 +192,12 @@ export class ScheduleKeeper {
       if (removed.length > 0) await this.o.onRemoved?.(removed);
       const [first] = failed;
       if (first) {
-        this.gate.log('error', errorKey('schedule', first.err), { checks: failed.slice(0, 20).map((f) => f.check), failed: failed.length, err: first.err, reason }, 'could not set up some check schedules; retrying at the next sync');
+        this.gate.log(
+          'error',
+          errorKey('schedule', first.err),
+          { checks: failed.slice(0, 20).map((f) => f.check), failed: failed.length, err: first.err, reason },
+          'could not set up some check schedules; retrying at the next sync',
+        );
       }
       const log = { checks: upserted.length, removed, generation: this.generation, reason };
       if (reason === 'timer') logger.debug(log, 'check schedules in place');

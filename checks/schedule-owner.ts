@@ -52,7 +52,9 @@ export function checkGeneration(checks: readonly { name: string }[]): string {
 function stableJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
   if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';
@@ -73,7 +75,17 @@ export class ScheduleOwnership {
 
   /** Joins (heartbeat) or takes the ownership; `ttlMs` is how long this heartbeat counts. */
   async claim(generation: string, checkNames: readonly string[], ttlMs: number, force: boolean, now = Date.now()): Promise<Claim> {
-    const [owner, gen, checks, replicas] = (await this.redis.eval(CLAIM, 1, this.key, String(now), generation, this.replica, String(ttlMs), force ? '1' : '0', JSON.stringify(checkNames))) as [number, string, string, number];
+    const [owner, gen, checks, replicas] = (await this.redis.eval(
+      CLAIM,
+      1,
+      this.key,
+      String(now),
+      generation,
+      this.replica,
+      String(ttlMs),
+      force ? '1' : '0',
+      JSON.stringify(checkNames),
+    )) as [number, string, string, number];
     if (owner === 1) return { owner: true, previous: gen };
     let names: string[] = [];
     try {

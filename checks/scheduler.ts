@@ -15,7 +15,7 @@ export { spreadOffset, type CheckJobData } from './schedule-keeper.js';
 
 const scheduleDelay = new Histogram({
   name: 'alertworks_check_schedule_delay_seconds',
-  help: 'Time from a check run\'s scheduled moment to the start of its probe (scheduler drift).',
+  help: "Time from a check run's scheduled moment to the start of its probe (scheduler drift).",
   buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
   registers: [registry],
 });
@@ -82,7 +82,14 @@ export async function startCheckScheduler(options: CheckSchedulerOptions): Promi
       );
     },
     // Started once this replica's config owns the schedules (ScheduleKeeper), paused while another one does.
-    { connection: workerConnection, prefix: config.redis.prefix, concurrency: config.checkRunner.concurrency, lockDuration: 60_000, stalledInterval: 30_000, autorun: false },
+    {
+      connection: workerConnection,
+      prefix: config.redis.prefix,
+      concurrency: config.checkRunner.concurrency,
+      lockDuration: 60_000,
+      stalledInterval: 30_000,
+      autorun: false,
+    },
   );
   worker.on('error', (err) => gate.log('warn', errorKey('checks worker', err), { err }, 'checks worker error'));
   worker.on('failed', (job, err) => gate.log('warn', errorKey(`check job ${job?.data.check}`, err), { check: job?.data.check, err }, 'check job failed'));
@@ -124,4 +131,3 @@ export async function startCheckScheduler(options: CheckSchedulerOptions): Promi
     },
   };
 }
-

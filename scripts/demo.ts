@@ -80,7 +80,9 @@ async function main(): Promise<number> {
   const targets = await startTargets(5);
   cleanups.push({ what: 'stand-in targets (failing API, expiring certificate)', run: () => targets.close() });
   print(`[demo] ${slack.label} ${slack.url}   ${hetzner.label} ${hetzner.url}   ${github.label} ${github.url}`);
-  print(`[demo] [stand-in service] failing health endpoint ${targets.healthUrl}, TLS site ${targets.tlsTarget} (certificate expires ${targets.certNotAfter.toISOString().slice(0, 10)})`);
+  print(
+    `[demo] [stand-in service] failing health endpoint ${targets.healthUrl}, TLS site ${targets.tlsTarget} (certificate expires ${targets.certNotAfter.toISOString().slice(0, 10)})`,
+  );
 
   // Checks only run in a build with the check runner (it registers alertworks_check_up).
   const checksRun = registry.getSingleMetric('alertworks_check_up') !== undefined;

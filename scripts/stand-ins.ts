@@ -37,7 +37,9 @@ async function main(): Promise<void> {
   running.push(slack);
   const hetzner = await startHetznerStandIn(print, vols);
   running.push(hetzner);
-  const terraform = vols.map((v) => `resource "hcloud_volume" "${v.name}" {\n  name     = "${v.name}"\n  size     = ${v.size}\n  location = "fsn1"\n}\n`).join('\n');
+  const terraform = vols
+    .map((v) => `resource "hcloud_volume" "${v.name}" {\n  name     = "${v.name}"\n  size     = ${v.size}\n  location = "fsn1"\n}\n`)
+    .join('\n');
   const github = await startGitHubStandIn(print, 'acme/infra', { 'terraform/volumes.tf': terraform }, ['volume-resize.yml']);
   running.push(github);
 
@@ -54,7 +56,9 @@ async function main(): Promise<void> {
   print('npm start\n');
   print('[stand-ins] and allow the volumes in config/alertworks.yaml (volumeResize.volumes):');
   for (const v of vols) {
-    print(`  - { id: ${v.id}, name: ${v.name}, filesystem: { workflow: { repo: acme/infra, workflow: volume-resize.yml } }, terraform: { repo: acme/infra, path: terraform/volumes.tf, resource: hcloud_volume.${v.name} } }`);
+    print(
+      `  - { id: ${v.id}, name: ${v.name}, filesystem: { workflow: { repo: acme/infra, workflow: volume-resize.yml } }, terraform: { repo: acme/infra, path: terraform/volumes.tf, resource: hcloud_volume.${v.name} } }`,
+    );
   }
   print(`[stand-ins] then fire VolumeUsageCritical with label volume_id=${vols[0]?.id ?? 4711} at alertworks (Alertmanager, or curl to /hooks/alertmanager).`);
   print('[stand-ins] Every call the stand-ins answer is printed below. Ctrl-C stops them.\n');

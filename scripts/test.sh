@@ -12,6 +12,8 @@ echo "== typecheck"
 npx tsc -p tsconfig.json --noEmit
 echo "== lint (typescript-eslint, import boundaries: docs/architecture.md)"
 npx eslint .
+echo "== format (prettier --check; fix with: npx prettier --write .)"
+npx prettier --check . --log-level warn
 echo "== tests"
 mkdir -p .tmp
 rm -f .tmp/vitest-report.json

@@ -38,7 +38,14 @@ ${environmentLines()}
 
 /** The config fields' own variables (their marks, so an action's appear with it), then the process-wide ones. */
 function environmentLines(): string {
-  const names = [...configFieldMarks().flatMap((m) => (m.env ? [m.env] : [])), 'LOG_LEVEL', 'OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_METRICS_EXPORTER', 'OTEL_SERVICE_NAME', 'OTEL_SDK_DISABLED'];
+  const names = [
+    ...configFieldMarks().flatMap((m) => (m.env ? [m.env] : [])),
+    'LOG_LEVEL',
+    'OTEL_EXPORTER_OTLP_ENDPOINT',
+    'OTEL_METRICS_EXPORTER',
+    'OTEL_SERVICE_NAME',
+    'OTEL_SDK_DISABLED',
+  ];
   const lines: string[] = [];
   for (const name of names) {
     const last = lines.at(-1);
@@ -134,7 +141,14 @@ export async function main(argv: string[]): Promise<number> {
       const extra = given.find((o) => !COMMAND_OPTIONS.has(o) && !(sub.command.name === 'audit' && AUDIT_OPTIONS.has(o)));
       if (extra) return usageError(`${sub.command.name} does not take --${extra}`);
       const redis = cliRedisSource(process.env);
-      return await sub.command.run({ args: sub.args, configPath, json: values.json === true, env: redis.env, redisFrom: redis.from, flags: stringFlags(values) });
+      return await sub.command.run({
+        args: sub.args,
+        configPath,
+        json: values.json === true,
+        env: redis.env,
+        redisFrom: redis.from,
+        flags: stringFlags(values),
+      });
     }
 
     if (!ROLES.has(command as Role)) {

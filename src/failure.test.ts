@@ -42,7 +42,14 @@ describe('classifyNetworkError', () => {
 describe.each([
   ['hetzner', (status: number) => classifyHetznerError(new HetznerApiError(status, status >= 500 ? 'server_error' : `http_${status}`, 'msg'))],
   ['github', (status: number) => classifyGitHubError({ status, message: 'msg', response: { headers: {} } }, 'op')],
-  ['slack', (status: number) => classifySlackError({ code: ErrorCode.HTTPError, statusCode: status, statusMessage: 'x', headers: {}, body: '' } as unknown as WebAPICallError, 'chat.postMessage') as AlertworksError],
+  [
+    'slack',
+    (status: number) =>
+      classifySlackError(
+        { code: ErrorCode.HTTPError, statusCode: status, statusMessage: 'x', headers: {}, body: '' } as unknown as WebAPICallError,
+        'chat.postMessage',
+      ) as AlertworksError,
+  ],
 ])('%s client', (_client, classify) => {
   it.each([
     [503, 'server_error', true],
@@ -61,14 +68,25 @@ describe.each([
 describe('reasons of special answers', () => {
   it('rate limits are rate_limited everywhere', () => {
     expect(classifyHetznerError(new HetznerApiError(429, 'rate_limit_exceeded', 'slow down')).reason).toBe('rate_limited');
-    expect(classifyGitHubError({ status: 403, response: { headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '1' } } }, 'op').reason).toBe('rate_limited');
-    expect((classifySlackError({ code: ErrorCode.RateLimitedError, retryAfter: 3 } as unknown as WebAPICallError, 'm') as AlertworksError).reason).toBe('rate_limited');
+    expect(classifyGitHubError({ status: 403, response: { headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '1' } } }, 'op').reason).toBe(
+      'rate_limited',
+    );
+    expect((classifySlackError({ code: ErrorCode.RateLimitedError, retryAfter: 3 } as unknown as WebAPICallError, 'm') as AlertworksError).reason).toBe(
+      'rate_limited',
+    );
   });
 
   it('Hetzner locked and Slack platform errors keep their precise reason', () => {
     expect(classifyHetznerError(new HetznerApiError(423, 'locked', 'busy')).reason).toBe('locked');
-    const platform = (error: string) => (classifySlackError({ code: ErrorCode.PlatformError, data: { ok: false, error } } as unknown as WebAPICallError, 'm') as AlertworksError).reason;
-    expect([platform('invalid_auth'), platform('channel_not_found'), platform('missing_scope'), platform('internal_error'), platform('no_text')]).toEqual(['unauthorized', 'not_found', 'forbidden', 'server_error', 'bad_request']);
+    const platform = (error: string) =>
+      (classifySlackError({ code: ErrorCode.PlatformError, data: { ok: false, error } } as unknown as WebAPICallError, 'm') as AlertworksError).reason;
+    expect([platform('invalid_auth'), platform('channel_not_found'), platform('missing_scope'), platform('internal_error'), platform('no_text')]).toEqual([
+      'unauthorized',
+      'not_found',
+      'forbidden',
+      'server_error',
+      'bad_request',
+    ]);
   });
 
   it('network failures of a client are timeout or unreachable', () => {
@@ -77,7 +95,11 @@ describe('reasons of special answers', () => {
   });
 
   it('anything a job throws has a reason from the closed set', () => {
-    const reasons: ErrorReason[] = [errorReason(new Error('boom')), errorReason(new DOMException('t', 'TimeoutError')), errorReason(new PermanentError('no', 'x', { reason: 'refused' }))];
+    const reasons: ErrorReason[] = [
+      errorReason(new Error('boom')),
+      errorReason(new DOMException('t', 'TimeoutError')),
+      errorReason(new PermanentError('no', 'x', { reason: 'refused' })),
+    ];
     expect(reasons).toEqual(['other', 'timeout', 'refused']);
     for (const r of reasons) expect(ERROR_REASONS).toContain(r);
   });

@@ -21,7 +21,10 @@ export type LeaseResult<T> = { acquired: true; value: T } | { acquired: false };
  * returns `{ acquired: false }` at once when another holder has it. Unlike a long fixed
  * lock, a holder killed in the middle blocks the next one for at most `ttlMs`.
  */
-type LeaseScripts = RedisClient & { leaseRenew?: (key: string, token: string, ttlMs: string) => Promise<unknown>; leaseRelease?: (key: string, token: string) => Promise<unknown> };
+type LeaseScripts = RedisClient & {
+  leaseRenew?: (key: string, token: string, ttlMs: string) => Promise<unknown>;
+  leaseRelease?: (key: string, token: string) => Promise<unknown>;
+};
 
 /** RENEW and RELEASE by EVALSHA: the script text goes to Redis once per connection, not per lease. */
 function scripts(redis: RedisClient): Required<Pick<LeaseScripts, 'leaseRenew' | 'leaseRelease'>> {
@@ -36,9 +39,12 @@ export async function withLease<T>(redis: RedisClient, key: string, work: () => 
   const token = randomUUID();
   if ((await redis.set(key, token, 'PX', ttlMs, 'NX')) !== 'OK') return { acquired: false };
   const lease = scripts(redis);
-  const renew = setInterval(() => {
-    lease.leaseRenew(key, token, String(ttlMs)).catch(() => undefined);
-  }, Math.max(1, Math.floor(ttlMs / 3)));
+  const renew = setInterval(
+    () => {
+      lease.leaseRenew(key, token, String(ttlMs)).catch(() => undefined);
+    },
+    Math.max(1, Math.floor(ttlMs / 3)),
+  );
   renew.unref();
   try {
     return { acquired: true, value: await work() };

@@ -84,7 +84,13 @@ export async function run(options: RunOptions): Promise<RunningService> {
     // Loaded by the receiver only: the queue dashboard's UI stack is dead weight in a worker.
     const { mountOperatorUi } = await import('./ui/operator-ui.js');
     const app = createApp({
-      config, queues, redis, logger, insecureNoAuth: options.insecureNoAuth, spool, audit: intakeAudit,
+      config,
+      queues,
+      redis,
+      logger,
+      insecureNoAuth: options.insecureNoAuth,
+      spool,
+      audit: intakeAudit,
       extend: (a) => void mountOperatorUi(a, { config, redis, queues, logger, insecureNoAuth: options.insecureNoAuth, audit: intakeAudit }),
     });
     await new Promise<void>((resolve, reject) => {
@@ -145,7 +151,8 @@ export async function run(options: RunOptions): Promise<RunningService> {
       onJobStarted: (info) => pushReporter.onJobStarted(info),
       onJobFinished: (info) => pushReporter.onJobFinished(info),
       // A job can run again only while it is kept: its records' guard keys live as long.
-      onJobResult: (info) => auditJob(audit, { ...info, guardTtlSeconds: Math.ceil((info.failure ? config.jobs.keepFailed : config.jobs.keepCompleted) / 1000) }),
+      onJobResult: (info) =>
+        auditJob(audit, { ...info, guardTtlSeconds: Math.ceil((info.failure ? config.jobs.keepFailed : config.jobs.keepCompleted) / 1000) }),
     };
     workers = await startWorkers(config, actions, runtime, logger, observer);
     logger.info({ queues: queueNames(), notifier: notifier.kind, dryRun: config.dryRun, dryRunSource: config.dryRunSource }, 'workers started');
@@ -229,8 +236,12 @@ async function openSpool(config: AppConfig, logger: Logger): Promise<WebhookSpoo
 }
 
 function listenError(err: NodeJS.ErrnoException, host: string, port: number): Error {
-  if (err.code === 'EADDRINUSE') return new StartupError(`cannot listen on ${host}:${port}: the port is in use (another alertworks or another program); set PORT (or server.port) to a free port`);
-  if (err.code === 'EACCES') return new StartupError(`cannot listen on ${host}:${port}: permission denied (ports below 1024 need privileges); set PORT to 1024 or above`);
+  if (err.code === 'EADDRINUSE')
+    return new StartupError(
+      `cannot listen on ${host}:${port}: the port is in use (another alertworks or another program); set PORT (or server.port) to a free port`,
+    );
+  if (err.code === 'EACCES')
+    return new StartupError(`cannot listen on ${host}:${port}: permission denied (ports below 1024 need privileges); set PORT to 1024 or above`);
   if (err.code === 'EADDRNOTAVAIL') return new StartupError(`cannot listen on ${host}:${port}: no such address on this machine; set HOST (or server.host)`);
   return err;
 }

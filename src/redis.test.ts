@@ -26,9 +26,15 @@ describe('createRedis: one factory for every topology', () => {
   });
 
   it('Sentinel: asks the sentinels for the master, with both passwords', () => {
-    const r = make({ url: 'redis://ignored:1', sentinels: ['s1:26379', '[::1]:26380'], sentinelName: 'aw', password: 'node-secret', sentinelPassword: 'sentinel-secret' }, 'worker') as Redis;
+    const r = make(
+      { url: 'redis://ignored:1', sentinels: ['s1:26379', '[::1]:26380'], sentinelName: 'aw', password: 'node-secret', sentinelPassword: 'sentinel-secret' },
+      'worker',
+    ) as Redis;
     expect(r.options).toMatchObject({
-      sentinels: [{ host: 's1', port: 26379 }, { host: '::1', port: 26380 }],
+      sentinels: [
+        { host: 's1', port: 26379 },
+        { host: '::1', port: 26380 },
+      ],
       name: 'aw',
       role: 'master',
       password: 'node-secret',
@@ -57,7 +63,10 @@ describe('describeRedis: where Redis is, never a password', () => {
   it.each([
     ['redis://:hunter2hunter2@r:6379/0', 'redis://r:6379/0'],
     ['rediss://user:pw-secret@r:6380', 'rediss://r:6380'],
-    [{ url: 'redis://r:1', sentinels: ['s1:26379', 's2:26379'], sentinelName: 'aw', sentinelPassword: 'x-secret' }, 'sentinel master "aw" via s1:26379,s2:26379'],
+    [
+      { url: 'redis://r:1', sentinels: ['s1:26379', 's2:26379'], sentinelName: 'aw', sentinelPassword: 'x-secret' },
+      'sentinel master "aw" via s1:26379,s2:26379',
+    ],
     [{ cluster: ['c1:7000', 'c2:7001'], password: 'y-secret' }, 'cluster c1:7000,c2:7001'],
   ] as [RedisTarget, string][])('%j', (target, expected) => {
     expect(describeRedis(target)).toBe(expected);

@@ -14,7 +14,11 @@ describe('approval policy', () => {
   });
 
   it('defaults to never with a 1h timeout, and a volume overrides the section', () => {
-    const config = parseConfig('volumeResize:\n  approval: { aboveGb: 40 }\n  volumes: [{ id: 1 }, { id: 2, approval: always, approvalTimeout: 10m }]\n', 't.yaml', {});
+    const config = parseConfig(
+      'volumeResize:\n  approval: { aboveGb: 40 }\n  volumes: [{ id: 1 }, { id: 2, approval: always, approvalTimeout: 10m }]\n',
+      't.yaml',
+      {},
+    );
     const s = config.sections.volumeResize;
     expect(volumePolicy(s, s.volumes[0]!)).toMatchObject({ approval: { aboveGb: 40 }, approvalTimeoutMs: 3_600_000 });
     expect(volumePolicy(s, s.volumes[1]!)).toMatchObject({ approval: 'always', approvalTimeoutMs: 600_000 });

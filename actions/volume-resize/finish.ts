@@ -26,7 +26,9 @@ export async function finishResize(d: ResizeDeps, v: VolumeJob, intent: ResizeIn
         await d.state.clearCooldown(v.id);
         await d.state.releaseBudget(intent.budgetMember);
         volumeResizeTotal.inc({ volume: v.label, outcome: 'failed' });
-        await d.threads.say(v.incident, text.resizeFailedMessage(names, intent.toGb, `${err.code}: ${err.message}${detailText(err)}`, true), { step: `failed:${intent.issuedAt}` });
+        await d.threads.say(v.incident, text.resizeFailedMessage(names, intent.toGb, `${err.code}: ${err.message}${detailText(err)}`, true), {
+          step: `failed:${intent.issuedAt}`,
+        });
       }
       throw err;
     }
@@ -34,7 +36,10 @@ export async function finishResize(d: ResizeDeps, v: VolumeJob, intent: ResizeIn
     await d.state.saveIntent(intent);
   }
 
-  const action = intent.actionId === undefined ? undefined : await d.hetzner.waitForAction(intent.actionId, { timeoutMs: d.settings.actionTimeout, intervalMs: d.settings.actionPollInterval });
+  const action =
+    intent.actionId === undefined
+      ? undefined
+      : await d.hetzner.waitForAction(intent.actionId, { timeoutMs: d.settings.actionTimeout, intervalMs: d.settings.actionPollInterval });
   if (action?.status === 'error') {
     await d.state.clearIntent(v.id);
     if (await d.state.markDone(v.id, intent.issuedAt, 'failed')) volumeResizeTotal.inc({ volume: v.label, outcome: 'failed' });
@@ -51,14 +56,24 @@ export async function finishResize(d: ResizeDeps, v: VolumeJob, intent: ResizeIn
     volumeResizeTotal.inc({ volume: v.label, outcome: 'resized' });
     volumeResizeDuration.observe(Math.max(0, seconds));
   }
-  await d.threads.say(v.incident, text.resizedMessage(names, intent.fromGb, volume.size, action?.id, Math.max(0, seconds)), { step: `resized:${intent.issuedAt}` });
+  await d.threads.say(v.incident, text.resizedMessage(names, intent.fromGb, volume.size, action?.id, Math.max(0, seconds)), {
+    step: `resized:${intent.issuedAt}`,
+  });
 
   await growFilesystem(d, v, intent, volume.size);
   const pr = await fixTerraform(d, v, intent, volume.size);
   await d.state.clearIntent(v.id);
   const thread = await d.threads.get(v.incident);
   // pr and slackThread are links for the audit trail (src/audit/job-audit.ts).
-  return { outcome: 'resized', volume: v.id, fromGb: intent.fromGb, toGb: volume.size, actionId: action?.id, pr, slackThread: thread && `${thread.channel}/${thread.ts}` };
+  return {
+    outcome: 'resized',
+    volume: v.id,
+    fromGb: intent.fromGb,
+    toGb: volume.size,
+    actionId: action?.id,
+    pr,
+    slackThread: thread && `${thread.channel}/${thread.ts}`,
+  };
 }
 
 async function growFilesystem(d: ResizeDeps, v: VolumeJob, intent: ResizeIntent, sizeGb: number): Promise<void> {
@@ -76,11 +91,18 @@ async function growFilesystem(d: ResizeDeps, v: VolumeJob, intent: ResizeIntent,
   }
   if (!(await d.state.isDone(v.id, intent.issuedAt, 'fs'))) {
     try {
-      await d.github.dispatchWorkflow({ repo: wf.repo, workflow: wf.workflow, ref: wf.ref, inputs: { volume_id: String(v.id), size_gb: String(sizeGb), linux_device: intent.linuxDevice } });
+      await d.github.dispatchWorkflow({
+        repo: wf.repo,
+        workflow: wf.workflow,
+        ref: wf.ref,
+        inputs: { volume_id: String(v.id), size_gb: String(sizeGb), linux_device: intent.linuxDevice },
+      });
     } catch (err) {
       if (err instanceof AlertworksError && err.retryable) throw err;
       await d.state.markDone(v.id, intent.issuedAt, 'fs');
-      await d.threads.say(v.incident, text.stepFailedMessage('Dispatching the filesystem workflow', `${reason(err)}. Run \`${command}\` on the server`), { step });
+      await d.threads.say(v.incident, text.stepFailedMessage('Dispatching the filesystem workflow', `${reason(err)}. Run \`${command}\` on the server`), {
+        step,
+      });
       return;
     }
     await d.state.markDone(v.id, intent.issuedAt, 'fs');
@@ -95,11 +117,27 @@ async function fixTerraform(d: ResizeDeps, v: VolumeJob, intent: ResizeIntent, s
   const step = `pr:${intent.issuedAt}`;
   if (await d.threads.hasSaid(v.incident, step)) return undefined;
   if (!d.github) {
-    await d.threads.say(v.incident, text.stepFailedMessage('The Terraform drift PR', `GITHUB_TOKEN is not set; set \`size = ${sizeGb}\` in \`${tf.resource}\` (${tf.repo}/${tf.path}) by hand`), { step });
+    await d.threads.say(
+      v.incident,
+      text.stepFailedMessage(
+        'The Terraform drift PR',
+        `GITHUB_TOKEN is not set; set \`size = ${sizeGb}\` in \`${tf.resource}\` (${tf.repo}/${tf.path}) by hand`,
+      ),
+      { step },
+    );
     return undefined;
   }
   try {
-    const result = await d.github.upsertSizePullRequest({ repo: tf.repo, path: tf.path, resource: tf.resource, base: tf.base, volumeId: v.id, volumeName: v.name, fromGb: intent.fromGb, toGb: sizeGb });
+    const result = await d.github.upsertSizePullRequest({
+      repo: tf.repo,
+      path: tf.path,
+      resource: tf.resource,
+      base: tf.base,
+      volumeId: v.id,
+      volumeName: v.name,
+      fromGb: intent.fromGb,
+      toGb: sizeGb,
+    });
     await d.threads.say(v.incident, text.terraformMessage(result), { step });
     return result.kind === 'unchanged' ? undefined : result.url;
   } catch (err) {

@@ -12,16 +12,24 @@ export function silencedMessage(v: VolumeNames, s: Extract<Suppression, { kind: 
     s.silencedBy.length ? `silenced by ${s.silencedBy.map((id) => `\`${id}\``).join(', ')}` : '',
     s.inhibitedBy.length ? `inhibited by alert ${s.inhibitedBy.map((id) => `\`${id}\``).join(', ')}` : '',
     s.mutedBy.length ? `muted by time interval ${s.mutedBy.map((id) => `\`${id}\``).join(', ')}` : '',
-  ].filter(Boolean).join('; ');
-  return { text: `:mute: Not growing ${who(v)}: Alertmanager says this alert is suppressed (${why || 'suppressed'}). Nothing was changed; the next alert after the silence ends is acted on.` };
+  ]
+    .filter(Boolean)
+    .join('; ');
+  return {
+    text: `:mute: Not growing ${who(v)}: Alertmanager says this alert is suppressed (${why || 'suppressed'}). Nothing was changed; the next alert after the silence ends is acted on.`,
+  };
 }
 
 export function silenceCheckFailedMessage(v: VolumeNames, code: string): ChatMessage {
-  return { text: `:warning: Could not ask Alertmanager whether the alert for ${who(v)} is silenced (${code}); acting anyway (\`alertmanager.onUnreachable: act\`).` };
+  return {
+    text: `:warning: Could not ask Alertmanager whether the alert for ${who(v)} is silenced (${code}); acting anyway (\`alertmanager.onUnreachable: act\`).`,
+  };
 }
 
 export function approvalRequestMessage(v: VolumeNames, fromGb: number, toGb: number, policy: string, timeoutMs: number): ChatMessage {
-  return { text: `:raised_hand: Approval needed to grow ${who(v)} from *${fromGb} GB* to *${toGb} GB* (approval: ${policy}). Waiting up to ${formatDuration(timeoutMs)}; nothing is changed until an approver clicks Approve.` };
+  return {
+    text: `:raised_hand: Approval needed to grow ${who(v)} from *${fromGb} GB* to *${toGb} GB* (approval: ${policy}). Waiting up to ${formatDuration(timeoutMs)}; nothing is changed until an approver clicks Approve.`,
+  };
 }
 
 export function approvalCancelledMessage(summary: string): ChatMessage {
@@ -29,5 +37,7 @@ export function approvalCancelledMessage(summary: string): ChatMessage {
 }
 
 export function approvalNeedsSlackMessage(v: VolumeNames, toGb: number): ChatMessage {
-  return { text: `:no_entry: Growing ${who(v)} to ${toGb} GB needs an approval, but Slack interactivity is off (no SLACK_SIGNING_SECRET or SLACK_APP_TOKEN). Nothing was changed.` };
+  return {
+    text: `:no_entry: Growing ${who(v)} to ${toGb} GB needs an approval, but Slack interactivity is off (no SLACK_SIGNING_SECRET or SLACK_APP_TOKEN). Nothing was changed.`,
+  };
 }

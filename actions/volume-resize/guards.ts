@@ -39,7 +39,12 @@ export function createResizeGuards(deps: { config: AppConfig; redis: Redis; thre
   const controls = IncidentControls.fromConfig(config, redis);
   let expiries: Queue | undefined;
   const expiryQueue = () =>
-    (expiries ??= new Queue(INTERACTIONS_QUEUE, { connection: redis, prefix: config.redis.prefix, defaultJobOptions: defaultJobOptions(config), skipWaitingForReady: true }));
+    (expiries ??= new Queue(INTERACTIONS_QUEUE, {
+      connection: redis,
+      prefix: config.redis.prefix,
+      defaultJobOptions: defaultJobOptions(config),
+      skipWaitingForReady: true,
+    }));
   const scope = (v: VolumeJob) => `volume:${v.id}`;
 
   return {
@@ -48,12 +53,16 @@ export function createResizeGuards(deps: { config: AppConfig; redis: Redis; thre
       const s = await suppressionOf(client, v.labels);
       if (s.kind === 'suppressed') {
         volumeResizeTotal.inc({ volume: v.label, outcome: 'silenced' });
-        logger.info({ volume: v.id, silencedBy: s.silencedBy, inhibitedBy: s.inhibitedBy, mutedBy: s.mutedBy }, 'alert is suppressed in Alertmanager: nothing done');
+        logger.info(
+          { volume: v.id, silencedBy: s.silencedBy, inhibitedBy: s.inhibitedBy, mutedBy: s.mutedBy },
+          'alert is suppressed in Alertmanager: nothing done',
+        );
         await threads.say(v.incident, text.silencedMessage({ id: v.id, name: v.name }, s), { step: `silenced:${v.dedupKey}` });
         return { outcome: 'silenced', volume: v.id, silencedBy: s.silencedBy, inhibitedBy: s.inhibitedBy, mutedBy: s.mutedBy };
       }
       if (s.kind === 'unreachable') {
-        if (am.onUnreachable === 'wait') throw new RetryLaterError(`cannot ask Alertmanager about silences (${s.code})`, 'alertmanager_unreachable', UNREACHABLE_RETRY_MS);
+        if (am.onUnreachable === 'wait')
+          throw new RetryLaterError(`cannot ask Alertmanager about silences (${s.code})`, 'alertmanager_unreachable', UNREACHABLE_RETRY_MS);
         logger.warn({ volume: v.id, code: s.code }, 'silence check could not be made: acting anyway');
         await threads.say(v.incident, text.silenceCheckFailedMessage({ id: v.id, name: v.name }, s.code), { step: `silence-check:${v.dedupKey}` });
       }
@@ -94,8 +103,16 @@ export function createResizeGuards(deps: { config: AppConfig; redis: Redis; thre
       // A retried job whose request was stored but not yet posted posts it now; buttons only then.
       if (!(await threads.hasSaid(v.incident, step))) {
         volumeResizeTotal.inc({ volume: v.label, outcome: 'awaiting_approval' });
-        const message = text.approvalRequestMessage(names, plan.fromGb, request.toGb, describeApprovalPolicy(v.policy.approval), request.expiresAt - request.requestedAt);
-        await threads.say(v.incident, await controls.approvalMessage(v.incident, request.id, request.expiresAt - now + 86_400_000, v.labels, message), { step });
+        const message = text.approvalRequestMessage(
+          names,
+          plan.fromGb,
+          request.toGb,
+          describeApprovalPolicy(v.policy.approval),
+          request.expiresAt - request.requestedAt,
+        );
+        await threads.say(v.incident, await controls.approvalMessage(v.incident, request.id, request.expiresAt - now + 86_400_000, v.labels, message), {
+          step,
+        });
       }
       return { outcome: 'awaiting_approval', volume: v.id, approval: request.id, toGb: request.toGb };
     },

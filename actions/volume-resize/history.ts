@@ -15,13 +15,20 @@ export async function recallVolumeHistory(d: ResizeDeps, v: VolumeJob, now = Dat
   if (!d.hetzner.hasToken || (await d.state.historyKnown(v.id))) return 0;
   const resizes = (await d.hetzner.listResizeActions(v.id, now - Math.max(v.policy.cooldownMs, HOUR_MS) - CLOCK_SKEW_MS)).filter((a) => a.status !== 'error');
   const started = resizes.map((a) => ({ actionId: a.id, startedAt: Date.parse(a.started) })).filter((r) => Number.isFinite(r.startedAt));
-  await d.state.recallBudget(v.id, started.filter((r) => r.startedAt > now - HOUR_MS), CLOCK_SKEW_MS);
+  await d.state.recallBudget(
+    v.id,
+    started.filter((r) => r.startedAt > now - HOUR_MS),
+    CLOCK_SKEW_MS,
+  );
   const newest = Math.max(0, ...started.map((r) => r.startedAt));
   const left = newest > 0 ? newest + v.policy.cooldownMs - now : 0;
   if (left > 0) await d.state.recallCooldown(v.id, left, newest);
   await d.state.markHistoryKnown(v.id);
   if (started.length > 0) {
-    d.logger.warn({ volume: v.id, resizes: started.length, cooldownLeftMs: Math.max(0, left) }, 'no local record of this volume\'s recent resizes: restored from Hetzner\'s actions');
+    d.logger.warn(
+      { volume: v.id, resizes: started.length, cooldownLeftMs: Math.max(0, left) },
+      "no local record of this volume's recent resizes: restored from Hetzner's actions",
+    );
   }
   return Math.max(0, left);
 }
@@ -45,7 +52,11 @@ export async function recallBudgetHistory(d: ResizeDeps, now = Date.now()): Prom
       throw err;
     });
     const resizes = actions.filter((a) => a.status !== 'error');
-    await d.state.recallBudget(id, resizes.map((a) => ({ actionId: a.id, startedAt: Date.parse(a.started) })).filter((r) => Number.isFinite(r.startedAt) && r.startedAt > now - HOUR_MS), CLOCK_SKEW_MS);
+    await d.state.recallBudget(
+      id,
+      resizes.map((a) => ({ actionId: a.id, startedAt: Date.parse(a.started) })).filter((r) => Number.isFinite(r.startedAt) && r.startedAt > now - HOUR_MS),
+      CLOCK_SKEW_MS,
+    );
   }
   await d.state.markBudgetHistoryKnown();
 }

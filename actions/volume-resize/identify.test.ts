@@ -3,13 +3,25 @@ import { describeRef, findAllowlisted, volumeRefFromLabels, type VolumeLookup } 
 
 describe('volumeRefFromLabels', () => {
   it.each([
-    [{ volume_id: '4711', mountpoint: '/mnt/HC_Volume_1' }, { kind: 'id', id: 4711, from: 'volume_id' }],
+    [
+      { volume_id: '4711', mountpoint: '/mnt/HC_Volume_1' },
+      { kind: 'id', id: 4711, from: 'volume_id' },
+    ],
     [{ mountpoint: '/mnt/HC_Volume_4711' }, { kind: 'id', id: 4711, from: 'mountpoint' }],
     [{ mountpoint: '/mnt/HC_Volume_4711/pg' }, { kind: 'id', id: 4711, from: 'mountpoint' }],
     [{ device: '/dev/disk/by-id/scsi-0HC_Volume_4711' }, { kind: 'id', id: 4711, from: 'device' }],
-    [{ mountpoint: '/var/lib/docker', device: '/dev/disk/by-id/scsi-0HC_Volume_99' }, { kind: 'id', id: 99, from: 'device' }],
-    [{ volume_id: 'abc', volume: 'data' }, { kind: 'name', name: 'data' }],
-    [{ mountpoint: '/mnt/data', volume: 'data' }, { kind: 'name', name: 'data' }],
+    [
+      { mountpoint: '/var/lib/docker', device: '/dev/disk/by-id/scsi-0HC_Volume_99' },
+      { kind: 'id', id: 99, from: 'device' },
+    ],
+    [
+      { volume_id: 'abc', volume: 'data' },
+      { kind: 'name', name: 'data' },
+    ],
+    [
+      { mountpoint: '/mnt/data', volume: 'data' },
+      { kind: 'name', name: 'data' },
+    ],
     [{ mountpoint: '/mnt/HC_Volume_x' }, undefined],
     [{ alertname: 'VolumeUsageCritical' }, undefined],
   ])('%o -> %o', (labels, ref) => {
@@ -23,7 +35,13 @@ describe('findAllowlisted', () => {
     nameOf: async (id) => names[id],
     idOf: async (name) => Object.entries(names).find(([, n]) => n === name)?.[0] as unknown as number | undefined,
   };
-  const num: VolumeLookup = { ...lookup, idOf: async (n) => { const id = await lookup.idOf(n); return id === undefined ? undefined : Number(id); } };
+  const num: VolumeLookup = {
+    ...lookup,
+    idOf: async (n) => {
+      const id = await lookup.idOf(n);
+      return id === undefined ? undefined : Number(id);
+    },
+  };
   const entries = [{ id: 4711 }, { name: 'logs' }, { id: 4714, name: 'pinned' }];
 
   it.each([

@@ -42,7 +42,8 @@ export const volumeResizeAction = defineAction({
     const controls = IncidentControls.fromConfig(config, redis);
     return (job) => {
       // With interactivity on, the thread an alert opens offers Silence and Acknowledge.
-      const base = controls && job.data.alert.status === 'firing' ? new AlertThreads(redis, notifier, config.redis.prefix, controls, job.data.alert.labels) : threads;
+      const base =
+        controls && job.data.alert.status === 'firing' ? new AlertThreads(redis, notifier, config.redis.prefix, controls, job.data.alert.labels) : threads;
       // Every message a job says in a thread carries its alert's links and values.
       return processVolumeAlert({ ...deps, threads: threadsWithAlertContext(base, job.data.alert, job.data.externalURL) }, job);
     };

@@ -18,24 +18,34 @@ const msg = (text: string): ChatMessage => ({ text });
 
 export function planMessage(v: VolumeNames, fromGb: number, toGb: number, policy: VolumePolicy, dryRun?: string): ChatMessage {
   const head = dryRun ? `:test_tube: *Dry run* (${dryRun}): would grow ${who(v)}` : `:arrow_up: Growing ${who(v)}`;
-  return msg(`${head} from *${fromGb} GB* to *${toGb} GB* (cap ${policy.maxSizeGb} GB, step ${policy.stepPercent}% / at least ${policy.minStepGb} GB, cooldown ${formatDuration(policy.cooldownMs)}).${dryRun ? ' Nothing was changed.' : ''}`);
+  return msg(
+    `${head} from *${fromGb} GB* to *${toGb} GB* (cap ${policy.maxSizeGb} GB, step ${policy.stepPercent}% / at least ${policy.minStepGb} GB, cooldown ${formatDuration(policy.cooldownMs)}).${dryRun ? ' Nothing was changed.' : ''}`,
+  );
 }
 
 export function dryRunUnreadableMessage(v: { id: number; name?: string }, reason: string): ChatMessage {
-  return msg(`:test_tube: *Dry run* (no HCLOUD_TOKEN): volume ${v.name ? `\`${v.name}\` ` : ''}(${v.id}) is allowlisted but its size cannot be read: ${reason}. Nothing was changed.`);
+  return msg(
+    `:test_tube: *Dry run* (no HCLOUD_TOKEN): volume ${v.name ? `\`${v.name}\` ` : ''}(${v.id}) is allowlisted but its size cannot be read: ${reason}. Nothing was changed.`,
+  );
 }
 
 export function dryRunUnidentifiedMessage(what: string, reason: string): ChatMessage {
-  return msg(`:test_tube: *Dry run* (no HCLOUD_TOKEN): cannot tell whether ${what} is in the allowlist without reading it from the API: ${reason}. Nothing was changed.`);
+  return msg(
+    `:test_tube: *Dry run* (no HCLOUD_TOKEN): cannot tell whether ${what} is in the allowlist without reading it from the API: ${reason}. Nothing was changed.`,
+  );
 }
 
 export function resizedMessage(v: VolumeNames, fromGb: number, toGb: number, actionId: number | undefined, seconds: number): ChatMessage {
-  return msg(`:white_check_mark: Hetzner resized ${who(v)} from ${fromGb} GB to *${toGb} GB*${actionId ? ` (action ${actionId})` : ''} in ${Math.round(seconds)}s.`);
+  return msg(
+    `:white_check_mark: Hetzner resized ${who(v)} from ${fromGb} GB to *${toGb} GB*${actionId ? ` (action ${actionId})` : ''} in ${Math.round(seconds)}s.`,
+  );
 }
 
 /** `cooldownLifted`: Hetzner refused the call, nothing changed, so a later alert may try again. */
 export function resizeFailedMessage(v: VolumeNames, toGb: number, reason: string, cooldownLifted: boolean): ChatMessage {
-  return msg(`:x: Resizing ${who(v)} to ${toGb} GB failed and will not be retried: ${reason}. Nothing else was done; the cooldown ${cooldownLifted ? 'was lifted' : 'stays'}.`);
+  return msg(
+    `:x: Resizing ${who(v)} to ${toGb} GB failed and will not be retried: ${reason}. Nothing else was done; the cooldown ${cooldownLifted ? 'was lifted' : 'stays'}.`,
+  );
 }
 
 /** The device path Hetzner gives every volume; anything else is not used in a command. */
@@ -71,11 +81,15 @@ export function stepFailedMessage(step: string, reason: string): ChatMessage {
 }
 
 export function capMessage(v: VolumeNames, sizeGb: number, capGb: number, cooldownMs: number): ChatMessage {
-  return msg(`:rotating_light: ${who(v)} is full and already at its cap (${sizeGb} GB, cap ${capGb} GB): alertworks will not grow it. A person must act (clean up, or raise \`maxSizeGb\`). Next reminder at the earliest in ${formatDuration(cooldownMs)}.`);
+  return msg(
+    `:rotating_light: ${who(v)} is full and already at its cap (${sizeGb} GB, cap ${capGb} GB): alertworks will not grow it. A person must act (clean up, or raise \`maxSizeGb\`). Next reminder at the earliest in ${formatDuration(cooldownMs)}.`,
+  );
 }
 
 export function budgetMessage(v: VolumeNames, fromGb: number, toGb: number, budget: number, freeInMs: number): ChatMessage {
-  return msg(`:no_entry: Not growing ${who(v)} (${fromGb} → ${toGb} GB): the budget of ${budget} resizes per hour across all volumes is used up (next slot in ${formatDuration(freeInMs)}). Check why so many volumes grow at once.`);
+  return msg(
+    `:no_entry: Not growing ${who(v)} (${fromGb} → ${toGb} GB): the budget of ${budget} resizes per hour across all volumes is used up (next slot in ${formatDuration(freeInMs)}). Check why so many volumes grow at once.`,
+  );
 }
 
 /** `what` comes from describeRef (already stripped of markup); the alert name is sender text. */

@@ -44,7 +44,9 @@ export async function processVolumeAlert(d: ResizeDeps, job: AlertJob): Promise<
     d.logger.warn({ volume: what, fingerprint: alert.fingerprint }, 'refused: volume not allowlisted (volumeResize.volumes)');
     // One thread per window, not one per refused alert: a flood of made-up references would flood #ops.
     if (await d.state.firstReport('refused', REFUSED_REPORT_WINDOW_MS, dedupKey)) {
-      await d.threads.say(`volume-refused:${alert.fingerprint}`, text.refusedMessage(what, alert.labels.alertname ?? 'alert', REFUSED_REPORT_WINDOW_MS), { step: `refused:${dedupKey}` });
+      await d.threads.say(`volume-refused:${alert.fingerprint}`, text.refusedMessage(what, alert.labels.alertname ?? 'alert', REFUSED_REPORT_WINDOW_MS), {
+        step: `refused:${dedupKey}`,
+      });
     }
     return { outcome: 'refused', volume: what };
   }
@@ -113,7 +115,13 @@ async function firing(d: ResizeDeps, v: VolumeJob): Promise<ActionResult> {
   if (recalled > 0) return inCooldown(d, v, recalled);
 
   // Named by where it was decided, so an operator knows what to change (DESIGN.md precedence).
-  const dryRun = d.globalDryRun ? (d.dryRunSource ?? 'DRY_RUN') : v.policy.dryRun ? `dryRun: true for volume ${v.name} in volumeResize` : !d.hetzner.hasToken ? 'no HCLOUD_TOKEN' : undefined;
+  const dryRun = d.globalDryRun
+    ? (d.dryRunSource ?? 'DRY_RUN')
+    : v.policy.dryRun
+      ? `dryRun: true for volume ${v.name} in volumeResize`
+      : !d.hetzner.hasToken
+        ? 'no HCLOUD_TOKEN'
+        : undefined;
   let volume;
   try {
     volume = await d.hetzner.getVolume(v.id);
@@ -146,7 +154,10 @@ async function firing(d: ResizeDeps, v: VolumeJob): Promise<ActionResult> {
   }
   if (dryRun) {
     volumeResizeTotal.inc({ volume: v.label, outcome: 'dry_run' });
-    d.logger.info({ volume: v.id, fromGb: plan.fromGb, toGb: plan.toGb, dryRunSource: dryRun }, `dry run (${dryRun}): would grow ${plan.fromGb}→${plan.toGb} GB, nothing changed`);
+    d.logger.info(
+      { volume: v.id, fromGb: plan.fromGb, toGb: plan.toGb, dryRunSource: dryRun },
+      `dry run (${dryRun}): would grow ${plan.fromGb}→${plan.toGb} GB, nothing changed`,
+    );
     await d.threads.say(v.incident, text.planMessage(names, plan.fromGb, plan.toGb, v.policy, dryRun), { step: `plan:${v.dedupKey}` });
     return { outcome: 'dry_run', volume: v.id, fromGb: plan.fromGb, toGb: plan.toGb };
   }
@@ -159,9 +170,15 @@ async function firing(d: ResizeDeps, v: VolumeJob): Promise<ActionResult> {
   const budget = await d.state.reserveBudget(d.settings.hourlyBudget, budgetMember, issuedAt);
   if (!budget.ok) {
     volumeResizeTotal.inc({ volume: v.label, outcome: 'budget_exhausted' });
-    d.logger.warn({ volume: v.id, fromGb: plan.fromGb, toGb: plan.toGb, hourlyBudget: d.settings.hourlyBudget, freeInMs: budget.freeInMs }, 'refused: hourly resize budget used up');
+    d.logger.warn(
+      { volume: v.id, fromGb: plan.fromGb, toGb: plan.toGb, hourlyBudget: d.settings.hourlyBudget, freeInMs: budget.freeInMs },
+      'refused: hourly resize budget used up',
+    );
     // Said once until a slot frees, not once per alert past the budget.
-    if (await d.state.firstReport('budget', budget.freeInMs, v.dedupKey)) await d.threads.say(v.incident, text.budgetMessage(names, plan.fromGb, plan.toGb, d.settings.hourlyBudget, budget.freeInMs), { step: `budget:${v.dedupKey}` });
+    if (await d.state.firstReport('budget', budget.freeInMs, v.dedupKey))
+      await d.threads.say(v.incident, text.budgetMessage(names, plan.fromGb, plan.toGb, d.settings.hourlyBudget, budget.freeInMs), {
+        step: `budget:${v.dedupKey}`,
+      });
     return { outcome: 'budget_exhausted', volume: v.id };
   }
   const next: ResizeIntent = {

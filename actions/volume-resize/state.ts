@@ -148,7 +148,11 @@ export class VolumeResizeState {
   async view(entry: { id?: number | undefined; name?: string | undefined }): Promise<VolumeView> {
     const id = entry.id ?? (entry.name !== undefined ? parseId(await this.redis.hget(this.key('names'), entry.name)) : undefined);
     if (id === undefined) return { cooldownLeftMs: 0 };
-    const [hash, intentJson, cooldownMs] = await Promise.all([this.redis.hgetall(this.statusKey(id)), this.redis.get(this.key('intent', id)), this.redis.pttl(this.key('cooldown', id))]);
+    const [hash, intentJson, cooldownMs] = await Promise.all([
+      this.redis.hgetall(this.statusKey(id)),
+      this.redis.get(this.key('intent', id)),
+      this.redis.pttl(this.key('cooldown', id)),
+    ]);
     const view: VolumeView = { id, cooldownLeftMs: Math.max(0, cooldownMs) };
     const problems: string[] = [];
     if (Object.keys(hash).length > 0) {
@@ -265,7 +269,12 @@ export class VolumeResizeState {
   /** Marks a step after a resize done; true if this call was the first to mark it. */
   async markDone(volumeId: number, issuedAt: number, step: string): Promise<boolean> {
     const key = this.key('done', volumeId, issuedAt);
-    const [[, added] = [null, 0]] = (await this.redis.multi().sadd(key, step).expire(key, 7 * 86_400).exec()) ?? [];
+    const [[, added] = [null, 0]] =
+      (await this.redis
+        .multi()
+        .sadd(key, step)
+        .expire(key, 7 * 86_400)
+        .exec()) ?? [];
     return added === 1;
   }
 
@@ -277,4 +286,3 @@ export class VolumeResizeState {
 function parseId(value: string | null): number | undefined {
   return value !== null && /^\d{1,12}$/.test(value) ? Number(value) : undefined;
 }
-

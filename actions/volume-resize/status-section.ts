@@ -22,24 +22,26 @@ export const volumesSection: StatusSection = {
     // Parsed and frozen at load by this action's own schema (actions/volume-resize/index.ts).
     const settings = config.sections.volumeResize;
     const state = new VolumeResizeState(redis, config.redis.prefix);
-    return Promise.all((settings?.volumes ?? []).map(async (volume: VolumeEntry): Promise<StatusRow> => {
-      const view = await state.view(volume);
-      const cap = volume.maxSizeGb ?? settings?.maxSizeGb;
-      const size = view.sizeGb;
-      let lastResize = 'none recorded';
-      if (view.inFlight) lastResize = `in progress: ${view.inFlight.fromGb} → ${view.inFlight.toGb} GB, since ${when(String(view.inFlight.issuedAt), now)}`;
-      else if (view.lastResize) lastResize = `${view.lastResize.fromGb} → ${view.lastResize.toGb} GB, ${when(String(view.lastResize.at), now)}`;
-      return {
-        level: view.inFlight ? 'warn' : size === undefined ? 'unknown' : cap !== undefined && size >= cap ? 'warn' : 'ok',
-        cells: {
-          volume: [volume.name, volume.id !== undefined ? `#${volume.id}` : undefined].filter(Boolean).join(' '),
-          size: size ?? 'not seen yet',
-          cap: size !== undefined && cap !== undefined && size >= cap ? `${cap} (reached)` : cap,
-          lastResize,
-          cooldown: view.cooldownLeftMs > 0 ? `${Math.ceil(view.cooldownLeftMs / 60_000)} min left` : undefined,
-          ...(view.unreadable ? { lastResize: `${lastResize}; unreadable: ${view.unreadable.join('; ')}` } : {}),
-        },
-      };
-    }));
+    return Promise.all(
+      (settings?.volumes ?? []).map(async (volume: VolumeEntry): Promise<StatusRow> => {
+        const view = await state.view(volume);
+        const cap = volume.maxSizeGb ?? settings?.maxSizeGb;
+        const size = view.sizeGb;
+        let lastResize = 'none recorded';
+        if (view.inFlight) lastResize = `in progress: ${view.inFlight.fromGb} → ${view.inFlight.toGb} GB, since ${when(String(view.inFlight.issuedAt), now)}`;
+        else if (view.lastResize) lastResize = `${view.lastResize.fromGb} → ${view.lastResize.toGb} GB, ${when(String(view.lastResize.at), now)}`;
+        return {
+          level: view.inFlight ? 'warn' : size === undefined ? 'unknown' : cap !== undefined && size >= cap ? 'warn' : 'ok',
+          cells: {
+            volume: [volume.name, volume.id !== undefined ? `#${volume.id}` : undefined].filter(Boolean).join(' '),
+            size: size ?? 'not seen yet',
+            cap: size !== undefined && cap !== undefined && size >= cap ? `${cap} (reached)` : cap,
+            lastResize,
+            cooldown: view.cooldownLeftMs > 0 ? `${Math.ceil(view.cooldownLeftMs / 60_000)} min left` : undefined,
+            ...(view.unreadable ? { lastResize: `${lastResize}; unreadable: ${view.unreadable.join('; ')}` } : {}),
+          },
+        };
+      }),
+    );
   },
 };

@@ -105,7 +105,12 @@ export async function runPacedProbes(probe: () => Promise<boolean>, rate: number
     const due = started + (i * 1000) / rate;
     const wait = due - Date.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    pending.push(probe().then((s) => void (s ? ok++ : failed++), () => void failed++));
+    pending.push(
+      probe().then(
+        (s) => void (s ? ok++ : failed++),
+        () => void failed++,
+      ),
+    );
   }
   await Promise.all(pending);
   tell('result', { ok, failed, seconds: (Date.now() - started) / 1000 });

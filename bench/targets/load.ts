@@ -58,7 +58,12 @@ async function paced(rate: number): Promise<Record<string, unknown>> {
     const body = o.body === undefined ? undefined : o.uniqueIds ? parts.join(`${prefix}${(++seq).toString(36)}`) : o.body;
     const t0 = performance.now();
     pending.push(
-      fetch(o.url, { method: body === undefined ? 'GET' : 'POST', headers: o.headers ?? {}, ...(body !== undefined ? { body } : {}), signal: AbortSignal.timeout(10_000) })
+      fetch(o.url, {
+        method: body === undefined ? 'GET' : 'POST',
+        headers: o.headers ?? {},
+        ...(body !== undefined ? { body } : {}),
+        signal: AbortSignal.timeout(10_000),
+      })
         .then(async (res) => {
           await res.arrayBuffer();
           latencies.push(performance.now() - t0);
@@ -72,5 +77,13 @@ async function paced(rate: number): Promise<Record<string, unknown>> {
   const duration = (Date.now() - started) / 1000;
   const sorted = latencies.sort((a, b) => a - b);
   const at = (p: number) => Math.round(sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0);
-  return { '2xx': ok, non2xx, errors, timeouts: 0, duration, requests: { average: ok / duration, total: ok + non2xx }, latency: { p50: at(50), p90: at(90), p99: at(99), max: at(100) } };
+  return {
+    '2xx': ok,
+    non2xx,
+    errors,
+    timeouts: 0,
+    duration,
+    requests: { average: ok / duration, total: ok + non2xx },
+    latency: { p50: at(50), p90: at(90), p99: at(99), max: at(100) },
+  };
 }

@@ -33,7 +33,12 @@ const noop = defineAction({
   },
 });
 
-const workers = await startWorkers(config, [noop], { config, redis, notifier, threads: new IncidentThreads(redis, notifier, config.redis.prefix), logger, env: {} }, logger);
+const workers = await startWorkers(
+  config,
+  [noop],
+  { config, redis, notifier, threads: new IncidentThreads(redis, notifier, config.redis.prefix), logger, env: {} },
+  logger,
+);
 await Promise.all(workers.workers.map((w) => w.waitUntilReady()));
 tell('ready');
 process.on('message', () => undefined);
@@ -43,7 +48,13 @@ process.on('SIGTERM', () => {
   if (stopping) return;
   stopping = true;
   void (async () => {
-    tell('result', { jobs: latencies.length, p50: percentile(latencies, 50), p90: percentile(latencies, 90), p99: percentile(latencies, 99), max: Math.max(0, ...latencies) });
+    tell('result', {
+      jobs: latencies.length,
+      p50: percentile(latencies, 50),
+      p90: percentile(latencies, 90),
+      p99: percentile(latencies, 99),
+      max: Math.max(0, ...latencies),
+    });
     await workers.close(2_000);
     redis.disconnect();
     process.exit(0);

@@ -65,10 +65,12 @@ await Promise.all(
     while (Date.now() < end) {
       const t0 = process.hrtime.bigint();
       if (mode === 'addBulk') {
-        await queue.addBulk(Array.from({ length: BULK }, () => {
-          const id = randomUUID();
-          return { name: 'notify', data: jobData(id), opts: { jobId: id } };
-        }));
+        await queue.addBulk(
+          Array.from({ length: BULK }, () => {
+            const id = randomUUID();
+            return { name: 'notify', data: jobData(id), opts: { jobId: id } };
+          }),
+        );
         jobs += BULK;
       } else {
         const id = randomUUID();
@@ -82,6 +84,15 @@ await Promise.all(
 const seconds = Number(process.hrtime.bigint() - started) / 1e9;
 const cpu = process.cpuUsage(cpu0);
 const cpuMicrosPerJob = (cpu.user + cpu.system) / jobs;
-tell('result', { mode, jobs, seconds, jobsPerSecond: jobs / seconds, callsPerSecond: latencies.length / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), cpuMicrosPerJob });
+tell('result', {
+  mode,
+  jobs,
+  seconds,
+  jobsPerSecond: jobs / seconds,
+  callsPerSecond: latencies.length / seconds,
+  p50: percentile(latencies, 50),
+  p99: percentile(latencies, 99),
+  cpuMicrosPerJob,
+});
 await queue.close();
 connection.disconnect();

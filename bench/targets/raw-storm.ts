@@ -21,8 +21,19 @@ const config = parseConfig(`redis: { url: "${url}" }\n`, 'bench', {});
 const producer = createRedis(url, 'producer');
 const workerRedis = createRedis(url, 'worker');
 await waitForRedis(producer, 10_000);
-const queue = new Queue('notify', { connection: producer, prefix: config.redis.prefix, defaultJobOptions: defaultJobOptions(config), skipWaitingForReady: true });
-const slack = new WebClient(token, { slackApiUrl: apiUrl, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true, timeout: 10_000, logLevel: LogLevel.ERROR });
+const queue = new Queue('notify', {
+  connection: producer,
+  prefix: config.redis.prefix,
+  defaultJobOptions: defaultJobOptions(config),
+  skipWaitingForReady: true,
+});
+const slack = new WebClient(token, {
+  slackApiUrl: apiUrl,
+  retryConfig: { retries: 0 },
+  rejectRateLimitedCalls: true,
+  timeout: 10_000,
+  logLevel: LogLevel.ERROR,
+});
 const worker = new Worker<AlertJobData>(
   'notify',
   async (job) => {

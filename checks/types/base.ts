@@ -80,7 +80,10 @@ export function resolveBase<T extends RawBase>(
 ): Omit<T, 'interval' | 'timeout' | 'remindEvery'> & ResolvedBase {
   const { interval, timeout, remindEvery, ...rest } = raw;
   const kindDefaults = KIND_DEFAULTS[raw.kind];
-  const defaults = { intervalMs: typeDefaults.intervalMs ?? kindDefaults.intervalMs, failureThreshold: typeDefaults.failureThreshold ?? kindDefaults.failureThreshold };
+  const defaults = {
+    intervalMs: typeDefaults.intervalMs ?? kindDefaults.intervalMs,
+    failureThreshold: typeDefaults.failureThreshold ?? kindDefaults.failureThreshold,
+  };
   const intervalMs = interval ?? defaults.intervalMs;
   if (intervalMs < 100) ctx.addIssue({ code: 'custom', path: ['interval'], message: 'must be at least 100ms' });
   const timeoutMs = timeout ?? Math.min(DEFAULT_TIMEOUT_MS, intervalMs);

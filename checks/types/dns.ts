@@ -43,7 +43,12 @@ async function resolveAsText(resolver: Resolver, name: string, type: (typeof REC
     case 'SRV':
       return (await resolver.resolveSrv(name)).map((r) => `${r.priority} ${r.weight} ${r.port} ${r.name}`);
     case 'CAA':
-      return (await resolver.resolveCaa(name)).map((r) => Object.entries(r).filter(([k]) => k !== 'critical').map(([k, v]) => `${k} ${String(v)}`).join(' '));
+      return (await resolver.resolveCaa(name)).map((r) =>
+        Object.entries(r)
+          .filter(([k]) => k !== 'critical')
+          .map(([k, v]) => `${k} ${String(v)}`)
+          .join(' '),
+      );
   }
 }
 
@@ -65,7 +70,14 @@ export const dnsCheck = defineCheckType({
     } catch (err) {
       resolver.cancel();
       const code = (err as { code?: string }).code;
-      if (signal.aborted || code === 'ETIMEOUT') return { success: false, durationSeconds: elapsed(), phases: { dns: elapsed() }, failureReason: 'timeout', error: `no DNS answer within ${check.timeoutMs}ms` };
+      if (signal.aborted || code === 'ETIMEOUT')
+        return {
+          success: false,
+          durationSeconds: elapsed(),
+          phases: { dns: elapsed() },
+          failureReason: 'timeout',
+          error: `no DNS answer within ${check.timeoutMs}ms`,
+        };
       if (code === 'ENODATA' || code === 'ENOTFOUND') answers = [];
       else return { success: false, durationSeconds: elapsed(), phases: { dns: elapsed() }, failureReason: 'dns', error: describeError(err) };
     }
@@ -79,9 +91,9 @@ export const dnsCheck = defineCheckType({
     if (missing.length > 0) return fail(`${check.recordType} ${check.query}: missing ${missing.join(', ')} (got ${answers.join(', ') || 'nothing'})`);
     if (check.expect.exactly) {
       const want = new Set(check.expect.exactly.map(norm));
-      if (want.size !== have.size || [...want].some((v) => !have.has(v))) return fail(`${check.recordType} ${check.query}: got ${answers.join(', ') || 'nothing'}, expected exactly ${check.expect.exactly.join(', ')}`);
+      if (want.size !== have.size || [...want].some((v) => !have.has(v)))
+        return fail(`${check.recordType} ${check.query}: got ${answers.join(', ') || 'nothing'}, expected exactly ${check.expect.exactly.join(', ')}`);
     }
     return { success: true, durationSeconds: elapsed(), phases, details };
   },
 });
-

@@ -66,7 +66,7 @@ function decodeHealthResponse(body: Buffer): ServingStatus | undefined {
   const message = body.subarray(5, 5 + length);
   if (message.length !== length) return undefined;
   let status = 0; // proto3: an absent field is its zero value (UNKNOWN)
-  for (let i = 0; i < message.length; ) {
+  for (let i = 0; i < message.length;) {
     const tag = message[i++]!;
     const wire = tag & 7;
     let value = 0;
@@ -93,7 +93,13 @@ function decodeHealthResponse(body: Buffer): ServingStatus | undefined {
 }
 
 /** Connects (measuring dns, connect, tls) and hands the socket to an HTTP/2 session. */
-async function openSocket(check: GrpcCheck, signal: AbortSignal, phases: Partial<Record<Phase, number>>, stage: { at: ConnectionStage }, sockets: net.Socket[]) {
+async function openSocket(
+  check: GrpcCheck,
+  signal: AbortSignal,
+  phases: Partial<Record<Phase, number>>,
+  stage: { at: ConnectionStage },
+  sockets: net.Socket[],
+) {
   const { host, port } = splitTarget(check.target);
   let t = performance.now();
   const family = check.ipFamily === 'ipv4' ? 4 : check.ipFamily === 'ipv6' ? 6 : 0;
@@ -109,7 +115,13 @@ async function openSocket(check: GrpcCheck, signal: AbortSignal, phases: Partial
   if (!check.tls) return { socket: raw as net.Socket, authority: `${host}:${port}`, scheme: 'http' };
   stage.at = 'tls';
   t = performance.now();
-  const upgrade = upgradeToTls(raw, { host, serverName: check.tls.serverName, rejectUnauthorized: !check.tls.insecureSkipVerify, ca: check.tls.ca, alpn: ['h2'] });
+  const upgrade = upgradeToTls(raw, {
+    host,
+    serverName: check.tls.serverName,
+    rejectUnauthorized: !check.tls.insecureSkipVerify,
+    ca: check.tls.ca,
+    alpn: ['h2'],
+  });
   sockets.push(upgrade.socket);
   const secure = await raceAbort(upgrade.ready, signal);
   phases.tls = (performance.now() - t) / 1000;
@@ -150,7 +162,8 @@ function callHealth(socket: net.Socket, authority: string, scheme: string, servi
     req.on('close', () => {
       const status = headers[':status'] === undefined ? undefined : Number(headers[':status']);
       const grpcStatus = headers['grpc-status'];
-      if (status !== undefined && status !== 200) return reject(Object.assign(new Error(`HTTP status ${status} (not a gRPC server?)`), { code: 'GRPC_HTTP_STATUS' }));
+      if (status !== undefined && status !== 200)
+        return reject(Object.assign(new Error(`HTTP status ${status} (not a gRPC server?)`), { code: 'GRPC_HTTP_STATUS' }));
       if (grpcStatus === undefined) return reject(Object.assign(new Error('the answer has no grpc-status'), { code: 'GRPC_NO_STATUS' }));
       resolve({ grpcStatus: Number(grpcStatus), grpcMessage: grpcMessageText(headers['grpc-message']), body: Buffer.concat(chunks) });
     });
@@ -184,17 +197,44 @@ async function probeGrpc(check: GrpcCheck, outer: AbortSignal): Promise<ProbeRes
     phases.processing = (performance.now() - t) / 1000;
     const base = { durationSeconds: elapsed(), phases, statusCode: call.grpcStatus };
     const what = check.service ? `service "${check.service}"` : 'the server';
-    if (call.grpcStatus === GRPC_NOT_FOUND) return { ...base, success: false, failureReason: 'service_unknown', error: `${what} is unknown to the health service`, details: { servingStatus: 'SERVICE_UNKNOWN' } };
-    if (call.grpcStatus !== 0) return { ...base, success: false, failureReason: 'grpc_status', error: `gRPC status ${call.grpcStatus}${call.grpcMessage ? `: ${call.grpcMessage}` : ''}` };
+    if (call.grpcStatus === GRPC_NOT_FOUND)
+      return {
+        ...base,
+        success: false,
+        failureReason: 'service_unknown',
+        error: `${what} is unknown to the health service`,
+        details: { servingStatus: 'SERVICE_UNKNOWN' },
+      };
+    if (call.grpcStatus !== 0)
+      return {
+        ...base,
+        success: false,
+        failureReason: 'grpc_status',
+        error: `gRPC status ${call.grpcStatus}${call.grpcMessage ? `: ${call.grpcMessage}` : ''}`,
+      };
     const serving = decodeHealthResponse(call.body);
     if (serving === undefined) return { ...base, success: false, failureReason: 'other', error: 'the answer is not a HealthCheckResponse' };
-    if (serving !== 'SERVING') return { ...base, success: false, failureReason: serving === 'SERVICE_UNKNOWN' ? 'service_unknown' : 'not_serving', error: `${what} is ${serving}`, details: { servingStatus: serving } };
+    if (serving !== 'SERVING')
+      return {
+        ...base,
+        success: false,
+        failureReason: serving === 'SERVICE_UNKNOWN' ? 'service_unknown' : 'not_serving',
+        error: `${what} is ${serving}`,
+        details: { servingStatus: serving },
+      };
     return { ...base, success: true, details: { servingStatus: serving } };
   } catch (err) {
     const timedOut = signal.aborted;
     // What a gRPC client reports for a call that got no answer: DEADLINE_EXCEEDED or UNAVAILABLE.
     const statusCode = timedOut ? GRPC_DEADLINE_EXCEEDED : GRPC_UNAVAILABLE;
-    return { success: false, durationSeconds: elapsed(), phases, statusCode, failureReason: classifyError(err, stage.at, timedOut), error: timedOut ? `no answer within ${check.timeoutMs}ms (during ${stage.at})` : describeError(err) };
+    return {
+      success: false,
+      durationSeconds: elapsed(),
+      phases,
+      statusCode,
+      failureReason: classifyError(err, stage.at, timedOut),
+      error: timedOut ? `no answer within ${check.timeoutMs}ms (during ${stage.at})` : describeError(err),
+    };
   } finally {
     sockets.at(-1)?.destroy();
   }
@@ -210,7 +250,11 @@ export const grpcCheck = defineCheckType({
   phases: ['dns', 'connect', 'tls', 'processing'],
   reasons: ['dns', 'connect', 'tls', 'timeout', 'grpc_status', 'not_serving', 'service_unknown', 'other'],
   metrics: [
-    { name: 'probe_grpc_status_code', help: 'gRPC status code of the last health check (0 OK, 5 NOT_FOUND, 14 UNAVAILABLE when no answer, ...).', read: (r) => r.statusCode },
+    {
+      name: 'probe_grpc_status_code',
+      help: 'gRPC status code of the last health check (0 OK, 5 NOT_FOUND, 14 UNAVAILABLE when no answer, ...).',
+      read: (r) => r.statusCode,
+    },
     {
       name: 'probe_grpc_healthcheck_response',
       help: 'Serving status of the last gRPC health check: 1 for the status answered, 0 for the others.',

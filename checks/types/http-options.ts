@@ -20,11 +20,18 @@ export const transportShape = {
     })
     .prefault({}),
   /** Bytes of the body kept for assertions. @defaultValue 1 MiB */
-  maxBodyBytes: z.number().int().positive().default(1024 * 1024),
+  maxBodyBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(1024 * 1024),
 };
 
 /** Reads caFile once at load, so a missing file is a config error, not a probe failure. */
-export function loadTls(tls: { insecureSkipVerify: boolean; caFile?: string | undefined; serverName?: string | undefined }, ctx: z.RefinementCtx): TlsClientOptions {
+export function loadTls(
+  tls: { insecureSkipVerify: boolean; caFile?: string | undefined; serverName?: string | undefined },
+  ctx: z.RefinementCtx,
+): TlsClientOptions {
   let ca: string | undefined;
   if (tls.caFile) {
     try {

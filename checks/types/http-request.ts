@@ -121,7 +121,9 @@ async function exchange(url: URL, method: string, body: string | undefined, req:
     };
     const fail = (err: unknown) => {
       const reason = classifyError(err, stage, req.signal.aborted);
-      const text = req.signal.aborted ? `no answer within the timeout (${stage === 'exchange' ? 'waiting for the response' : `during ${stage}`})` : describeError(err);
+      const text = req.signal.aborted
+        ? `no answer within the timeout (${stage === 'exchange' ? 'waiting for the response' : `during ${stage}`})`
+        : describeError(err);
       reject(new ProbeFailure(reason, text, phases));
     };
     const request = (isHttps ? https : http).request(options, (res) => {

@@ -53,7 +53,13 @@ export const HTTP_PHASES = ['dns', 'connect', 'tls', 'processing', 'transfer'] a
 /** Why an HTTP probe (http or a preset over HTTP) fails. */
 export const HTTP_REASONS = ['dns', 'connect', 'tls', 'timeout', 'http_status', 'assertion', 'other'] as const;
 /** The blackbox exporter calls the dns phase "resolve". */
-const PHASE_LABEL: Record<(typeof HTTP_PHASES)[number], string> = { dns: 'resolve', connect: 'connect', tls: 'tls', processing: 'processing', transfer: 'transfer' };
+const PHASE_LABEL: Record<(typeof HTTP_PHASES)[number], string> = {
+  dns: 'resolve',
+  connect: 'connect',
+  tls: 'tls',
+  processing: 'processing',
+  transfer: 'transfer',
+};
 
 /** probe_http_* metrics, shared by every check whose result is an HTTP response (http and the presets). */
 export const HTTP_PROBE_METRICS: readonly ProbeMetric[] = [
@@ -114,7 +120,13 @@ export async function runHttpProbe(request: HttpProbeRequest, expect: HttpExpect
   try {
     const res = await httpProbe(request);
     assertResponse(res, expect);
-    return { success: true, durationSeconds: (performance.now() - started) / 1000, phases: res.phases, statusCode: res.statusCode, details: { redirects: res.redirects, finalUrl: scrub(res.finalUrl) } };
+    return {
+      success: true,
+      durationSeconds: (performance.now() - started) / 1000,
+      phases: res.phases,
+      statusCode: res.statusCode,
+      details: { redirects: res.redirects, finalUrl: scrub(res.finalUrl) },
+    };
   } catch (err) {
     const failure = err instanceof ProbeFailure ? err : new ProbeFailure('other', err instanceof Error ? err.message : String(err));
     return {
@@ -140,4 +152,3 @@ export const httpCheck = defineCheckType({
 });
 
 export const httpCheckSchema = httpCheck.schema;
-

@@ -23,7 +23,11 @@ export function parseJsonPath(path: string): (string | number)[] {
 function selectJsonPath(value: unknown, parts: readonly (string | number)[]): { found: boolean; value?: unknown } {
   let node = value;
   for (const part of parts) {
-    if (typeof part === 'number' ? !Array.isArray(node) || part >= node.length : node === null || typeof node !== 'object' || Array.isArray(node) || !Object.hasOwn(node, part)) {
+    if (
+      typeof part === 'number'
+        ? !Array.isArray(node) || part >= node.length
+        : node === null || typeof node !== 'object' || Array.isArray(node) || !Object.hasOwn(node, part)
+    ) {
       return { found: false };
     }
     node = (node as Record<string | number, unknown>)[part];

@@ -16,7 +16,8 @@ export class ProbeFailure extends Error {
 /** Where a connection attempt was when it failed; decides the reason when the error code does not. */
 export type ConnectionStage = 'dns' | 'connect' | 'tls' | 'exchange';
 
-const TLS_CODE = /^(ERR_TLS_|ERR_SSL_|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_(GET_ISSUER_CERT|VERIFY_LEAF_SIGNATURE)|HOSTNAME_MISMATCH|EPROTO$)/;
+const TLS_CODE =
+  /^(ERR_TLS_|ERR_SSL_|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_(GET_ISSUER_CERT|VERIFY_LEAF_SIGNATURE)|HOSTNAME_MISMATCH|EPROTO$)/;
 const DNS_CODE = /^(ENOTFOUND|EAI_AGAIN|EAI_FAIL|EAI_NONAME|ENODATA|ESERVFAIL|ENOTIMP|EREFUSED|EBADNAME|ECONNREFUSED_DNS)$/;
 
 /** Maps a socket/TLS/DNS error to the fixed reason set. */

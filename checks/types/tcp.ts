@@ -69,7 +69,11 @@ export const tcpCheck = defineCheckType({
       return { success: true, durationSeconds: (performance.now() - started) / 1000, phases };
     } catch (err) {
       const timedOut = signal.aborted;
-      const failure = new ProbeFailure(classifyError(err, stage, timedOut), timedOut ? `no answer within the timeout (during ${stage})` : describeError(err), phases);
+      const failure = new ProbeFailure(
+        classifyError(err, stage, timedOut),
+        timedOut ? `no answer within the timeout (during ${stage})` : describeError(err),
+        phases,
+      );
       return { success: false, durationSeconds: (performance.now() - started) / 1000, phases, failureReason: failure.reason, error: failure.message };
     } finally {
       signal.removeEventListener('abort', onAbort);

@@ -29,7 +29,11 @@ describe('tls check: starttls config', () => {
   });
 
   it.each([
-    ['an unknown protocol', '{ name: c, type: tls, target: "a:21", starttls: ftp }', 'checks[0].starttls: unknown protocol "ftp" (known: smtp, imap, pop3, postgres)'],
+    [
+      'an unknown protocol',
+      '{ name: c, type: tls, target: "a:21", starttls: ftp }',
+      'checks[0].starttls: unknown protocol "ftp" (known: smtp, imap, pop3, postgres)',
+    ],
     ['starttls without a target', '{ name: c, type: tls, files: ["/etc/ssl/a.pem"], starttls: smtp }', 'checks[0].starttls: only applies to a target'],
   ])('refuses %s', (_name, entry, message) => {
     expect(problemsOf(entry)).toContain(message);

@@ -66,12 +66,16 @@ describe('tls check takes the common base', () => {
   };
 
   it('accepts maintenance, kind and remindEvery like every check', () => {
-    const [check] = parse('{ name: edge-cert, type: tls, target: "a.example.com:443", kind: dependency, remindEvery: 6h, maintenance: [{ at: "02:00", duration: 1h }] }').checks;
+    const [check] = parse(
+      '{ name: edge-cert, type: tls, target: "a.example.com:443", kind: dependency, remindEvery: 6h, maintenance: [{ at: "02:00", duration: 1h }] }',
+    ).checks;
     expect(check).toMatchObject({ name: 'edge-cert', kind: 'dependency', remindEveryMs: 21_600_000, maintenance: [{ at: '02:00' }] });
   });
 
   it('refuses a name that is not a safe label, key part and scheduler id', () => {
-    expect(problemsOf('{ name: "api cert: prod/edge", type: tls, target: "a.example.com:443" }')).toContain('checks[0].name: must be 1-63 letters, digits, "_", "." or "-"');
+    expect(problemsOf('{ name: "api cert: prod/edge", type: tls, target: "a.example.com:443" }')).toContain(
+      'checks[0].name: must be 1-63 letters, digits, "_", "." or "-"',
+    );
   });
 
   it('refuses an interval below the floor every check has', () => {

@@ -61,7 +61,15 @@ async function readSources(check: TlsCheck, anchors: TrustAnchors, now: number, 
   if (check.target) {
     const { host, port } = parseTarget(check.target) as { host: string; port: number };
     const live = await withClientSpan('tls.handshake', { 'server.address': host, 'server.port': port, 'tls.server_name': check.serverName ?? host }, () =>
-      readLiveChain({ host, port, serverName: check.serverName, caPem: anchors.extraPem, timeoutMs: check.timeoutMs, signal, dialect: check.starttls ? findDialect(check.starttls) : undefined }),
+      readLiveChain({
+        host,
+        port,
+        serverName: check.serverName,
+        caPem: anchors.extraPem,
+        timeoutMs: check.timeoutMs,
+        signal,
+        dialect: check.starttls ? findDialect(check.starttls) : undefined,
+      }),
     );
     return { sources: [live.source], phases: live.phases, protocol: live.protocol };
   }
@@ -79,11 +87,20 @@ function summarize(reports: CertificateReport[], sources: CertificateSource[], p
   const served = reports.flatMap((r) => r.chain.filter((c, i) => i === 0 || !c.trustAnchor));
   const chainVerified = sources.every((s) => s.verifyCode === undefined || s.verifyCode === 'ERR_TLS_CERT_ALTNAME_INVALID');
   const verifyError = sources.find((s) => s.verifyCode)?.verifyCode;
-  const tlsReason = worst(TLS_REASONS, reports.map((r) => r.reason), 'first');
+  const tlsReason = worst(
+    TLS_REASONS,
+    reports.map((r) => r.reason),
+    'first',
+  );
   return {
     certificates: reports,
     ...(tlsReason ? { tlsReason } : {}),
-    level: worst(['ok', 'warning', 'critical', 'expired'] as const, reports.map((r) => r.level), 'last') ?? 'ok',
+    level:
+      worst(
+        ['ok', 'warning', 'critical', 'expired'] as const,
+        reports.map((r) => r.level),
+        'last',
+      ) ?? 'ok',
     leafExpirySeconds: Math.min(...reports.map((r) => r.leaf.notAfterSeconds)),
     earliestExpirySeconds: Math.min(...served.map((c) => c.notAfterSeconds)),
     ...(chainVerified ? { lastChainExpirySeconds: Math.min(...reports.flatMap((r) => r.chain.map((c) => c.notAfterSeconds))) } : {}),
@@ -112,7 +129,7 @@ async function probeTls(check: TlsCheck, signal?: AbortSignal): Promise<ProbeRes
   const reports = read.sources.map((source) => reportCertificate(source, anchors, now, check));
   const details = summarize(reports, read.sources, read.protocol);
   // With verify: false, a broken chain is reported (details) but does not fail the check.
-  const failing = reports.filter((r) => r.reason && (check.verify || r.reason !== 'untrusted_chain' && r.reason !== 'self_signed'));
+  const failing = reports.filter((r) => r.reason && (check.verify || (r.reason !== 'untrusted_chain' && r.reason !== 'self_signed')));
   const result: ProbeResult = { success: failing.length === 0, durationSeconds: elapsed(), phases: read.phases, details: { ...details } };
   if (failing.length > 0) {
     result.failureReason = 'tls';
@@ -158,7 +175,13 @@ async function onTlsResult(check: TlsCheck, result: ProbeResult, ctx: CheckResul
     if (plan.renewed) {
       // Deduplicated by the new fingerprint: a second replica seeing the same renewal writes nothing.
       await ctx.audit?.record(
-        { kind: 'renewed', action: 'tls-check', resource: report.name, summary: `certificate ${report.name} renewed: ${leaf.commonName}, valid until ${leaf.notAfter.slice(0, 10)}`, details: { check: check.name, daysLeft: Math.floor(leaf.daysLeft) } },
+        {
+          kind: 'renewed',
+          action: 'tls-check',
+          resource: report.name,
+          summary: `certificate ${report.name} renewed: ${leaf.commonName}, valid until ${leaf.notAfter.slice(0, 10)}`,
+          details: { check: check.name, daysLeft: Math.floor(leaf.daysLeft) },
+        },
         `tls-renewed:${check.name}:${report.name}:${leaf.fingerprint}`,
       );
     }
@@ -211,7 +234,11 @@ export const tlsCheck = defineCheckType({
     if (sources !== 1) ctx.addIssue({ code: 'custom', message: 'a tls check needs exactly one of target, files, acmeJson', path: [] });
     if (own.criticalDays >= own.warnDays) ctx.addIssue({ code: 'custom', message: `must be below warnDays (${own.warnDays})`, path: ['criticalDays'] });
     if (own.starttls !== undefined && !findDialect(own.starttls)) {
-      ctx.addIssue({ code: 'custom', path: ['starttls'], message: `unknown protocol "${own.starttls}" (known: ${tlsDialects.map((d) => d.name).join(', ') || 'none'})` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['starttls'],
+        message: `unknown protocol "${own.starttls}" (known: ${tlsDialects.map((d) => d.name).join(', ') || 'none'})`,
+      });
     }
     if (own.starttls !== undefined && own.target === undefined) ctx.addIssue({ code: 'custom', path: ['starttls'], message: 'only applies to a target' });
     const port = own.target !== undefined ? parseTarget(own.target)?.port : undefined;

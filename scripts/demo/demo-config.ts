@@ -65,10 +65,14 @@ export function demoConfigYaml(o: DemoConfigOptions): string {
   }
   const checks: string[] = [];
   if (o.features.httpCheck) {
-    checks.push(`  - { name: shop-api, type: http, url: "${o.targets.healthUrl}", interval: 5s, timeout: 2s, failureThreshold: 2, successThreshold: 1, expect: { status: [200] } }`);
+    checks.push(
+      `  - { name: shop-api, type: http, url: "${o.targets.healthUrl}", interval: 5s, timeout: 2s, failureThreshold: 2, successThreshold: 1, expect: { status: [200] } }`,
+    );
   }
   if (o.features.tlsCheck) {
-    checks.push(`  - { name: shop-cert, type: tls, target: "${o.targets.tlsTarget}", serverName: ${o.targets.serverName}, caFile: "${o.caFile}", interval: 10s, warnDays: 14, criticalDays: 7 }`);
+    checks.push(
+      `  - { name: shop-cert, type: tls, target: "${o.targets.tlsTarget}", serverName: ${o.targets.serverName}, caFile: "${o.caFile}", interval: 10s, warnDays: 14, criticalDays: 7 }`,
+    );
   }
   if (checks.length > 0) lines.push('checks:', ...checks);
   return `${lines.join('\n')}\n`;

@@ -42,14 +42,36 @@ const metrics = async (base: string) => (await fetch(`${base}/metrics`)).text();
 
 /** The Alertmanager webhook (v4) for one firing VolumeUsageCritical, as Alertmanager sends it. */
 function volumeAlert(now: Date) {
-  const labels = { alertname: 'VolumeUsageCritical', severity: 'critical', automation: 'volume-resize', instance: 'node1:9100', mountpoint: '/mnt/HC_Volume_4711', device: '/dev/sdb', fstype: 'ext4' };
+  const labels = {
+    alertname: 'VolumeUsageCritical',
+    severity: 'critical',
+    automation: 'volume-resize',
+    instance: 'node1:9100',
+    mountpoint: '/mnt/HC_Volume_4711',
+    device: '/dev/sdb',
+    fstype: 'ext4',
+  };
   return {
-    version: '4', groupKey: '{}/{alertname=~"VolumeUsageCritical"}:{alertname="VolumeUsageCritical"}', truncatedAlerts: 0, status: 'firing', receiver: 'alertworks',
-    groupLabels: { alertname: 'VolumeUsageCritical' }, commonLabels: labels, commonAnnotations: {}, externalURL: 'http://alertmanager.demo:9093',
-    alerts: [{
-      status: 'firing', labels, annotations: { summary: 'Volume /mnt/HC_Volume_4711 on node1:9100 is 94% full' },
-      startsAt: now.toISOString(), endsAt: '0001-01-01T00:00:00Z', generatorURL: 'http://prometheus.demo:9090/graph', fingerprint: `demo${now.getTime().toString(16)}`,
-    }],
+    version: '4',
+    groupKey: '{}/{alertname=~"VolumeUsageCritical"}:{alertname="VolumeUsageCritical"}',
+    truncatedAlerts: 0,
+    status: 'firing',
+    receiver: 'alertworks',
+    groupLabels: { alertname: 'VolumeUsageCritical' },
+    commonLabels: labels,
+    commonAnnotations: {},
+    externalURL: 'http://alertmanager.demo:9093',
+    alerts: [
+      {
+        status: 'firing',
+        labels,
+        annotations: { summary: 'Volume /mnt/HC_Volume_4711 on node1:9100 is 94% full' },
+        startsAt: now.toISOString(),
+        endsAt: '0001-01-01T00:00:00Z',
+        generatorURL: 'http://prometheus.demo:9090/graph',
+        fingerprint: `demo${now.getTime().toString(16)}`,
+      },
+    ],
   };
 }
 
@@ -66,14 +88,20 @@ async function volumeFlow(o: FlowOptions, deadline: number): Promise<FlowResult>
   if (!o.features.volumeResize) o.print('[demo] flow 1: the volume-resize action is not in this build; the alert goes to the notify action');
   const outcome = await until(`finished ${queue} job`, o, deadline, async () => {
     const text = await metrics(o.base);
-    const done = text.split('\n').find((l) => l.startsWith('alertworks_jobs_total{') && l.includes(`queue="${queue}"`) && !l.includes('outcome="retry"') && !l.endsWith(' 0'));
+    const done = text
+      .split('\n')
+      .find((l) => l.startsWith('alertworks_jobs_total{') && l.includes(`queue="${queue}"`) && !l.includes('outcome="retry"') && !l.endsWith(' 0'));
     return done?.match(/outcome="([^"]*)"/)?.[1];
   });
   o.print(`[demo] flow 1: ${queue} job finished with outcome "${outcome}"`);
   const size = o.hetzner.volumeSize(4711);
   if (o.features.volumeResize) {
     const ok = (size ?? 0) > 40;
-    return { name, status: ok ? 'ok' : 'failed', detail: ok ? `volume 4711 grew 40 -> ${size} GB (outcome ${outcome})` : `volume 4711 still ${size} GB (outcome ${outcome})` };
+    return {
+      name,
+      status: ok ? 'ok' : 'failed',
+      detail: ok ? `volume 4711 grew 40 -> ${size} GB (outcome ${outcome})` : `volume 4711 still ${size} GB (outcome ${outcome})`,
+    };
   }
   const said = o.slack.messages.some((m) => m.text.includes('VolumeUsageCritical'));
   return { name, status: said ? 'ok' : 'failed', detail: said ? `reported in Slack (no resize action in this build; outcome ${outcome})` : 'no Slack message' };
@@ -95,7 +123,8 @@ async function checkFlow(o: FlowOptions, deadline: number): Promise<FlowResult> 
 
 async function certFlow(o: FlowOptions, deadline: number): Promise<FlowResult> {
   const name = 'expiring certificate shop.demo.internal';
-  if (!o.features.tlsCheck && !o.features.tlsVerify) return { name, status: 'skipped', detail: 'neither the tls check nor the tls-verify action is in this build' };
+  if (!o.features.tlsCheck && !o.features.tlsVerify)
+    return { name, status: 'skipped', detail: 'neither the tls check nor the tls-verify action is in this build' };
   const found: string[] = [];
   let ok = true;
   if (o.features.tlsVerify) {
@@ -107,7 +136,9 @@ async function certFlow(o: FlowOptions, deadline: number): Promise<FlowResult> {
     });
     o.print(`[demo] flow 3: alertworks answered ${res.status} ${await res.text()}`);
     const outcome = await until('finished tls-verify job', o, deadline, async () => {
-      const line = (await metrics(o.base)).split('\n').find((l) => l.startsWith('alertworks_jobs_total{') && l.includes('queue="tls-verify"') && !l.includes('outcome="retry"') && !l.endsWith(' 0'));
+      const line = (await metrics(o.base))
+        .split('\n')
+        .find((l) => l.startsWith('alertworks_jobs_total{') && l.includes('queue="tls-verify"') && !l.includes('outcome="retry"') && !l.endsWith(' 0'));
       return line?.match(/outcome="([^"]*)"/)?.[1];
     });
     o.print(`[demo] flow 3: tls-verify says "${outcome}"`);
@@ -116,7 +147,9 @@ async function certFlow(o: FlowOptions, deadline: number): Promise<FlowResult> {
   }
   if (o.features.tlsCheck) {
     o.print('[demo] flow 3: check shop-cert reads the certificate of the stand-in TLS site every 10 s');
-    const days = await until('days-left for shop-cert', o, deadline, async () => sample(await metrics(o.base), 'alertworks_tls_cert_days_left', { check: 'shop-cert' }));
+    const days = await until('days-left for shop-cert', o, deadline, async () =>
+      sample(await metrics(o.base), 'alertworks_tls_cert_days_left', { check: 'shop-cert' }),
+    );
     o.print(`[demo] flow 3: shop-cert has ${Math.floor(days)} days left (critical at <= 7)`);
     ok &&= days <= 7;
     found.push(`check shop-cert: ${Math.floor(days)} days left`);
@@ -126,14 +159,35 @@ async function certFlow(o: FlowOptions, deadline: number): Promise<FlowResult> {
 
 /** Alertmanager's webhook for Traefik's certificate rule (config/prometheus/alertworks-rules.yml). */
 function certAlert(now: Date) {
-  const labels = { alertname: 'TlsCertExpiringSoon', severity: 'warning', automation: 'tls-verify', cn: 'shop.demo.internal', sans: 'shop.demo.internal', serial: '01' };
+  const labels = {
+    alertname: 'TlsCertExpiringSoon',
+    severity: 'warning',
+    automation: 'tls-verify',
+    cn: 'shop.demo.internal',
+    sans: 'shop.demo.internal',
+    serial: '01',
+  };
   return {
-    version: '4', groupKey: '{}:{alertname="TlsCertExpiringSoon"}', truncatedAlerts: 0, status: 'firing', receiver: 'alertworks',
-    groupLabels: { alertname: 'TlsCertExpiringSoon' }, commonLabels: labels, commonAnnotations: {}, externalURL: 'http://alertmanager.demo:9093',
-    alerts: [{
-      status: 'firing', labels, annotations: { summary: 'Certificate shop.demo.internal expires in 5 days' },
-      startsAt: now.toISOString(), endsAt: '0001-01-01T00:00:00Z', generatorURL: 'http://prometheus.demo:9090/graph', fingerprint: `democert${now.getTime().toString(16)}`,
-    }],
+    version: '4',
+    groupKey: '{}:{alertname="TlsCertExpiringSoon"}',
+    truncatedAlerts: 0,
+    status: 'firing',
+    receiver: 'alertworks',
+    groupLabels: { alertname: 'TlsCertExpiringSoon' },
+    commonLabels: labels,
+    commonAnnotations: {},
+    externalURL: 'http://alertmanager.demo:9093',
+    alerts: [
+      {
+        status: 'firing',
+        labels,
+        annotations: { summary: 'Certificate shop.demo.internal expires in 5 days' },
+        startsAt: now.toISOString(),
+        endsAt: '0001-01-01T00:00:00Z',
+        generatorURL: 'http://prometheus.demo:9090/graph',
+        fingerprint: `democert${now.getTime().toString(16)}`,
+      },
+    ],
   };
 }
 

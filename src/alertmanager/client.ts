@@ -61,7 +61,8 @@ export class AlertmanagerClient {
   async createSilence(silence: PostableSilence): Promise<string> {
     const body = await this.request<{ silenceID?: string }>('post_silences', 'POST', '/silences', silence);
     const id = body?.silenceID;
-    if (typeof id !== 'string' || !SILENCE_ID.test(id)) throw new PermanentError('Alertmanager answered a silence without a usable silenceID', 'alertmanager_bad_answer');
+    if (typeof id !== 'string' || !SILENCE_ID.test(id))
+      throw new PermanentError('Alertmanager answered a silence without a usable silenceID', 'alertmanager_bad_answer');
     return id;
   }
 
@@ -89,7 +90,10 @@ export class AlertmanagerClient {
           signal: AbortSignal.timeout(this.timeoutMs),
         });
       } catch (err) {
-        throw new TransientError(`Alertmanager ${operation} failed: ${scrub((err as Error).message ?? String(err))}`, 'alertmanager_unreachable', { cause: err, reason: classifyNetworkError(err).reason });
+        throw new TransientError(`Alertmanager ${operation} failed: ${scrub((err as Error).message ?? String(err))}`, 'alertmanager_unreachable', {
+          cause: err,
+          reason: classifyNetworkError(err).reason,
+        });
       }
       const text = await res.text().catch(() => '');
       if (!res.ok) {
@@ -97,7 +101,9 @@ export class AlertmanagerClient {
         // One taxonomy for every client (src/failure.ts): retry or not, and the reason label.
         const byStatus = classifyStatus(res.status);
         if (res.status === 404) throw new PermanentError(reason, 'alertmanager_not_found', { reason: byStatus.reason });
-        throw byStatus.retryable ? new TransientError(reason, 'alertmanager_unavailable', { reason: byStatus.reason }) : new PermanentError(reason, 'alertmanager_refused', { reason: byStatus.reason });
+        throw byStatus.retryable
+          ? new TransientError(reason, 'alertmanager_unavailable', { reason: byStatus.reason })
+          : new PermanentError(reason, 'alertmanager_refused', { reason: byStatus.reason });
       }
       if (!text) return undefined as T;
       try {

@@ -4,7 +4,16 @@ import type { Matcher } from './types.js';
  * Labels that change between evaluations of the same alert or name the scrape rather than the
  * problem; a silence built from them would miss the next occurrence.
  */
-const VOLATILE_LABELS: ReadonlySet<string> = new Set(['instance', 'pod', 'pod_name', 'container_id', 'endpoint', '__value__', '__values__', '__value_string__']);
+const VOLATILE_LABELS: ReadonlySet<string> = new Set([
+  'instance',
+  'pod',
+  'pod_name',
+  'container_id',
+  'endpoint',
+  '__value__',
+  '__values__',
+  '__value_string__',
+]);
 
 /** Prometheus label names; anything else cannot be a matcher name. */
 const LABEL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;

@@ -18,7 +18,10 @@ export const alertmanagerSchema = z
       'ALERTMANAGER_URL',
     ),
     /** Path before /api/v2; `/api/alertmanager/grafana` for Grafana's built-in Alertmanager. @defaultValue '' */
-    apiPrefix: z.string().regex(/^(\/[\w.-]+)*$/, 'must be a path such as /api/alertmanager/grafana').default(''),
+    apiPrefix: z
+      .string()
+      .regex(/^(\/[\w.-]+)*$/, 'must be a path such as /api/alertmanager/grafana')
+      .default(''),
     /** Bearer token (a Grafana service account token). */
     token: secret(z.string().optional()),
     /** Per-request time budget. @defaultValue 5s */
@@ -30,4 +33,3 @@ export const alertmanagerSchema = z
     onUnreachable: z.enum(['act', 'wait']).default('act'),
   })
   .prefault({});
-

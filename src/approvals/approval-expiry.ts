@@ -18,11 +18,20 @@ export async function scheduleExpiry(queue: Queue, request: ApprovalRequest, now
   await queue.add(EXPIRY_JOB, data, { jobId: `approval-expiry-${request.id}`, delay: Math.max(0, request.expiresAt - now) });
 }
 
-export async function expireApproval(approvals: ApprovalStore, threads: IncidentThreads, data: ExpiryJobData, now = Date.now()): Promise<'expired' | 'decided' | 'gone'> {
+export async function expireApproval(
+  approvals: ApprovalStore,
+  threads: IncidentThreads,
+  data: ExpiryJobData,
+  now = Date.now(),
+): Promise<'expired' | 'decided' | 'gone'> {
   const request = await approvals.get(data.approvalId);
   if (!request) return 'gone';
   if (!(await approvals.decide(request, 'expired', undefined, now))) return 'decided';
   const waited = formatDuration(request.expiresAt - request.requestedAt);
-  await threads.say(request.incident, { text: `:hourglass: Nobody approved within ${waited}: ${request.summary} was *not* done. A later alert asks again.` }, { step: `approval-expired:${request.id}` });
+  await threads.say(
+    request.incident,
+    { text: `:hourglass: Nobody approved within ${waited}: ${request.summary} was *not* done. A later alert asks again.` },
+    { step: `approval-expired:${request.id}` },
+  );
   return 'expired';
 }

@@ -108,8 +108,24 @@ export class ApprovalStore {
   }
 
   /** pending -> `to`; true only for the one call that made the move. */
-  async decide(request: ApprovalRequest, to: Exclude<ApprovalState, 'pending'>, by: { id: string; name: string } = { id: '', name: '' }, now = Date.now()): Promise<boolean> {
-    const moved = await this.redis.eval(DECIDE, 2, this.key(request.id, 'decision'), this.key('pending', request.scope), 'pending', to, by.id, by.name, String(now), request.id);
+  async decide(
+    request: ApprovalRequest,
+    to: Exclude<ApprovalState, 'pending'>,
+    by: { id: string; name: string } = { id: '', name: '' },
+    now = Date.now(),
+  ): Promise<boolean> {
+    const moved = await this.redis.eval(
+      DECIDE,
+      2,
+      this.key(request.id, 'decision'),
+      this.key('pending', request.scope),
+      'pending',
+      to,
+      by.id,
+      by.name,
+      String(now),
+      request.id,
+    );
     return moved === 1;
   }
 }

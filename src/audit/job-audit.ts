@@ -26,7 +26,8 @@ export interface JobAuditInfo {
 function resourceOf(result: ActionResult | undefined): string | undefined {
   if (!result) return undefined;
   // A volume id, or (refused, unidentified) a description that already says "volume ...".
-  if (typeof result.volume === 'number' || typeof result.volume === 'string') return /^volume\b/.test(String(result.volume)) ? String(result.volume) : `volume ${result.volume}`;
+  if (typeof result.volume === 'number' || typeof result.volume === 'string')
+    return /^volume\b/.test(String(result.volume)) ? String(result.volume) : `volume ${result.volume}`;
   if (typeof result.certificate === 'string') return result.certificate;
   return undefined;
 }
@@ -53,7 +54,9 @@ export async function auditJob(audit: AuditTrail, info: JobAuditInfo): Promise<v
     kind,
     action: info.action,
     resource,
-    summary: failure ? `${info.action} failed: ${failure.code}: ${failure.message}` : `${info.action}: ${outcome.replace(/_/g, ' ')}${resource ? ` (${resource})` : ''}${sizes}`,
+    summary: failure
+      ? `${info.action} failed: ${failure.code}: ${failure.message}`
+      : `${info.action}: ${outcome.replace(/_/g, ' ')}${resource ? ` (${resource})` : ''}${sizes}`,
     sender: job.data.receiver,
     route: info.action,
     outcome: kind === 'other' ? outcome : undefined,
@@ -64,6 +67,15 @@ export async function auditJob(audit: AuditTrail, info: JobAuditInfo): Promise<v
   };
   await audit.record(base, `${job.id}:${kind}`, info.guardTtlSeconds);
   if (links.pr) {
-    await audit.record({ ...base, kind: 'drift_pr', summary: `${info.action}: drift PR for ${resource ?? 'the resource'}${sizes}`, links: { pr: links.pr, slackThread: links.slackThread } }, `${job.id}:drift_pr`, info.guardTtlSeconds);
+    await audit.record(
+      {
+        ...base,
+        kind: 'drift_pr',
+        summary: `${info.action}: drift PR for ${resource ?? 'the resource'}${sizes}`,
+        links: { pr: links.pr, slackThread: links.slackThread },
+      },
+      `${job.id}:drift_pr`,
+      info.guardTtlSeconds,
+    );
   }
 }

@@ -13,7 +13,15 @@ function formatAuditRecords(records: readonly StoredAuditRecord[]): string {
       .reverse()
       .map((r) => {
         const links = Object.entries(r.links ?? {}).map(([k, v]) => `${k}=${v}`);
-        return [new Date(r.at).toISOString(), r.kind.padEnd(16), r.action.padEnd(14), r.resource ?? '-', '—', r.summary, ...(links.length ? [`[${links.join(' ')}]`] : [])].join(' ');
+        return [
+          new Date(r.at).toISOString(),
+          r.kind.padEnd(16),
+          r.action.padEnd(14),
+          r.resource ?? '-',
+          '—',
+          r.summary,
+          ...(links.length ? [`[${links.join(' ')}]`] : []),
+        ].join(' ');
       })
       .join('\n') + '\n'
   );
@@ -40,7 +48,15 @@ export const auditCommand: CliCommand = {
         throw new Error(`Redis at ${describeRedis(config.redis.url)} is not reachable`);
       });
       const records = await withTimeout(new AuditTrail(redis, config.redis.prefix).query(query), 10_000, 'reading the audit trail');
-      process.stdout.write(json ? `${JSON.stringify(records.map((r) => ({ ...r, at: new Date(r.at).toISOString() })), null, 2)}\n` : formatAuditRecords(records));
+      process.stdout.write(
+        json
+          ? `${JSON.stringify(
+              records.map((r) => ({ ...r, at: new Date(r.at).toISOString() })),
+              null,
+              2,
+            )}\n`
+          : formatAuditRecords(records),
+      );
       return 0;
     } catch (err) {
       process.stderr.write(`alertworks audit: ${(err as Error).message}\n`);

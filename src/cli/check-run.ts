@@ -20,7 +20,9 @@ export const checkRunCommand: CliCommand = {
     registerSecretsFromEnv(process.env);
     const found = name ? findCheck(config, name) : undefined;
     if (!found) {
-      process.stderr.write(`alertworks: ${name ? `no check named "${name}"` : 'check run needs a check name'} (configured: ${config.checks.map((c) => c.name).join(', ') || 'none'})\n`);
+      process.stderr.write(
+        `alertworks: ${name ? `no check named "${name}"` : 'check run needs a check name'} (configured: ${config.checks.map((c) => c.name).join(', ') || 'none'})\n`,
+      );
       return 2;
     }
     const result = await probeOnce(found.check, found.type, logger);

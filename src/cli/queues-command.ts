@@ -15,7 +15,11 @@ export function formatQueueCounts(counts: Record<string, Record<string, number>>
   const rows = names.map((name) => [name, ...JOB_STATES.map((s) => String(counts[name]?.[s] ?? 0))]);
   rows.push(['total', ...JOB_STATES.map((s) => String(names.reduce((sum, n) => sum + (counts[n]?.[s] ?? 0), 0)))]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
   return [line(header), ...rows.map(line)].join('\n') + '\n';
 }
 
@@ -31,7 +35,9 @@ export const queuesCommand: CliCommand = {
     let queues: QueueSet | undefined;
     try {
       await waitForRedis(redis, REDIS_WAIT_MS).catch(() => {
-        throw new Error(`Redis at ${describeRedis(config.redis)} (from ${redisFrom}) is not reachable within ${REDIS_WAIT_MS / 1000}s; is alertworks' Redis running?`);
+        throw new Error(
+          `Redis at ${describeRedis(config.redis)} (from ${redisFrom}) is not reachable within ${REDIS_WAIT_MS / 1000}s; is alertworks' Redis running?`,
+        );
       });
       // After the connection is ready: the producer connection has no offline queue.
       queues = new QueueSet(redis, config, observedQueueNames());

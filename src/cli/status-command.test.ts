@@ -3,7 +3,16 @@ import { cellText, formatSections } from './status-command.js';
 import type { LoadedSection } from '../status/status-page.js';
 import type { StatusSection } from '../status/section.js';
 
-const section = (id: string): StatusSection => ({ id, title: `Title ${id}`, columns: [{ key: 'name', label: 'Name' }, { key: 'state', label: 'State' }], empty: `nothing in ${id}`, load: async () => [] });
+const section = (id: string): StatusSection => ({
+  id,
+  title: `Title ${id}`,
+  columns: [
+    { key: 'name', label: 'Name' },
+    { key: 'state', label: 'State' },
+  ],
+  empty: `nothing in ${id}`,
+  load: async () => [],
+});
 
 describe('cellText', () => {
   it.each([
@@ -23,7 +32,13 @@ describe('cellText', () => {
 describe('formatSections', () => {
   it('prints each block as an aligned table, its empty text, or why it could not load', () => {
     const loaded: LoadedSection[] = [
-      { section: section('checks'), rows: [{ level: 'crit', cells: { name: 'api', state: 'DOWN' } }, { level: 'ok', cells: { name: 'billing-api', state: 'UP' } }] },
+      {
+        section: section('checks'),
+        rows: [
+          { level: 'crit', cells: { name: 'api', state: 'DOWN' } },
+          { level: 'ok', cells: { name: 'billing-api', state: 'UP' } },
+        ],
+      },
       { section: section('volumes'), rows: [] },
       { section: section('certificates'), rows: [], error: 'status section certificates timed out' },
     ];

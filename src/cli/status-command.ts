@@ -11,7 +11,9 @@ export function cellText(cell: StatusCell): string {
   if (cell === undefined) return '—';
   if (typeof cell !== 'object') return String(cell);
   // Linear: one pass over tags, one over the numeric entities escapeHtml writes.
-  const text = cell.html.replace(/<[^<>]*>/g, '').replace(/&#(\d{1,7});/g, (entity, code: string) => (Number(code) <= 0x10ffff ? String.fromCodePoint(Number(code)) : entity));
+  const text = cell.html
+    .replace(/<[^<>]*>/g, '')
+    .replace(/&#(\d{1,7});/g, (entity, code: string) => (Number(code) <= 0x10ffff ? String.fromCodePoint(Number(code)) : entity));
   return text.replace(/\s+/g, ' ').trim() || '—';
 }
 
@@ -22,9 +24,24 @@ export function formatSections(loaded: readonly LoadedSection[]): string {
       const head = `${section.title}\n`;
       if (error) return `${head}  cannot load: ${error}\n`;
       if (rows.length === 0) return `${head}  ${section.empty}\n`;
-      const table = [['', ...section.columns.map((c) => c.label)], ...rows.map((r) => [r.level.toUpperCase(), ...section.columns.map((c) => cellText(r.cells[c.key]))])];
+      const table = [
+        ['', ...section.columns.map((c) => c.label)],
+        ...rows.map((r) => [r.level.toUpperCase(), ...section.columns.map((c) => cellText(r.cells[c.key]))]),
+      ];
       const widths = (table[0] ?? []).map((_, i) => Math.max(...table.map((line) => (line[i] ?? '').length)));
-      return head + table.map((line) => `  ${line.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()}`).join('\n') + '\n';
+      return (
+        head +
+        table
+          .map(
+            (line) =>
+              `  ${line
+                .map((c, i) => c.padEnd(widths[i] ?? 0))
+                .join('  ')
+                .trimEnd()}`,
+          )
+          .join('\n') +
+        '\n'
+      );
     })
     .join('\n');
 }
@@ -47,7 +64,9 @@ export const statusCommand: CliCommand = {
       try {
         await waitForRedis(redis, REDIS_WAIT_MS);
       } catch {
-        process.stderr.write(`alertworks status: Redis at ${describeRedis(config.redis)} (from ${redisFrom}) is not reachable within ${REDIS_WAIT_MS / 1000}s; is alertworks' Redis running?\n`);
+        process.stderr.write(
+          `alertworks status: Redis at ${describeRedis(config.redis)} (from ${redisFrom}) is not reachable within ${REDIS_WAIT_MS / 1000}s; is alertworks' Redis running?\n`,
+        );
         return 1;
       }
       const loaded = await loadSections({ config, redis, now: Date.now() });
@@ -56,7 +75,10 @@ export const statusCommand: CliCommand = {
           id: section.id,
           title: section.title,
           ...(error ? { error } : {}),
-          rows: rows.map((r) => ({ level: r.level, ...Object.fromEntries(section.columns.map((c) => [c.key, r.cells[c.key] === undefined ? null : cellText(r.cells[c.key])])) })),
+          rows: rows.map((r) => ({
+            level: r.level,
+            ...Object.fromEntries(section.columns.map((c) => [c.key, r.cells[c.key] === undefined ? null : cellText(r.cells[c.key])])),
+          })),
         }));
         process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
       } else {

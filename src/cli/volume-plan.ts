@@ -48,15 +48,18 @@ function formatVolumePlan(r: VolumePlanReport, nowMs = Date.now()): string {
   const p = r.policy;
   const dryRun = r.dryRunSource ?? (p.dryRun ? 'dryRun for this volume in volumeResize' : undefined);
   const policy = `cap ${p.maxSizeGb} GB, step ${p.stepPercent}% / at least ${p.minStepGb} GB, cooldown ${formatDuration(p.cooldownMs)}${dryRun ? `, dry run (${dryRun})` : ''}`;
-  const sizePlan = r.plan.kind === 'at_cap' ? `at the cap (${r.plan.capGb} GB): no resize, outcome limit_reached` : `would grow ${r.plan.fromGb} GB -> ${r.plan.toGb} GB`;
+  const sizePlan =
+    r.plan.kind === 'at_cap' ? `at the cap (${r.plan.capGb} GB): no resize, outcome limit_reached` : `would grow ${r.plan.fromGb} GB -> ${r.plan.toGb} GB`;
   const now = r.now ?? { kind: 'unknown', reason: 'not read' };
   const left = (until: number) => formatDuration(Math.max(0, until - nowMs));
   let decision: string;
   if (now.kind === 'in_progress') decision = `a resize to ${now.toGb} GB is unfinished: an alert now would finish it, not plan anew`;
-  else if (now.kind === 'cooldown') decision = `refused until ${clock(now.untilMs)}: inside the cooldown (${left(now.untilMs)} left); the plan after it: ${sizePlan}`;
+  else if (now.kind === 'cooldown')
+    decision = `refused until ${clock(now.untilMs)}: inside the cooldown (${left(now.untilMs)} left); the plan after it: ${sizePlan}`;
   else if (v.status !== 'available') decision = 'not available: a job would retry later';
   else if (r.plan.kind === 'at_cap' || dryRun) decision = dryRun && r.plan.kind === 'grow' ? `${sizePlan}, as a dry run: nothing would change` : sizePlan;
-  else if (now.kind === 'budget') decision = `refused until ${clock(now.untilMs)}: the hourly budget (${now.used} of ${now.budget} resizes) is used up (${left(now.untilMs)} left); then: ${sizePlan}`;
+  else if (now.kind === 'budget')
+    decision = `refused until ${clock(now.untilMs)}: the hourly budget (${now.used} of ${now.budget} resizes) is used up (${left(now.untilMs)} left); then: ${sizePlan}`;
   else decision = now.kind === 'unknown' ? `${sizePlan} (cooldown and budget unknown: ${now.reason})` : sizePlan;
   return `${head}\n${policy}\nan alert now: ${decision}\n(this command changed nothing)\n`;
 }

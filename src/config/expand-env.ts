@@ -112,5 +112,7 @@ function placeValue(value: string, quote: Quote, before: string, after: string):
   }
   if (PLAIN_WORD.test(value)) return value;
   if (startsScalar(before) && endsScalar(after)) return JSON.stringify(value);
-  return { reason: 'its value has spaces, quotes, line breaks or YAML punctuation and would change the file around it; put the reference in double quotes: "…${…}…"' };
+  return {
+    reason: 'its value has spaces, quotes, line breaks or YAML punctuation and would change the file around it; put the reference in double quotes: "…${…}…"',
+  };
 }

@@ -18,7 +18,12 @@ const PUBLISHED: [env: string, value: string, read: (c: AppConfig) => unknown, e
   ['REDIS_SENTINEL_NAME', 'mymaster', (c) => c.redis.sentinelName, 'mymaster'],
   ['REDIS_SENTINEL_PASSWORD', 'sentinel-password-0451', (c) => c.redis.sentinelPassword, 'sentinel-password-0451'],
   ['REDIS_CLUSTER_NODES', 'c1:7000,c2:7000', (c) => c.redis.cluster, ['c1:7000', 'c2:7000']],
-  ['WEBHOOK_TOKEN', 'webhook-token-aaaaaaaa01,webhook-token-bbbbbbbb02', (c) => c.server.auth.bearerTokens, ['webhook-token-aaaaaaaa01', 'webhook-token-bbbbbbbb02']],
+  [
+    'WEBHOOK_TOKEN',
+    'webhook-token-aaaaaaaa01,webhook-token-bbbbbbbb02',
+    (c) => c.server.auth.bearerTokens,
+    ['webhook-token-aaaaaaaa01', 'webhook-token-bbbbbbbb02'],
+  ],
   ['GRAFANA_WEBHOOK_SECRET', 'grafana-hmac-secret-0451', (c) => c.server.auth.hmac.secret, 'grafana-hmac-secret-0451'],
   ['HCLOUD_TOKEN', 'hcloud-token-0451', (c) => c.sections.hetzner.token, 'hcloud-token-0451'],
   ['HCLOUD_ENDPOINT', 'http://127.0.0.1:4000/v1', (c) => c.sections.hetzner.endpoint, 'http://127.0.0.1:4000/v1'],
@@ -37,9 +42,20 @@ const PUBLISHED: [env: string, value: string, read: (c: AppConfig) => unknown, e
 ];
 
 /** Published variables that are secrets: their values never reach a log once the config is loaded. */
-const SECRET = new Set(['REDIS_PASSWORD', 'REDIS_SENTINEL_PASSWORD', 'WEBHOOK_TOKEN', 'GRAFANA_WEBHOOK_SECRET', 'HCLOUD_TOKEN', 'SLACK_BOT_TOKEN', 'GITHUB_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN', 'GRAFANA_TOKEN']);
+const SECRET = new Set([
+  'REDIS_PASSWORD',
+  'REDIS_SENTINEL_PASSWORD',
+  'WEBHOOK_TOKEN',
+  'GRAFANA_WEBHOOK_SECRET',
+  'HCLOUD_TOKEN',
+  'SLACK_BOT_TOKEN',
+  'GITHUB_TOKEN',
+  'SLACK_SIGNING_SECRET',
+  'SLACK_APP_TOKEN',
+  'GRAFANA_TOKEN',
+]);
 
-describe('published environment variables keep working, from the fields\' own marks', () => {
+describe("published environment variables keep working, from the fields' own marks", () => {
   beforeEach(() => clearSecrets());
 
   it('the marks declare every published variable (a new action may add its own)', () => {
@@ -69,16 +85,30 @@ describe('field marks', () => {
   it('finds marks through defaults, pipes, lists and unions; collects every string of a secret', () => {
     const schema = z.strictObject({
       users: z.array(z.strictObject({ name: z.string(), password: secret(z.string()) })).default([]),
-      tokens: secret(z.array(z.string()).transform((t) => t.filter(Boolean)), { env: 'TOKENS', parse: parseList }),
+      tokens: secret(
+        z.array(z.string()).transform((t) => t.filter(Boolean)),
+        { env: 'TOKENS', parse: parseList },
+      ),
       either: z.union([z.strictObject({ key: secret(z.string()) }), z.strictObject({ other: z.string() })]).optional(),
     });
     expect(markedFields(schema).map((f) => f.path.join('.'))).toEqual(['users.*.password', 'tokens', 'either.key']);
-    const parsed = schema.parse({ users: [{ name: 'u1', password: 'pw-one' }, { name: 'u2', password: 'pw-two' }], tokens: ['t1', ''], either: { key: 'k1' } });
+    const parsed = schema.parse({
+      users: [
+        { name: 'u1', password: 'pw-one' },
+        { name: 'u2', password: 'pw-two' },
+      ],
+      tokens: ['t1', ''],
+      either: { key: 'k1' },
+    });
     expect(secretValues(schema, parsed).sort()).toEqual(['k1', 'pw-one', 'pw-two', 't1']);
   });
 
   it.each([
-    ['a variable inside a list', z.strictObject({ list: z.array(z.strictObject({ t: fromEnv(z.string(), 'LIST_T') })) }), 'list.*.t: LIST_T cannot override a field inside a list'],
+    [
+      'a variable inside a list',
+      z.strictObject({ list: z.array(z.strictObject({ t: fromEnv(z.string(), 'LIST_T') })) }),
+      'list.*.t: LIST_T cannot override a field inside a list',
+    ],
     ['one variable for two fields', z.strictObject({ a: fromEnv(z.string(), 'SAME'), b: fromEnv(z.string(), 'SAME') }), 'SAME is declared for both a and b'],
   ])('refuses %s', (_name, schema, message) => {
     expect(() => envOverrides(schema)).toThrow(message);
@@ -90,7 +120,11 @@ describe('secret fields of check types are marked the same way', () => {
 
   it.each([
     ['openai', '{ apiKey: "openai-key-Tq83nv0" }', ['openai-key-Tq83nv0']],
-    ['ses', '{ region: eu-central-1, accessKeyId: "AKIDMARKED0001", secretAccessKey: "ses-secret-Wp20xz", sessionToken: "ses-session-Lk55ab" }', ['ses-secret-Wp20xz', 'ses-session-Lk55ab', 'AKIDMARKED0001']],
+    [
+      'ses',
+      '{ region: eu-central-1, accessKeyId: "AKIDMARKED0001", secretAccessKey: "ses-secret-Wp20xz", sessionToken: "ses-session-Lk55ab" }',
+      ['ses-secret-Wp20xz', 'ses-session-Lk55ab', 'AKIDMARKED0001'],
+    ],
   ])('%s: its credentials are registered when the config is loaded', (type, fields, secrets) => {
     const config = parseConfig(`checks:\n  - { name: c, type: ${type}, ${fields.slice(2)}\n`, 'checks.yaml', {});
     expect(config.checks).toHaveLength(1);

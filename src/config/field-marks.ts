@@ -38,7 +38,10 @@ export function fromEnv<T extends z.ZodType>(schema: T, env: string, parse?: (te
 
 /** `a, b,,c` → ["a", "b", "c"]: lists given in one variable (tokens for rotation, host:port nodes). */
 export function parseList(text: string): string[] {
-  return text.split(',').map((t) => t.trim()).filter(Boolean);
+  return text
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
 }
 
 /** true/false (1/0, yes/no, on/off); anything else is left for the schema to refuse. */

@@ -13,11 +13,20 @@ const headerName = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be an
  */
 export const webhookHmacSchema = z
   .strictObject({
-    secret: secret(z.string().optional().transform((v) => v || undefined), { env: 'GRAFANA_WEBHOOK_SECRET' }),
+    secret: secret(
+      z
+        .string()
+        .optional()
+        .transform((v) => v || undefined),
+      { env: 'GRAFANA_WEBHOOK_SECRET' },
+    ),
     /** @defaultValue X-Grafana-Alerting-Signature */
     header: headerName.default('X-Grafana-Alerting-Signature'),
     /** Set it as in Grafana (conventionally X-Grafana-Alerting-Timestamp) to refuse replays. @defaultValue none */
-    timestampHeader: z.union([z.literal(''), headerName]).optional().transform((v) => v || undefined),
+    timestampHeader: z
+      .union([z.literal(''), headerName])
+      .optional()
+      .transform((v) => v || undefined),
     /** A signed timestamp further than this from our clock is refused. @defaultValue 5m */
     maxSkew: durationMs.refine((ms) => ms >= 1_000, 'must be at least 1s').default(300_000),
   })
@@ -35,7 +44,11 @@ export const spoolSchema = z
     /** Put it on a persistent volume in production. @defaultValue <tmpdir>/alertworks-spool/<redis hash> */
     dir: z.string().min(1).optional(),
     /** Bodies beyond this are refused with 503 (and logged). @defaultValue 64 MiB */
-    maxBytes: z.number().int().positive().default(64 * MiB),
+    maxBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(64 * MiB),
     /** @defaultValue 10000 */
     maxFiles: z.number().int().positive().default(10_000),
     /** Which senders are spooled; Alertmanager retries 503 by itself. @defaultValue [grafana] */

@@ -18,26 +18,62 @@ describe('config: bad files name the field and the reason', () => {
     { name: 'unknown top-level key', yaml: 'servr: {}', expected: '(root): Unrecognized key: "servr"' },
     { name: 'unknown nested key', yaml: 'server: { prot: 8080 }', expected: 'server: Unrecognized key: "prot"' },
     { name: 'port out of range', yaml: 'server: { port: 70000 }', expected: 'server.port: Too big: expected number to be <=65535' },
-    { name: 'short bearer token', yaml: 'server: { auth: { bearerTokens: ["short"] } }', expected: 'server.auth.bearerTokens: bearer tokens must be at least 16 characters' },
+    {
+      name: 'short bearer token',
+      yaml: 'server: { auth: { bearerTokens: ["short"] } }',
+      expected: 'server.auth.bearerTokens: bearer tokens must be at least 16 characters',
+    },
     { name: 'bad duration', yaml: 'jobs: { backoff: soon }', expected: 'jobs.backoff: "soon" is not a duration (use e.g. 30s, 5m, 1h)' },
-    { name: 'route to unknown action', yaml: 'routes: [{ match: { alertname: X }, action: reboot }]', expected: 'routes[0].action: unknown action "reboot" (known: notify' },
+    {
+      name: 'route to unknown action',
+      yaml: 'routes: [{ match: { alertname: X }, action: reboot }]',
+      expected: 'routes[0].action: unknown action "reboot" (known: notify',
+    },
     { name: 'route without matchers', yaml: 'routes: [{ match: {}, action: notify }]', expected: 'routes[0].match: needs at least one label' },
-    { name: 'bad regex matcher', yaml: 'routes: [{ match: { alertname: "=~(" }, action: notify }]', expected: 'routes[0].match.alertname: invalid regular expression' },
-    { name: 'bad route status', yaml: 'routes: [{ match: { a: b }, status: pending, action: notify }]', expected: 'routes[0].status: Invalid option: expected one of "firing"|"resolved"|"any"' },
+    {
+      name: 'bad regex matcher',
+      yaml: 'routes: [{ match: { alertname: "=~(" }, action: notify }]',
+      expected: 'routes[0].match.alertname: invalid regular expression',
+    },
+    {
+      name: 'bad route status',
+      yaml: 'routes: [{ match: { a: b }, status: pending, action: notify }]',
+      expected: 'routes[0].status: Invalid option: expected one of "firing"|"resolved"|"any"',
+    },
     { name: 'unset variable', yaml: 'redis: { url: "${NOPE_URL}" }', expected: 'line 1: environment variable NOPE_URL is not set' },
-    { name: 'env override validated', yaml: '{}', env: { PORT: 'eighty' }, expected: 'server.port: Invalid input: expected number, received NaN (set by PORT)' },
+    {
+      name: 'env override validated',
+      yaml: '{}',
+      env: { PORT: 'eighty' },
+      expected: 'server.port: Invalid input: expected number, received NaN (set by PORT)',
+    },
     { name: 'YAML syntax', yaml: 'server: [1, 2', expected: 'YAML:' },
     { name: 'not a mapping', yaml: '- a\n- b', expected: '(root): must be a mapping of sections' },
     { name: 'misspelt top-level key', yaml: 'dryrun: false', expected: '(root): Unrecognized key: "dryrun" (did you mean "dryRun"?)' },
-    { name: 'misspelt route key', yaml: 'routes: [{ match: { a: b }, action: notify, sttus: any }]', expected: 'routes[0]: Unrecognized key: "sttus" (did you mean "status"?)' },
-    { name: 'misspelt action section key', yaml: 'volumeResize: { maxSizeGB: 50 }', expected: 'volumeResize: Unrecognized key: "maxSizeGB" (did you mean "maxSizeGb"?)' },
-    { name: 'misspelt check key', yaml: 'checks: [{ name: a, type: http, url: "http://x/", intervall: 1m }]', expected: 'checks[0]: Unrecognized key: "intervall" (did you mean "interval"?)' },
+    {
+      name: 'misspelt route key',
+      yaml: 'routes: [{ match: { a: b }, action: notify, sttus: any }]',
+      expected: 'routes[0]: Unrecognized key: "sttus" (did you mean "status"?)',
+    },
+    {
+      name: 'misspelt action section key',
+      yaml: 'volumeResize: { maxSizeGB: 50 }',
+      expected: 'volumeResize: Unrecognized key: "maxSizeGB" (did you mean "maxSizeGb"?)',
+    },
+    {
+      name: 'misspelt check key',
+      yaml: 'checks: [{ name: a, type: http, url: "http://x/", intervall: 1m }]',
+      expected: 'checks[0]: Unrecognized key: "intervall" (did you mean "interval"?)',
+    },
     { name: 'far from any key: no guess', yaml: 'server: { zzzzzz: 1 }', expected: 'server: Unrecognized key: "zzzzzz"' },
   ];
 
   it.each(scenarios)('$name', ({ yaml, env, expected }) => {
     const found = problems(yaml, env);
-    expect(found.some((p) => p.startsWith(expected)), `got: ${found.join(' | ')}`).toBe(true);
+    expect(
+      found.some((p) => p.startsWith(expected)),
+      `got: ${found.join(' | ')}`,
+    ).toBe(true);
   });
 
   it('guesses only when a valid key is close', () => {
@@ -61,7 +97,9 @@ describe('config: valid files', () => {
   });
 
   it('expands ${VAR} and ${VAR:-default}, but not in comments', () => {
-    const config = parseConfig('# uses ${UNSET_IN_COMMENT}\nredis: { url: "${R_URL}" }\nslack: { channel: "${CHAN:-#alerts}" }', 'c.yaml', { R_URL: 'redis://10.0.0.1:6380' });
+    const config = parseConfig('# uses ${UNSET_IN_COMMENT}\nredis: { url: "${R_URL}" }\nslack: { channel: "${CHAN:-#alerts}" }', 'c.yaml', {
+      R_URL: 'redis://10.0.0.1:6380',
+    });
     expect(config.redis.url).toBe('redis://10.0.0.1:6380');
     expect(config.slack.channel).toBe('#alerts');
   });
@@ -84,7 +122,7 @@ describe('config: valid files', () => {
     expect(config.server.auth.bearerTokens).toEqual([]);
   });
 
-  it('uses the actions\' default routes when the file has none', () => {
+  it("uses the actions' default routes when the file has none", () => {
     const config = parseConfig('{}', 'c.yaml', {});
     expect(config.routes.every((r) => typeof r.action === 'string')).toBe(true);
   });
@@ -141,11 +179,24 @@ describe('config: ${VAR} values stay single values (issue 13, item 13)', () => {
   });
 
   it.each([
-    ['part of an unquoted value', 'redis: { url: redis://${HOSTPART}:6379 }', 'h:1 }\nslack: { apiUrl: x', 'line 1: environment variable HOSTPART cannot be used here: its value has spaces, quotes'],
-    ['a line break in single quotes', "slack: { channel: '${HOSTPART}' }", 'a\nb', 'line 1: environment variable HOSTPART cannot be used here: its value has a line break'],
+    [
+      'part of an unquoted value',
+      'redis: { url: redis://${HOSTPART}:6379 }',
+      'h:1 }\nslack: { apiUrl: x',
+      'line 1: environment variable HOSTPART cannot be used here: its value has spaces, quotes',
+    ],
+    [
+      'a line break in single quotes',
+      "slack: { channel: '${HOSTPART}' }",
+      'a\nb',
+      'line 1: environment variable HOSTPART cannot be used here: its value has a line break',
+    ],
   ])('refuses a value it cannot place as one scalar: %s (naming variable, line and file)', (_name, yaml, value, expected) => {
     const found = problems(yaml, { HOSTPART: value });
-    expect(found.some((p) => p.startsWith(expected)), `got: ${found.join(' | ')}`).toBe(true);
+    expect(
+      found.some((p) => p.startsWith(expected)),
+      `got: ${found.join(' | ')}`,
+    ).toBe(true);
     expect(() => parseConfig(yaml, 'conf/prod.yaml', { HOSTPART: value })).toThrow(/^conf\/prod\.yaml: invalid config:/);
   });
 });

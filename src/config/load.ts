@@ -26,12 +26,14 @@ function buildRootSchema(registered: readonly Action[]) {
   for (const action of registered) {
     if (action.settings) sections[action.settings.key] = action.settings.schema.optional();
     for (const [key, schema] of Object.entries(action.credentials ?? {})) {
-      if (key in sections && sections[key] !== schema) throw new Error(`action ${action.name}: config section "${key}" is already declared with another schema`);
+      if (key in sections && sections[key] !== schema)
+        throw new Error(`action ${action.name}: config section "${key}" is already declared with another schema`);
       sections[key] = schema;
     }
   }
   for (const key of Object.keys(sections)) {
-    if (key in coreSchema.shape || key === 'checks' || key === 'checkRunner') throw new Error(`config section "${key}" of an action clashes with a core section`);
+    if (key in coreSchema.shape || key === 'checks' || key === 'checkRunner')
+      throw new Error(`config section "${key}" of an action clashes with a core section`);
   }
   const [firstType, ...otherTypes] = checkTypes.map((t) => t.schema);
   const checkSchema = firstType
@@ -75,7 +77,10 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
 
   const doc = parseDocument(expanded.text, { prettyErrors: true });
   if (doc.errors.length > 0) {
-    throw new ConfigError(file, doc.errors.map((e) => `YAML: ${e.message.split('\n')[0]}`));
+    throw new ConfigError(
+      file,
+      doc.errors.map((e) => `YAML: ${e.message.split('\n')[0]}`),
+    );
   }
   const raw = (doc.toJS() ?? {}) as unknown;
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {

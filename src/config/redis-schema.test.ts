@@ -17,15 +17,31 @@ describe('redis config: topologies', () => {
     { name: 'not a redis URL', yaml: 'redis: { url: "http://r:6379" }', expected: 'redis.url: must be a redis:// or rediss:// URL' },
     { name: 'sentinel without a port', yaml: 'redis: { sentinels: [s1], sentinelName: m }', expected: 'redis.sentinels[0]: must be host:port' },
     { name: 'sentinels without a master name', yaml: 'redis: { sentinels: ["s1:26379"] }', expected: 'redis.sentinelName: is required with redis.sentinels' },
-    { name: 'sentinels and cluster', yaml: 'redis: { sentinels: ["s1:26379"], sentinelName: m, cluster: ["c1:7000"] }', expected: 'redis.cluster: set either redis.sentinels or redis.cluster, not both' },
-    { name: 'cluster without a hash tag', yaml: 'redis: { cluster: ["c1:7000"], prefix: alertworks }', expected: 'redis.prefix: must contain a hash tag such as {alertworks}' },
-    { name: 'bad node from the environment', yaml: '{}', env: { REDIS_CLUSTER_NODES: 'c1:7000,c2' }, expected: 'redis.cluster[1]: must be host:port, e.g. redis-1:26379 (set by REDIS_CLUSTER_NODES)' },
+    {
+      name: 'sentinels and cluster',
+      yaml: 'redis: { sentinels: ["s1:26379"], sentinelName: m, cluster: ["c1:7000"] }',
+      expected: 'redis.cluster: set either redis.sentinels or redis.cluster, not both',
+    },
+    {
+      name: 'cluster without a hash tag',
+      yaml: 'redis: { cluster: ["c1:7000"], prefix: alertworks }',
+      expected: 'redis.prefix: must contain a hash tag such as {alertworks}',
+    },
+    {
+      name: 'bad node from the environment',
+      yaml: '{}',
+      env: { REDIS_CLUSTER_NODES: 'c1:7000,c2' },
+      expected: 'redis.cluster[1]: must be host:port, e.g. redis-1:26379 (set by REDIS_CLUSTER_NODES)',
+    },
     { name: 'unknown key', yaml: 'redis: { sentinel: ["s1:1"] }', expected: 'redis: Unrecognized key: "sentinel"' },
   ];
 
   it.each(scenarios)('$name', ({ yaml, env, expected }) => {
     const found = problems(yaml, env);
-    expect(found.some((p) => p.startsWith(expected)), `got: ${found.join(' | ')}`).toBe(true);
+    expect(
+      found.some((p) => p.startsWith(expected)),
+      `got: ${found.join(' | ')}`,
+    ).toBe(true);
   });
 
   it('reads a Sentinel set from the environment, which wins over the file', () => {

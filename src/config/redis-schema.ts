@@ -2,9 +2,7 @@ import { z } from 'zod';
 import { fromEnv, parseList, secret } from './field-marks.js';
 
 /** `host:port`, or `[v6addr]:port`. */
-const hostPort = z
-  .string()
-  .regex(/^(?:\[[0-9A-Fa-f:.]+\]|[^\s:,[\]]+):\d{1,5}$/, 'must be host:port, e.g. redis-1:26379');
+const hostPort = z.string().regex(/^(?:\[[0-9A-Fa-f:.]+\]|[^\s:,[\]]+):\d{1,5}$/, 'must be host:port, e.g. redis-1:26379');
 
 /** Absent, or a list; an empty string or list (e.g. `${REDIS_SENTINELS:-}`) means absent. */
 const nodeList = z
@@ -59,7 +57,11 @@ export const redisSchema = z
       ctx.addIssue({ code: 'custom', path: ['sentinelName'], message: 'is required with redis.sentinels (the master name in sentinel.conf)' });
     }
     if (redis.cluster && !/\{[^{}]+\}/.test(redis.prefix)) {
-      ctx.addIssue({ code: 'custom', path: ['prefix'], message: 'must contain a hash tag such as {alertworks} with redis.cluster, so each queue stays in one slot' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['prefix'],
+        message: 'must contain a hash tag such as {alertworks} with redis.cluster, so each queue stays in one slot',
+      });
     }
   });
 

@@ -35,11 +35,21 @@ const serverSchema = z.strictObject({
   port: fromEnv(z.coerce.number().int().min(0).max(65535).default(8080), 'PORT'),
   host: fromEnv(z.string().default('0.0.0.0'), 'HOST'),
   /** Larger webhook bodies get 413. @defaultValue 5 MiB */
-  bodyLimitBytes: z.number().int().positive().default(5 * MiB),
+  bodyLimitBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(5 * MiB),
   auth: z
     .strictObject({
       /** Several tokens may be valid at once, for rotation. Empty strings are ignored. */
-      bearerTokens: secret(z.array(z.string()).default([]).transform((t) => t.filter((x) => x.length > 0)), { env: 'WEBHOOK_TOKEN', parse: parseList }),
+      bearerTokens: secret(
+        z
+          .array(z.string())
+          .default([])
+          .transform((t) => t.filter((x) => x.length > 0)),
+        { env: 'WEBHOOK_TOKEN', parse: parseList },
+      ),
       basic: z.array(basicUser).default([]),
       /** Grafana's HMAC request signing, beside bearer/basic (config/intake-schema.ts). */
       hmac: webhookHmacSchema,
@@ -95,30 +105,32 @@ const uiSchema = z.strictObject({
     .prefault({}),
 });
 
-const jobsSchema = z.strictObject({
-  /** Attempts for a job that fails with a transient error. @defaultValue 10 */
-  attempts: z.number().int().min(1).max(100).default(10),
-  /** First backoff delay; doubles each attempt, with jitter. @defaultValue 2s */
-  backoff: durationMs.default(2000),
-  /** Jobs run at once per worker process and queue. @defaultValue 8 */
-  concurrency: z.number().int().min(1).max(1000).default(8),
-  /**
-   * How long an alert occurrence is remembered after it arrives: re-sends of it inside this
-   * window are duplicates. Remembered by a compact record (~190 bytes of Redis), not by the whole job.
-   * @defaultValue 7d
-   */
-  dedupWindow: durationMs.default(7 * 86_400_000),
-  /** How long a completed job (its data and result) is kept, for the dashboard and `alertworks queues`. @defaultValue 24h */
-  keepCompleted: durationMs.default(86_400_000),
-  /** How long a job that failed for good is kept, for inspection and retry from the dashboard. @defaultValue 7d */
-  keepFailed: durationMs.default(7 * 86_400_000),
-  /** On SIGTERM, how long active jobs may take to finish. @defaultValue 30s */
-  shutdownTimeout: durationMs.default(30_000),
-  /** How often a `work` replica sends itself a canary job (worker liveness, docs/scaling.md). @defaultValue 10s */
-  livenessInterval: durationMs.refine((ms) => ms >= 100, 'must be at least 100ms').default(10_000),
-  /** A canary not picked up within this long marks the workers not live and recreates them. @defaultValue 60s */
-  livenessTimeout: durationMs.default(60_000),
-}).refine((j) => j.livenessTimeout > j.livenessInterval, { message: 'must be longer than jobs.livenessInterval', path: ['livenessTimeout'] });
+const jobsSchema = z
+  .strictObject({
+    /** Attempts for a job that fails with a transient error. @defaultValue 10 */
+    attempts: z.number().int().min(1).max(100).default(10),
+    /** First backoff delay; doubles each attempt, with jitter. @defaultValue 2s */
+    backoff: durationMs.default(2000),
+    /** Jobs run at once per worker process and queue. @defaultValue 8 */
+    concurrency: z.number().int().min(1).max(1000).default(8),
+    /**
+     * How long an alert occurrence is remembered after it arrives: re-sends of it inside this
+     * window are duplicates. Remembered by a compact record (~190 bytes of Redis), not by the whole job.
+     * @defaultValue 7d
+     */
+    dedupWindow: durationMs.default(7 * 86_400_000),
+    /** How long a completed job (its data and result) is kept, for the dashboard and `alertworks queues`. @defaultValue 24h */
+    keepCompleted: durationMs.default(86_400_000),
+    /** How long a job that failed for good is kept, for inspection and retry from the dashboard. @defaultValue 7d */
+    keepFailed: durationMs.default(7 * 86_400_000),
+    /** On SIGTERM, how long active jobs may take to finish. @defaultValue 30s */
+    shutdownTimeout: durationMs.default(30_000),
+    /** How often a `work` replica sends itself a canary job (worker liveness, docs/scaling.md). @defaultValue 10s */
+    livenessInterval: durationMs.refine((ms) => ms >= 100, 'must be at least 100ms').default(10_000),
+    /** A canary not picked up within this long marks the workers not live and recreates them. @defaultValue 60s */
+    livenessTimeout: durationMs.default(60_000),
+  })
+  .refine((j) => j.livenessTimeout > j.livenessInterval, { message: 'must be longer than jobs.livenessInterval', path: ['livenessTimeout'] });
 
 /** Pushgateway reporting (docs/observability.md). Without a url nothing is pushed. */
 const pushgatewaySchema = z.strictObject({

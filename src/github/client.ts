@@ -35,9 +35,7 @@ export interface SizePullRequest {
   toGb: number;
 }
 
-export type SizePullRequestResult =
-  | { kind: 'opened' | 'updated'; number: number; url: string }
-  | { kind: 'unchanged'; reason: string };
+export type SizePullRequestResult = { kind: 'opened' | 'updated'; number: number; url: string } | { kind: 'unchanged'; reason: string };
 
 /** The branch of the one drift PR per volume; an open PR is found again by it. */
 export function sizeBranch(volumeId: number): string {
@@ -85,14 +83,24 @@ export class GitHubOps {
     ].join('\n\n');
     const message = `${p.resource}: size = ${p.toGb} (volume resized by alertworks)`;
 
-    const open = await this.call('list_pulls', attrs, () => this.octokit.rest.pulls.list({ owner, repo, state: 'open', head: `${owner}:${branch}`, per_page: 5 }));
+    const open = await this.call('list_pulls', attrs, () =>
+      this.octokit.rest.pulls.list({ owner, repo, state: 'open', head: `${owner}:${branch}`, per_page: 5 }),
+    );
     const existing = open.data[0];
     if (existing) {
       const file = await this.getFile(owner, repo, p.path, branch);
       const edit = this.edit(file.text, p);
       if (edit.changed) {
         await this.call('update_contents', attrs, () =>
-          this.octokit.rest.repos.createOrUpdateFileContents({ owner, repo, path: p.path, branch, sha: file.sha, message, content: Buffer.from(edit.text).toString('base64') }),
+          this.octokit.rest.repos.createOrUpdateFileContents({
+            owner,
+            repo,
+            path: p.path,
+            branch,
+            sha: file.sha,
+            message,
+            content: Buffer.from(edit.text).toString('base64'),
+          }),
         );
         await this.call('update_pull', attrs, () => this.octokit.rest.pulls.update({ owner, repo, pull_number: existing.number, title, body }));
       }
@@ -113,7 +121,15 @@ export class GitHubOps {
       await this.call('update_ref', attrs, () => this.octokit.rest.git.updateRef({ owner, repo, ref: `heads/${branch}`, sha: baseSha, force: true }));
     }
     await this.call('update_contents', attrs, () =>
-      this.octokit.rest.repos.createOrUpdateFileContents({ owner, repo, path: p.path, branch, sha: file.sha, message, content: Buffer.from(edit.text).toString('base64') }),
+      this.octokit.rest.repos.createOrUpdateFileContents({
+        owner,
+        repo,
+        path: p.path,
+        branch,
+        sha: file.sha,
+        message,
+        content: Buffer.from(edit.text).toString('base64'),
+      }),
     );
     const pr = await this.call('create_pull', attrs, () => this.octokit.rest.pulls.create({ owner, repo, head: branch, base: p.base, title, body }));
     return { kind: 'opened', number: pr.data.number, url: pr.data.html_url };
@@ -130,7 +146,8 @@ export class GitHubOps {
     try {
       res = await this.call('get_contents', { 'github.repo': `${owner}/${repo}` }, () => this.octokit.rest.repos.getContent({ owner, repo, path, ref }));
     } catch (err) {
-      if ((err as PermanentError).code === 'github_404') throw new PermanentError(`${owner}/${repo}/${path}: file not found on ${ref}`, 'terraform_not_found', { reason: 'not_found' });
+      if ((err as PermanentError).code === 'github_404')
+        throw new PermanentError(`${owner}/${repo}/${path}: file not found on ${ref}`, 'terraform_not_found', { reason: 'not_found' });
       throw err;
     }
     const data = res.data as { type?: string; content?: string; encoding?: string; sha?: string };

@@ -26,7 +26,8 @@ resource "hcloud_volume_attachment" "data" {
 `;
 
 function changedLines(a: string, b: string): [string, string][] {
-  const x = a.split('\n'), y = b.split('\n');
+  const x = a.split('\n'),
+    y = b.split('\n');
   expect(y).toHaveLength(x.length);
   return x.flatMap((line, i) => (line === y[i] ? [] : [[line, y[i] as string] as [string, string]]));
 }
@@ -55,7 +56,11 @@ describe('setVolumeSize', () => {
     ['hcloud_volume.missing', FILE, 'resource "hcloud_volume" "missing" not found'],
     ['data', FILE, '"data" is not a resource address like hcloud_volume.data'],
     ['hcloud_volume.data', 'resource "hcloud_volume" "data" {\n  name = "d"\n}\n', 'resource "hcloud_volume" "data" has no size attribute'],
-    ['hcloud_volume.data', 'resource "hcloud_volume" "data" {\n  size = var.size\n}\n', 'size of "hcloud_volume" "data" is not a literal number: size = var.size'],
+    [
+      'hcloud_volume.data',
+      'resource "hcloud_volume" "data" {\n  size = var.size\n}\n',
+      'size of "hcloud_volume" "data" is not a literal number: size = var.size',
+    ],
     ['hcloud_volume.data', 'resource "hcloud_volume" "data" {\n  size = 10\n', 'resource "hcloud_volume" "data" has no closing brace'],
     ['hcloud_volume.data', 'resource "hcloud_volume" "data" {\n  size = 10\n  size = 11\n}\n', 'resource "hcloud_volume" "data" sets size twice'],
   ])('%s -> %s', (address, text, reason) => {

@@ -4,9 +4,7 @@
  * function, so the drift PR changes exactly what it says.
  */
 
-export type TerraformSizeEdit =
-  | { ok: true; text: string; previousSize: number; changed: boolean }
-  | { ok: false; reason: string };
+export type TerraformSizeEdit = { ok: true; text: string; previousSize: number; changed: boolean } | { ok: false; reason: string };
 
 /** "hcloud_volume.data" -> { type, name }; undefined when it is not `<type>.<name>`. */
 function parseResourceAddress(address: string): { type: string; name: string } | undefined {

@@ -25,7 +25,11 @@ export function grafanaAnnotationSink(options: GrafanaOptions, logger: Logger, k
     if (!kinds.includes(record.kind)) return;
     const links = Object.values(record.links ?? {}).filter(isWebLink);
     try {
-      await client.annotate({ time: record.at, tags: annotationTags(record), text: [escapeText(record.summary), ...links.map((l) => `<a href="${l}">${l}</a>`)].join('\n') });
+      await client.annotate({
+        time: record.at,
+        tags: annotationTags(record),
+        text: [escapeText(record.summary), ...links.map((l) => `<a href="${l}">${l}</a>`)].join('\n'),
+      });
       grafanaAnnotations.inc({ outcome: 'posted' });
     } catch (err) {
       grafanaAnnotations.inc({ outcome: 'failed' });

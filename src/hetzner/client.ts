@@ -73,7 +73,9 @@ export class HetznerClient {
 
   /** Actions of one volume, newest first (used to find a resize issued before a crash). */
   async listVolumeActions(id: number): Promise<HetznerAction[]> {
-    const body = await this.request<{ actions: HetznerAction[] }>('list_volume_actions', 'GET', `/volumes/${id}/actions?sort=id:desc&per_page=25`, { 'hetzner.volume.id': id });
+    const body = await this.request<{ actions: HetznerAction[] }>('list_volume_actions', 'GET', `/volumes/${id}/actions?sort=id:desc&per_page=25`, {
+      'hetzner.volume.id': id,
+    });
     return body.actions;
   }
 
@@ -87,7 +89,9 @@ export class HetznerClient {
     let page: number | null = 1;
     for (let read = 0; page !== null && read < maxPages; read++) {
       const query = new URLSearchParams({ sort: 'started:desc', page: String(page), per_page: '50' });
-      const body: { actions: HetznerAction[]; meta?: ListMeta } = await this.request('list_volume_actions', 'GET', `/volumes/${id}/actions?${query}`, { 'hetzner.volume.id': id });
+      const body: { actions: HetznerAction[]; meta?: ListMeta } = await this.request('list_volume_actions', 'GET', `/volumes/${id}/actions?${query}`, {
+        'hetzner.volume.id': id,
+      });
       for (const action of body.actions) {
         if (Date.parse(action.started) < sinceMs) return out;
         if (action.command === 'resize_volume') out.push(action);
@@ -99,7 +103,13 @@ export class HetznerClient {
 
   /** POST /volumes/{id}/actions/resize; the answer is a running `resize_volume` action. */
   async resizeVolume(id: number, sizeGb: number): Promise<HetznerAction> {
-    const body = await this.request<{ action: HetznerAction }>('resize_volume', 'POST', `/volumes/${id}/actions/resize`, { 'hetzner.volume.id': id, 'hetzner.volume.size_gb': sizeGb }, { size: sizeGb });
+    const body = await this.request<{ action: HetznerAction }>(
+      'resize_volume',
+      'POST',
+      `/volumes/${id}/actions/resize`,
+      { 'hetzner.volume.id': id, 'hetzner.volume.size_gb': sizeGb },
+      { size: sizeGb },
+    );
     return body.action;
   }
 
@@ -117,7 +127,9 @@ export class HetznerClient {
       options.onProgress?.(action);
       if (action.status !== 'running') return action;
       if (Date.now() + interval > deadline) {
-        throw new TransientError(`Hetzner action ${id} still running (${action.progress}%) after the wait timeout`, 'hetzner_action_timeout', { reason: 'timeout' });
+        throw new TransientError(`Hetzner action ${id} still running (${action.progress}%) after the wait timeout`, 'hetzner_action_timeout', {
+          reason: 'timeout',
+        });
       }
       await new Promise((r) => setTimeout(r, interval));
     }

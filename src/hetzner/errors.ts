@@ -28,7 +28,17 @@ export interface ClassifyOptions {
   rateLimitFallbackMs?: number;
 }
 
-const PERMANENT = new Set(['invalid_input', 'not_found', 'forbidden', 'unauthorized', 'json_error', 'protected', 'resource_limit_exceeded', 'token_readonly', 'unsupported_error']);
+const PERMANENT = new Set([
+  'invalid_input',
+  'not_found',
+  'forbidden',
+  'unauthorized',
+  'json_error',
+  'protected',
+  'resource_limit_exceeded',
+  'token_readonly',
+  'unsupported_error',
+]);
 const TRANSIENT = new Set(['conflict', 'timeout', 'service_error', 'server_error', 'unavailable', 'maintenance', 'resource_unavailable']);
 
 /**
@@ -49,7 +59,8 @@ export function classifyHetznerError(err: HetznerApiError, options: ClassifyOpti
   }
   if (err.code === 'locked') return new RetryLaterError(text, code, options.lockedDelayMs ?? 5_000, { cause: err, reason: 'locked' });
   // The API's own code is more precise than the status (a 4xx `conflict` is worth a retry).
-  const reason: ErrorReason = err.code === 'conflict' ? 'conflict' : err.code === 'maintenance' || err.code === 'unavailable' ? 'server_error' : byStatus.reason;
+  const reason: ErrorReason =
+    err.code === 'conflict' ? 'conflict' : err.code === 'maintenance' || err.code === 'unavailable' ? 'server_error' : byStatus.reason;
   if (PERMANENT.has(err.code)) return new PermanentError(text, code, { cause: err, reason });
   if (TRANSIENT.has(err.code) || byStatus.retryable) return new TransientError(text, code, { cause: err, reason });
   return new PermanentError(text, code, { cause: err, reason });

@@ -160,7 +160,14 @@ export function parseTransition(entry: string): StateTransition | undefined {
  */
 const transitionCache = new Map<string, { mark: string; list: StateTransition[]; full: boolean }>();
 
-function summarize(name: string, meta: Record<string, string>, transitions: StateTransition[], full: boolean, fine: Buffer | null, now: number): CheckHistorySummary {
+function summarize(
+  name: string,
+  meta: Record<string, string>,
+  transitions: StateTransition[],
+  full: boolean,
+  fine: Buffer | null,
+  now: number,
+): CheckHistorySummary {
   const firstAt = meta.firstAt ? Number(meta.firstAt) : undefined;
   const uptime = {} as Record<UptimeWindow, UptimeFigure>;
   for (const [label, ms] of Object.entries(UPTIME_WINDOWS) as [UptimeWindow, number][]) {

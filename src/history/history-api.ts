@@ -20,7 +20,10 @@ export function mountHistoryApi(app: Hono, auth: MiddlewareHandler, { config, re
   const history = new CheckHistory(redis, config.redis.prefix);
   app.get('/api/checks', auth, async (c) => {
     const now = clock();
-    const checks = await history.summaries(config.checks.map((check) => check.name), now);
+    const checks = await history.summaries(
+      config.checks.map((check) => check.name),
+      now,
+    );
     c.header('Cache-Control', 'no-store');
     return c.json({ now: new Date(now).toISOString(), checks: checks.map(toJson) });
   });

@@ -53,9 +53,17 @@ export function withAlertContext(message: ChatMessage, alert: Pick<Alert, 'annot
  * Everything else is the shared `threads` object itself (same Redis state, same thread refs);
  * its methods run bound to it.
  */
-export function threadsWithAlertContext(threads: IncidentThreads, alert: Pick<Alert, 'annotations' | 'generatorURL' | 'grafana'>, externalURL?: string): IncidentThreads {
+export function threadsWithAlertContext(
+  threads: IncidentThreads,
+  alert: Pick<Alert, 'annotations' | 'generatorURL' | 'grafana'>,
+  externalURL?: string,
+): IncidentThreads {
   const say: IncidentThreads['say'] = (incident, message, options) =>
-    threads.say(incident, withAlertContext(message, alert, externalURL), options?.updateRoot ? { ...options, updateRoot: withAlertContext(options.updateRoot, alert, externalURL) } : options);
+    threads.say(
+      incident,
+      withAlertContext(message, alert, externalURL),
+      options?.updateRoot ? { ...options, updateRoot: withAlertContext(options.updateRoot, alert, externalURL) } : options,
+    );
   return new Proxy(threads, {
     get(target, prop) {
       if (prop === 'say') return say;

@@ -87,7 +87,9 @@ export class SlackNotifier implements ChatNotifier {
     const oldest = (options.sinceMs / 1000).toFixed(6);
     const channel = options.channel ?? this.resolvedChannel ?? this.channel;
     const res = options.threadTs
-      ? await this.call('conversations.replies', () => this.client.conversations.replies({ channel, ts: options.threadTs!, oldest, include_all_metadata: true, limit: 200 }))
+      ? await this.call('conversations.replies', () =>
+          this.client.conversations.replies({ channel, ts: options.threadTs!, oldest, include_all_metadata: true, limit: 200 }),
+        )
       : await this.call('conversations.history', () => this.client.conversations.history({ channel, oldest, include_all_metadata: true, limit: 200 }));
     const match = (res.messages ?? []).find((m) => {
       const meta = (m as { metadata?: { event_type?: string; event_payload?: Record<string, unknown> } }).metadata;
@@ -119,7 +121,10 @@ export class SlackNotifier implements ChatNotifier {
 export function classifySlackError(err: WebAPICallError, method: string): Error {
   switch (err.code) {
     case ErrorCode.RateLimitedError:
-      return new RetryLaterError(`Slack ${method} rate limited; retry after ${err.retryAfter}s`, 'slack_rate_limited', err.retryAfter * 1000, { cause: err, reason: 'rate_limited' });
+      return new RetryLaterError(`Slack ${method} rate limited; retry after ${err.retryAfter}s`, 'slack_rate_limited', err.retryAfter * 1000, {
+        cause: err,
+        reason: 'rate_limited',
+      });
     case ErrorCode.PlatformError: {
       const code = String(err.data?.error ?? 'unknown');
       const msg = `Slack ${method} failed: ${code}`;
@@ -132,7 +137,9 @@ export function classifySlackError(err: WebAPICallError, method: string): Error 
       return retryable ? new TransientError(msg, 'slack_http_5xx', { reason }) : new PermanentError(msg, 'slack_http_4xx', { reason });
     }
     case ErrorCode.RequestError:
-      return new TransientError(`Slack ${method} request failed: ${scrub(err.message)}`, 'slack_unreachable', { reason: classifyNetworkError(err.original ?? err).reason });
+      return new TransientError(`Slack ${method} request failed: ${scrub(err.message)}`, 'slack_unreachable', {
+        reason: classifyNetworkError(err.original ?? err).reason,
+      });
     default:
       return new TransientError(`Slack ${method} failed: ${scrub((err as Error).message ?? String(err))}`, 'slack_other');
   }

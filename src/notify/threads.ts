@@ -102,7 +102,9 @@ export class IncidentThreads {
   /** Whether `step` was said, the thread's root (JSON) and whether an intent for `step` is stored. */
   private async state(incident: string, step: string | undefined): Promise<[boolean, string | null, boolean]> {
     if (!step) return [false, await this.redis.get(this.key(incident, 'ref')), false];
-    const results = (await this.redis.multi().sismember(this.key(incident, 'steps'), step).get(this.key(incident, 'ref')).exists(this.intentKey(incident, step)).exec()) ?? [];
+    const results =
+      (await this.redis.multi().sismember(this.key(incident, 'steps'), step).get(this.key(incident, 'ref')).exists(this.intentKey(incident, step)).exec()) ??
+      [];
     for (const [err] of results) if (err) throw err;
     return [results[0]?.[1] === 1, (results[1]?.[1] as string | null) ?? null, results[2]?.[1] === 1];
   }

@@ -75,7 +75,11 @@ describe('Grafana dashboard', () => {
       instance: 'label_values(alertworks_http_requests_total, instance)',
     });
     const exprs = panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr));
-    for (const name of ['check', 'volume', 'instance']) expect(exprs.some((e) => e.includes(`${name}=~"$${name}"`)), name).toBe(true);
+    for (const name of ['check', 'volume', 'instance'])
+      expect(
+        exprs.some((e) => e.includes(`${name}=~"$${name}"`)),
+        name,
+      ).toBe(true);
     for (const name of ['alertworks_check_up', 'probe_success', 'alertworks_volume_size_gb', 'alertworks_http_requests_total']) {
       const unfiltered = exprs.filter((e) => metricNamesIn(e).includes(name) && !/=~"\$(check|volume|instance)"/.test(e));
       expect(unfiltered, name).toEqual([]);
@@ -84,7 +88,12 @@ describe('Grafana dashboard', () => {
   });
 
   it("shows alertworks' Grafana annotations (tag alertworks), an uptime panel and process CPU and memory", () => {
-    expect(dashboard.annotations.list).toContainEqual(expect.objectContaining({ datasource: { type: 'grafana', uid: '-- Grafana --' }, target: expect.objectContaining({ type: 'tags', tags: ['alertworks'] }) }));
+    expect(dashboard.annotations.list).toContainEqual(
+      expect.objectContaining({
+        datasource: { type: 'grafana', uid: '-- Grafana --' },
+        target: expect.objectContaining({ type: 'tags', tags: ['alertworks'] }),
+      }),
+    );
     const used = (title: RegExp) => panels.filter((p) => title.test(p.title)).flatMap((p) => (p.targets ?? []).flatMap((t) => metricNamesIn(t.expr)));
     expect(used(/uptime/i)).toContain('probe_success');
     expect(used(/CPU/)).toEqual(['alertworks_process_cpu_seconds_total']);
@@ -109,7 +118,9 @@ describe('Grafana dashboard', () => {
   });
 
   it('is the dashboard the provisioning and compose files point at', () => {
-    const provider = parse(readFileSync(join(repo, 'config/grafana/provisioning/dashboards/alertworks.yml'), 'utf8')) as { providers: { options: { path: string } }[] };
+    const provider = parse(readFileSync(join(repo, 'config/grafana/provisioning/dashboards/alertworks.yml'), 'utf8')) as {
+      providers: { options: { path: string } }[];
+    };
     const datasource = parse(readFileSync(join(repo, 'config/grafana/provisioning/datasources/prometheus.yml'), 'utf8')) as { datasources: { uid: string }[] };
     expect(provider.providers[0]?.options.path).toBe('/var/lib/grafana/dashboards');
     expect(datasource.datasources.map((d) => d.uid)).toContain('prometheus');
@@ -128,7 +139,12 @@ describe('alert rules', () => {
 
   it('records every recording rule the contract lists', () => {
     const recorded = all.flatMap((r) => (r.record ? [r.record] : []));
-    expect(recorded.sort()).toEqual(metricContract.filter((m) => m.source === 'rule').map((m) => m.name).sort());
+    expect(recorded.sort()).toEqual(
+      metricContract
+        .filter((m) => m.source === 'rule')
+        .map((m) => m.name)
+        .sort(),
+    );
   });
 });
 

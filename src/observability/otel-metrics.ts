@@ -31,11 +31,8 @@ function positiveMs(value: string | undefined, fallback: number): number {
  */
 export async function startMetricsExport(env: NodeJS.ProcessEnv = process.env, logger?: Logger): Promise<MetricsExport> {
   if (!metricsExportWanted(env)) return NOOP;
-  const [{ MeterProvider, PeriodicExportingMetricReader }, { OTLPMetricExporter }, { detectResources, envDetector, resourceFromAttributes }] = await Promise.all([
-    import('@opentelemetry/sdk-metrics'),
-    import('@opentelemetry/exporter-metrics-otlp-http'),
-    import('@opentelemetry/resources'),
-  ]);
+  const [{ MeterProvider, PeriodicExportingMetricReader }, { OTLPMetricExporter }, { detectResources, envDetector, resourceFromAttributes }] =
+    await Promise.all([import('@opentelemetry/sdk-metrics'), import('@opentelemetry/exporter-metrics-otlp-http'), import('@opentelemetry/resources')]);
   const resource = resourceFromAttributes({
     [ATTR_SERVICE_NAME]: env.OTEL_SERVICE_NAME || 'alertworks',
     [ATTR_SERVICE_VERSION]: packageVersion(),

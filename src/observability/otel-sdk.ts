@@ -29,13 +29,17 @@ function tracingWanted(env: NodeJS.ProcessEnv): boolean {
 export async function startTracing(env: NodeJS.ProcessEnv = process.env, logger?: Logger): Promise<TracingSdk> {
   if (!tracingWanted(env)) return NOOP;
   // Loaded only when tracing is on: the SDK and exporter cost a worker ~10 MB of memory otherwise.
-  const [{ NodeTracerProvider, BatchSpanProcessor }, { OTLPTraceExporter }, { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator }, { detectResources, envDetector, resourceFromAttributes }] =
-    await Promise.all([
-      import('@opentelemetry/sdk-trace-node'),
-      import('@opentelemetry/exporter-trace-otlp-http'),
-      import('@opentelemetry/core'),
-      import('@opentelemetry/resources'),
-    ]);
+  const [
+    { NodeTracerProvider, BatchSpanProcessor },
+    { OTLPTraceExporter },
+    { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator },
+    { detectResources, envDetector, resourceFromAttributes },
+  ] = await Promise.all([
+    import('@opentelemetry/sdk-trace-node'),
+    import('@opentelemetry/exporter-trace-otlp-http'),
+    import('@opentelemetry/core'),
+    import('@opentelemetry/resources'),
+  ]);
   if (logger) routeDiagnostics(logger);
   const protocol = env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? env.OTEL_EXPORTER_OTLP_PROTOCOL;
   if (protocol && protocol !== 'http/json') {
@@ -55,10 +59,7 @@ export async function startTracing(env: NodeJS.ProcessEnv = process.env, logger?
     enabled: true,
     shutdown() {
       // Bounded: an unreachable collector must not hold up a graceful stop.
-      done ??= Promise.race([
-        provider.shutdown().catch(() => undefined),
-        new Promise<void>((r) => setTimeout(r, 3_000).unref()),
-      ]);
+      done ??= Promise.race([provider.shutdown().catch(() => undefined), new Promise<void>((r) => setTimeout(r, 3_000).unref())]);
       return done;
     },
   };
@@ -73,16 +74,22 @@ function routeDiagnostics(logger: Logger): void {
   const warn = (message: string, ...args: unknown[]) => {
     if (Date.now() - lastAt < 60_000) return;
     lastAt = Date.now();
-    logger.warn({ otel: [message, ...args.map((a) => (a instanceof Error ? a.message : String(a)))].join(' ').slice(0, 500) }, 'tracing: OpenTelemetry SDK problem (spans may be lost)');
+    logger.warn(
+      { otel: [message, ...args.map((a) => (a instanceof Error ? a.message : String(a)))].join(' ').slice(0, 500) },
+      'tracing: OpenTelemetry SDK problem (spans may be lost)',
+    );
   };
-  diag.setLogger({ error: warn, warn, info: () => undefined, debug: () => undefined, verbose: () => undefined }, { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
+  diag.setLogger(
+    { error: warn, warn, info: () => undefined, debug: () => undefined, verbose: () => undefined },
+    { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true },
+  );
 }
 
 /** From src/observability (tsx) or dist/src/observability (built). */
 export function packageVersion(): string {
   for (const path of ['../../package.json', '../../../package.json']) {
     try {
-      const version = (JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8')) as { name?: string; version?: string });
+      const version = JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8')) as { name?: string; version?: string };
       if (version.name === 'alertworks' && version.version) return version.version;
     } catch {
       // try the next place

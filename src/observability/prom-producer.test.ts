@@ -12,8 +12,16 @@ describe('PromClientProducer', () => {
     const { resourceMetrics } = await new PromClientProducer(registry, 1_000).collect();
     const metrics = resourceMetrics.scopeMetrics[0]!.metrics;
     const byName = Object.fromEntries(metrics.map((m) => [m.descriptor.name, m]));
-    expect(byName.c_total).toMatchObject({ dataPointType: 3, isMonotonic: true, aggregationTemporality: 1, dataPoints: [{ attributes: { k: 'a' }, value: 3, startTime: [1, 0] }] });
+    expect(byName.c_total).toMatchObject({
+      dataPointType: 3,
+      isMonotonic: true,
+      aggregationTemporality: 1,
+      dataPoints: [{ attributes: { k: 'a' }, value: 3, startTime: [1, 0] }],
+    });
     expect(byName.g).toMatchObject({ dataPointType: 2, dataPoints: [{ attributes: {}, value: -1.5 }] });
-    expect(byName.h_seconds).toMatchObject({ dataPointType: 0, dataPoints: [{ attributes: { route: '/x' }, value: { buckets: { boundaries: [0.1, 1], counts: [1, 2, 1] }, count: 4, sum: 6.25 } }] });
+    expect(byName.h_seconds).toMatchObject({
+      dataPointType: 0,
+      dataPoints: [{ attributes: { route: '/x' }, value: { buckets: { boundaries: [0.1, 1], counts: [1, 2, 1] }, count: 4, sum: 6.25 } }],
+    });
   });
 });

@@ -48,7 +48,12 @@ function toMetricData(metric: MetricObjectWithValues<MetricValue<string>>, start
     case 'gauge':
       return { descriptor, aggregationTemporality: CUMULATIVE, dataPointType: DATA_POINT.GAUGE, dataPoints: points() } as MetricData;
     case 'histogram':
-      return { descriptor, aggregationTemporality: CUMULATIVE, dataPointType: DATA_POINT.HISTOGRAM, dataPoints: histogramPoints(metric.values as MetricValueWithName<string>[], start, end) } as MetricData;
+      return {
+        descriptor,
+        aggregationTemporality: CUMULATIVE,
+        dataPointType: DATA_POINT.HISTOGRAM,
+        dataPoints: histogramPoints(metric.values as MetricValueWithName<string>[], start, end),
+      } as MetricData;
     default:
       return undefined;
   }
@@ -72,7 +77,12 @@ export class PromClientProducer implements MetricProducer {
       // The reader keeps the SDK's resource; only the scope metrics of a producer are used.
       resourceMetrics: {
         resource: undefined as never,
-        scopeMetrics: [{ scope: { name: 'alertworks' }, metrics: metrics.map((m) => toMetricData(m, this.startMs, now)).filter((m): m is MetricData => m !== undefined && m.dataPoints.length > 0) }],
+        scopeMetrics: [
+          {
+            scope: { name: 'alertworks' },
+            metrics: metrics.map((m) => toMetricData(m, this.startMs, now)).filter((m): m is MetricData => m !== undefined && m.dataPoints.length > 0),
+          },
+        ],
       },
       errors: [],
     };

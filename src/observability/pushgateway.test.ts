@@ -19,7 +19,13 @@ class RecordingGateway {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        this.pushes.push({ method: req.method ?? '', path: req.url ?? '', body: Buffer.concat(chunks).toString(), at: Date.now(), authorization: req.headers.authorization });
+        this.pushes.push({
+          method: req.method ?? '',
+          path: req.url ?? '',
+          body: Buffer.concat(chunks).toString(),
+          at: Date.now(),
+          authorization: req.headers.authorization,
+        });
         if (this.hang) return;
         res.writeHead(this.status).end(this.status >= 400 ? 'bad push' : '');
       });
@@ -169,7 +175,11 @@ describe('PushReporter', () => {
     reporter = new PushReporter();
     reporter.start({ url: gateway.url, instance: 'hung', intervalMs: 60_000, timeoutMs: 200, minPushIntervalMs: 10 });
     reporter.onJobFinished({ queue: 'hung', action: 'hung', outcome: 'done', durationSeconds: 0.01 });
-    await expect.poll(async () => (await pushFailures.get()).values.some((v) => v.labels.group === 'alertworks_hung' && v.labels.reason === 'timeout' && v.value >= 1), { timeout: 3_000 }).toBe(true);
+    await expect
+      .poll(async () => (await pushFailures.get()).values.some((v) => v.labels.group === 'alertworks_hung' && v.labels.reason === 'timeout' && v.value >= 1), {
+        timeout: 3_000,
+      })
+      .toBe(true);
   });
 
   it('pushes queue sizes on the schedule and once more on stop', async () => {
@@ -191,7 +201,11 @@ describe('PushReporter', () => {
   it('records probe results under blackbox exporter names in the checks group', async () => {
     reporter = new PushReporter();
     reporter.start({ url: gateway.url, instance: 'probe', intervalMs: 60_000, minPushIntervalMs: 10 });
-    observeProbe({ name: 'api-health', type: 'http' }, { success: false, durationSeconds: 0.5, phases: { connect: 0.1, processing: 0.3 }, statusCode: 503 }, reporter);
+    observeProbe(
+      { name: 'api-health', type: 'http' },
+      { success: false, durationSeconds: 0.5, phases: { connect: 0.1, processing: 0.3 }, statusCode: 503 },
+      reporter,
+    );
     await expect.poll(() => gateway.pushes.some((p) => p.path === '/metrics/job/alertworks_checks/instance/probe')).toBe(true);
     const body = gateway.pushes.find((p) => p.path.includes('alertworks_checks'))!.body;
     expect(body).toContain('probe_success{check="api-health"} 0');
@@ -204,7 +218,16 @@ describe('PushReporter', () => {
   it('records tls expiry figures from a tls check result', async () => {
     reporter = new PushReporter();
     reporter.start({ url: gateway.url, instance: 'tls', intervalMs: 60_000, minPushIntervalMs: 10 });
-    observeProbe({ name: 'api-cert', type: 'tls' }, { success: true, durationSeconds: 0.2, phases: { tls: 0.1 }, details: { certificates: [], earliestExpirySeconds: 1_900_000_000, lastChainExpirySeconds: 1_950_000_000 } }, reporter);
+    observeProbe(
+      { name: 'api-cert', type: 'tls' },
+      {
+        success: true,
+        durationSeconds: 0.2,
+        phases: { tls: 0.1 },
+        details: { certificates: [], earliestExpirySeconds: 1_900_000_000, lastChainExpirySeconds: 1_950_000_000 },
+      },
+      reporter,
+    );
     await expect.poll(() => gateway.pushes.some((p) => p.body.includes('api-cert'))).toBe(true);
     const body = gateway.pushes.find((p) => p.body.includes('api-cert'))!.body;
     expect(body).toContain('probe_ssl_earliest_cert_expiry{check="api-cert"} 1900000000');

@@ -69,7 +69,8 @@ export class PushReporter {
   private readonly inFlight = new Map<string, Promise<void>>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly lastWarnAt = new Map<string, number>();
-  private options: Required<Omit<PushReporterOptions, 'url' | 'queueCounts' | 'logger'>> & Pick<PushReporterOptions, 'url' | 'queueCounts' | 'logger'> & { authorization?: string };
+  private options: Required<Omit<PushReporterOptions, 'url' | 'queueCounts' | 'logger'>> &
+    Pick<PushReporterOptions, 'url' | 'queueCounts' | 'logger'> & { authorization?: string };
   private ticker?: NodeJS.Timeout;
   private stopped = false;
 
@@ -104,7 +105,10 @@ export class PushReporter {
     this.options = PushReporter.withDefaults(options);
     this.stopped = false;
     if (!this.options.url) return;
-    this.options.logger?.info({ pushgateway: scrub(this.options.url), instance: this.options.instance, intervalMs: this.options.intervalMs }, 'pushing metrics to the Pushgateway');
+    this.options.logger?.info(
+      { pushgateway: scrub(this.options.url), instance: this.options.instance, intervalMs: this.options.intervalMs },
+      'pushing metrics to the Pushgateway',
+    );
     this.ticker = setInterval(() => void this.tick(), this.options.intervalMs);
     this.ticker.unref();
     void this.tick();
@@ -256,7 +260,10 @@ export class PushReporter {
     const lastWarn = this.lastWarnAt.get(group.job);
     const level = lastWarn === undefined || Date.now() - lastWarn > 60_000 ? 'warn' : 'debug';
     if (level === 'warn') this.lastWarnAt.set(group.job, Date.now());
-    this.options.logger?.[level]({ pushgateway_job: group.job, reason, error: scrub(detail), pushgateway: scrub(baseUrl) }, 'Pushgateway push failed; metrics will be pushed again later');
+    this.options.logger?.[level](
+      { pushgateway_job: group.job, reason, error: scrub(detail), pushgateway: scrub(baseUrl) },
+      'Pushgateway push failed; metrics will be pushed again later',
+    );
   }
 }
 
@@ -266,13 +273,17 @@ export class PushReporter {
  */
 export function groupingPath(labels: Record<string, string>): string {
   return Object.entries(labels)
-    .map(([name, value]) => (value === '' || value.includes('/') ? `${name}@base64/${Buffer.from(value).toString('base64url') || '='}` : `${name}/${encodeURIComponent(value)}`))
+    .map(([name, value]) =>
+      value === '' || value.includes('/') ? `${name}@base64/${Buffer.from(value).toString('base64url') || '='}` : `${name}/${encodeURIComponent(value)}`,
+    )
     .join('/');
 }
 
 function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  return Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms}ms`)), ms)))]).finally(() => clearTimeout(timer));
+  return Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms}ms`)), ms)))]).finally(() =>
+    clearTimeout(timer),
+  );
 }
 
 /** The process-wide reporter: workers feed it, checks record probes in it, main.ts starts it. */

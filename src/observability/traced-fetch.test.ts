@@ -139,7 +139,13 @@ describe('log correlation with a registered provider', () => {
     const inside = lines.filter((l) => l.msg === 'inside the job' || l.msg === 'job done');
     expect(inside).toHaveLength(2);
     for (const line of inside) {
-      expect(line).toMatchObject({ trace_id: jobSpan.spanContext().traceId, span_id: jobSpan.spanContext().spanId, job_id: 'job-1', queue: 'notify', action: 'notify' });
+      expect(line).toMatchObject({
+        trace_id: jobSpan.spanContext().traceId,
+        span_id: jobSpan.spanContext().spanId,
+        job_id: 'job-1',
+        queue: 'notify',
+        action: 'notify',
+      });
     }
   });
 
@@ -148,7 +154,11 @@ describe('log correlation with a registered provider', () => {
     logger.info('outside');
     await withLogContext({ request_id: 'req-1' }, () => withSpan('hooks.alertmanager', {}, async () => logger.info('inside')));
     expect(lines[0]).not.toHaveProperty('trace_id');
-    expect(lines[1]).toMatchObject({ request_id: 'req-1', trace_id: expect.stringMatching(/^[0-9a-f]{32}$/), span_id: expect.stringMatching(/^[0-9a-f]{16}$/) });
+    expect(lines[1]).toMatchObject({
+      request_id: 'req-1',
+      trace_id: expect.stringMatching(/^[0-9a-f]{32}$/),
+      span_id: expect.stringMatching(/^[0-9a-f]{16}$/),
+    });
     expect(trace.getActiveSpan()).toBeUndefined();
   });
 });

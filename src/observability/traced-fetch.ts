@@ -53,7 +53,7 @@ export function createTracedFetch(options: TracedFetchOptions = {}): typeof fetc
       outer.setAttributes(attributes);
       return send(outer, false);
     }
-    const name = typeof options.spanName === 'function' ? options.spanName(method, url) : options.spanName ?? `http.${method.toLowerCase()}`;
+    const name = typeof options.spanName === 'function' ? options.spanName(method, url) : (options.spanName ?? `http.${method.toLowerCase()}`);
     return tracer.startActiveSpan(name, { kind: SpanKind.CLIENT, attributes }, (span) => send(span, true));
 
     async function send(span: Span, own: boolean): Promise<Response> {

@@ -68,7 +68,13 @@ export async function enqueueAlerts(
     const match = routeAlert(routes, alert);
     debug?.debug(
       // The alert's own name (already bounded at the edge), not the metric's bounded label.
-      { alertname: alert.labels.alertname, status: alert.status, fingerprint: alert.fingerprint.slice(0, 32), route: match?.index, action: match?.route.action },
+      {
+        alertname: alert.labels.alertname,
+        status: alert.status,
+        fingerprint: alert.fingerprint.slice(0, 32),
+        route: match?.index,
+        action: match?.route.action,
+      },
       match ? `route ${match.index} matched: queued for ${match.route.action}` : 'no route matched: acknowledged, nothing queued',
     );
     if (!match) {
@@ -109,8 +115,10 @@ export async function enqueueAlerts(
         const chunkStored = await withTimeout(storeChunk(queues, queue, name, chunk), options.chunkTimeoutMs, `storing ${chunk.length} jobs`);
         accepted += chunkStored.fresh.length;
         duplicates += chunkStored.known.length;
-        for (const job of chunkStored.known) counted.push({ alertname: alertnameLabel(job.data.alert.labels.alertname), status: job.data.alert.status, outcome: 'duplicate' });
-        for (const job of chunkStored.fresh) counted.push({ alertname: alertnameLabel(job.data.alert.labels.alertname), status: job.data.alert.status, outcome: 'queued' });
+        for (const job of chunkStored.known)
+          counted.push({ alertname: alertnameLabel(job.data.alert.labels.alertname), status: job.data.alert.status, outcome: 'duplicate' });
+        for (const job of chunkStored.fresh)
+          counted.push({ alertname: alertnameLabel(job.data.alert.labels.alertname), status: job.data.alert.status, outcome: 'queued' });
         stored.push(...chunkStored.fresh);
       }
     }),

@@ -21,7 +21,12 @@ describe('WebhookSpool', () => {
     // Same millisecond for several: the sequence keeps their order.
     for (const n of [1, 2, 2, 3, 10, 11]) expect(await spool.store(entry(n, `{"n":${n},"i":${spool.pending}}`))).toBe(true);
     const seen: string[] = [];
-    expect(await spool.replay(async (e) => void seen.push(e.body), () => true)).toBe(6);
+    expect(
+      await spool.replay(
+        async (e) => void seen.push(e.body),
+        () => true,
+      ),
+    ).toBe(6);
     expect(seen).toEqual(['{"n":1,"i":0}', '{"n":2,"i":1}', '{"n":2,"i":2}', '{"n":3,"i":3}', '{"n":10,"i":4}', '{"n":11,"i":5}']);
     expect(spool.pending).toBe(0);
     expect(readdirSync(dir)).toEqual([]);

@@ -10,7 +10,14 @@ const action = { name: 'demo-action', description: 'test', create: () => async (
 
 /** Just what runJob reads of a BullMQ job. */
 function job(attemptsMade: number, attempts = 3): AlertJob {
-  return { id: `j${attemptsMade}`, queueName: 'demo-action', data: { alert: {}, dedupKey: 'k' }, attemptsMade, opts: { attempts }, moveToDelayed: async () => undefined } as unknown as AlertJob;
+  return {
+    id: `j${attemptsMade}`,
+    queueName: 'demo-action',
+    data: { alert: {}, dedupKey: 'k' },
+    attemptsMade,
+    opts: { attempts },
+    moveToDelayed: async () => undefined,
+  } as unknown as AlertJob;
 }
 
 async function failuresFor(reason: string, outcome: string): Promise<number> {
@@ -20,9 +27,30 @@ async function failuresFor(reason: string, outcome: string): Promise<number> {
 
 describe('failed jobs are counted by reason from the taxonomy', () => {
   it.each([
-    ['a permanent error gives up at once', new PermanentError('no such volume', 'hetzner_not_found', { reason: 'not_found' }), 0, 'not_found', 'given_up', UnrecoverableError],
-    ['a transient error with attempts left is retried', new TransientError('503', 'hetzner_server_error', { reason: 'server_error' }), 0, 'server_error', 'retry', Error],
-    ['a transient error on the last attempt gives up', new TransientError('timeout', 'hetzner_timeout', { reason: 'timeout' }), 2, 'timeout', 'given_up', Error],
+    [
+      'a permanent error gives up at once',
+      new PermanentError('no such volume', 'hetzner_not_found', { reason: 'not_found' }),
+      0,
+      'not_found',
+      'given_up',
+      UnrecoverableError,
+    ],
+    [
+      'a transient error with attempts left is retried',
+      new TransientError('503', 'hetzner_server_error', { reason: 'server_error' }),
+      0,
+      'server_error',
+      'retry',
+      Error,
+    ],
+    [
+      'a transient error on the last attempt gives up',
+      new TransientError('timeout', 'hetzner_timeout', { reason: 'timeout' }),
+      2,
+      'timeout',
+      'given_up',
+      Error,
+    ],
     ['a rate limit is delayed', new RetryLaterError('429', 'github_rate_limited', 1000, { reason: 'rate_limited' }), 0, 'rate_limited', 'delayed', Error],
     ['an unknown error is other', new Error('boom'), 0, 'other', 'retry', Error],
   ])('%s', async (_name, thrown, attemptsMade, reason, outcome, rethrown) => {

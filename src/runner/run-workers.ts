@@ -113,7 +113,15 @@ export function wrapProcessor(action: Action<unknown>, processor: ActionProcesso
   };
 }
 
-async function runJob(action: Action<unknown>, processor: ActionProcessor, job: AlertJob, token: string | undefined, logger: Logger, observer: JobObserver, span?: Span) {
+async function runJob(
+  action: Action<unknown>,
+  processor: ActionProcessor,
+  job: AlertJob,
+  token: string | undefined,
+  logger: Logger,
+  observer: JobObserver,
+  span?: Span,
+) {
   const started = process.hrtime.bigint();
   const labels = { queue: job.queueName, action: action.name };
   let outcome = 'failed';
@@ -148,7 +156,10 @@ async function runJob(action: Action<unknown>, processor: ActionProcessor, job: 
     const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     outcome = lastAttempt ? 'failed' : 'retry';
     jobFailures.inc({ ...labels, reason, outcome: lastAttempt ? 'given_up' : 'retry' });
-    logger.warn({ code, reason, err, attempt: job.attemptsMade + 1, lastAttempt }, lastAttempt ? 'job failed after its last attempt' : 'job failed; will retry');
+    logger.warn(
+      { code, reason, err, attempt: job.attemptsMade + 1, lastAttempt },
+      lastAttempt ? 'job failed after its last attempt' : 'job failed; will retry',
+    );
     if (lastAttempt) await report(logger, () => observer.onJobResult?.({ action: action.name, job, failure: { code, message } }));
     const safe = new Error(`${code}: ${message}`);
     throw safe;

@@ -9,13 +9,13 @@ import { createRedis, withTimeout, type RedisClient } from '../redis.js';
 
 const workerLive = new Gauge({
   name: 'alertworks_worker_live',
-  help: 'Whether this replica\'s workers took their last canary job in time (1) or not (0); 0 also while they are recreated.',
+  help: "Whether this replica's workers took their last canary job in time (1) or not (0); 0 also while they are recreated.",
   registers: [registry],
 });
 
 const lastCanary = new Gauge({
   name: 'alertworks_worker_last_canary_timestamp_seconds',
-  help: 'When this replica\'s workers last took a canary job (Unix time).',
+  help: "When this replica's workers last took a canary job (Unix time).",
   registers: [registry],
 });
 
@@ -91,7 +91,12 @@ export class WorkerLiveness {
     const workerConnection = createRedis(config.redis, 'worker');
     this.connections = [queueConnection, workerConnection];
     // A canary every few seconds: keep its event stream short (BullMQ's default keeps 10,000 events).
-    this.queue = new Queue(this.queueName, { connection: queueConnection, prefix: config.redis.prefix, skipWaitingForReady: true, streams: { events: { maxLen: 100 } } });
+    this.queue = new Queue(this.queueName, {
+      connection: queueConnection,
+      prefix: config.redis.prefix,
+      skipWaitingForReady: true,
+      streams: { events: { maxLen: 100 } },
+    });
     this.queue.on('error', () => undefined);
     this.worker = new Worker(
       this.queueName,

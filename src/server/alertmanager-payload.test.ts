@@ -12,7 +12,11 @@ describe('Alertmanager v4 payload validation', () => {
     { name: 'no version', body: { alerts: [] }, reason: 'version: must be "4"' },
     { name: 'alerts not an array', body: { ...valid, alerts: {} }, reason: 'alerts: Invalid input: expected array' },
     { name: 'alert status unknown', body: { ...valid, alerts: [{ ...alert, status: 'pending' }] }, reason: 'alerts[0].status: Invalid option' },
-    { name: 'label value not a string', body: { ...valid, alerts: [{ ...alert, labels: { a: 1 } }] }, reason: 'alerts[0].labels.a: Invalid input: expected string' },
+    {
+      name: 'label value not a string',
+      body: { ...valid, alerts: [{ ...alert, labels: { a: 1 } }] },
+      reason: 'alerts[0].labels.a: Invalid input: expected string',
+    },
     { name: 'missing startsAt', body: { ...valid, alerts: [{ status: 'firing', labels: {} }] }, reason: 'alerts[0].startsAt: Invalid input' },
     { name: 'receiver not a string', body: { ...valid, receiver: 7 }, reason: 'receiver: Invalid input: expected string' },
   ];

@@ -60,7 +60,12 @@ export function parsePayload(body: unknown): PayloadResult {
   const result = payloadSchema.safeParse(body);
   if (!result.success) {
     const issue = result.error.issues[0];
-    const path = issue ? issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '') : '';
+    const path = issue
+      ? issue.path
+          .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+          .join('')
+          .replace(/^\./, '')
+      : '';
     return { ok: false, reason: `${path || '(root)'}: ${issue?.message ?? 'invalid payload'}` };
   }
   const alerts = result.data.alerts.map((a) => ({ ...a, fingerprint: a.fingerprint ?? labelsFingerprint(a.labels) }));

@@ -78,7 +78,15 @@ export function createApp(deps: AppDeps): Hono {
 
   // The request's SERVER span (trace-requests.ts) is named after the route, e.g. hooks.alertmanager.
   mountWebhookRoutes(app, {
-    config, queues, routes, logger, requestLog, rejections, spool: deps.spool, audit: deps.audit, insecureNoAuth: deps.insecureNoAuth,
+    config,
+    queues,
+    routes,
+    logger,
+    requestLog,
+    rejections,
+    spool: deps.spool,
+    audit: deps.audit,
+    insecureNoAuth: deps.insecureNoAuth,
     redisReady: () => redis.status === 'ready',
   });
 

@@ -72,7 +72,12 @@ export function parseGrafanaPayload(body: object): GrafanaPayloadResult {
   const result = grafanaPayloadSchema.safeParse(body);
   if (!result.success) {
     const issue = result.error.issues[0];
-    const path = issue ? issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '') : '';
+    const path = issue
+      ? issue.path
+          .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+          .join('')
+          .replace(/^\./, '')
+      : '';
     return { ok: false, reason: `${path || '(root)'}: ${issue?.message ?? 'invalid payload'}` };
   }
   const { data } = result;
@@ -92,7 +97,14 @@ export function parseGrafanaPayload(body: object): GrafanaPayloadResult {
   });
   return {
     ok: true,
-    payload: { receiver: data.receiver, orgId: data.orgId, groupKey: data.groupKey, truncatedAlerts: data.truncatedAlerts, externalURL: data.externalURL, alerts },
+    payload: {
+      receiver: data.receiver,
+      orgId: data.orgId,
+      groupKey: data.groupKey,
+      truncatedAlerts: data.truncatedAlerts,
+      externalURL: data.externalURL,
+      alerts,
+    },
   };
 }
 

@@ -8,7 +8,12 @@ const logger = createLogger({ level: 'silent' });
 
 function appWith(overrides: Partial<LoginOptions> = {}): Hono {
   const app = new Hono();
-  const pageAuth = mountLogin(app, { auth: { bearerTokens: [TOKEN], basic: [{ username: 'ops', password: 'ops-password-1' }] }, session: { ttl: 3_600_000, secureCookie: 'auto' }, logger, ...overrides });
+  const pageAuth = mountLogin(app, {
+    auth: { bearerTokens: [TOKEN], basic: [{ username: 'ops', password: 'ops-password-1' }] },
+    session: { ttl: 3_600_000, secureCookie: 'auto' },
+    logger,
+    ...overrides,
+  });
   app.get('/status', pageAuth, (c) => c.text('the status page'));
   app.get('/admin/queues/api/queues', pageAuth, (c) => c.json({ queues: [] }));
   return app;
@@ -88,10 +93,13 @@ describe('operator page login', () => {
     expect(res.headers.get('set-cookie')).toContain('; Secure');
   });
 
-  it.each(['//evil.example/', 'https://evil.example/', '/\\evil.example', '/login', 'javascript:alert(1)'])('never redirects to %s after login', async (next) => {
-    const res = await login(appWith(), { token: TOKEN, next });
-    expect(res.headers.get('location')).toBe('/status');
-  });
+  it.each(['//evil.example/', 'https://evil.example/', '/\\evil.example', '/login', 'javascript:alert(1)'])(
+    'never redirects to %s after login',
+    async (next) => {
+      const res = await login(appWith(), { token: TOKEN, next });
+      expect(res.headers.get('location')).toBe('/status');
+    },
+  );
 
   it('a basic-auth user logs in with name and password', async () => {
     const app = appWith();

@@ -73,33 +73,29 @@ export function mountLogin(app: Hono, options: LoginOptions): MiddlewareHandler 
 
   const withUser = auth.basic.length > 0;
   app.get('/login', (c) => page(c, loginPage(safeNext(c.req.query('next')), withUser)));
-  app.post(
-    '/login',
-    bodyLimit({ maxSize: 8 * 1024, onError: (c) => c.text('login form too large', 413) }),
-    async (c) => {
-      const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
-      const next = safeNext(form.next);
-      const token = typeof form.token === 'string' ? form.token.trim() : '';
-      const user = typeof form.username === 'string' ? form.username.trim() : '';
-      if (open) return c.redirect(next, 303);
-      const header = user ? `Basic ${Buffer.from(`${user}:${token}`).toString('base64')}` : `Bearer ${token}`;
-      if (!token || !checkAuthorization(header, auth)) {
-        logins.inc({ outcome: 'refused' });
-        logger.warn({ reason: token ? 'wrong token' : 'no token' }, 'login refused');
-        return page(c, loginPage(next, withUser, token ? 'That token is not valid here.' : 'Enter the webhook token.'), 401);
-      }
-      logins.inc({ outcome: 'ok' });
-      setCookie(c, SESSION_COOKIE, sessions.issue(), {
-        path: '/',
-        httpOnly: true,
-        sameSite: 'Strict',
-        secure: secure(c),
-        maxAge: Math.floor(sessions.ttlMs / 1000),
-      });
-      logger.info({ ttlMs: sessions.ttlMs }, 'login: session started');
-      return c.redirect(next, 303);
-    },
-  );
+  app.post('/login', bodyLimit({ maxSize: 8 * 1024, onError: (c) => c.text('login form too large', 413) }), async (c) => {
+    const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
+    const next = safeNext(form.next);
+    const token = typeof form.token === 'string' ? form.token.trim() : '';
+    const user = typeof form.username === 'string' ? form.username.trim() : '';
+    if (open) return c.redirect(next, 303);
+    const header = user ? `Basic ${Buffer.from(`${user}:${token}`).toString('base64')}` : `Bearer ${token}`;
+    if (!token || !checkAuthorization(header, auth)) {
+      logins.inc({ outcome: 'refused' });
+      logger.warn({ reason: token ? 'wrong token' : 'no token' }, 'login refused');
+      return page(c, loginPage(next, withUser, token ? 'That token is not valid here.' : 'Enter the webhook token.'), 401);
+    }
+    logins.inc({ outcome: 'ok' });
+    setCookie(c, SESSION_COOKIE, sessions.issue(), {
+      path: '/',
+      httpOnly: true,
+      sameSite: 'Strict',
+      secure: secure(c),
+      maxAge: Math.floor(sessions.ttlMs / 1000),
+    });
+    logger.info({ ttlMs: sessions.ttlMs }, 'login: session started');
+    return c.redirect(next, 303);
+  });
   app.post('/logout', (c) => {
     deleteCookie(c, SESSION_COOKIE, { path: '/', secure: secure(c) });
     return c.redirect('/login', 303);

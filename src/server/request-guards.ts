@@ -65,7 +65,13 @@ export function requireJson(rejections: WebhookRejections, options: { onlyWithBo
       if (!declaresBody) return next();
     }
     if (!isJsonContentType(type)) {
-      return refuse(c, rejections, 415, 'unsupported_media_type', `Content-Type must be application/json (got ${type ? JSON.stringify(type.slice(0, 64)) : 'none'})`);
+      return refuse(
+        c,
+        rejections,
+        415,
+        'unsupported_media_type',
+        `Content-Type must be application/json (got ${type ? JSON.stringify(type.slice(0, 64)) : 'none'})`,
+      );
     }
     return next();
   };

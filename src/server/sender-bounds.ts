@@ -96,7 +96,12 @@ export function boundPayload<P extends Omit<AlertmanagerPayload, 'version'>>(pay
 export function tooDeepAt(value: unknown, max = MAX_JSON_DEPTH): string | undefined {
   const steps = deepestSteps(value, max, 0);
   if (!steps) return undefined;
-  return steps.reverse().map((s, i) => (typeof s === 'number' ? `[${s}]` : `${i > 0 ? '.' : ''}${clipValue(s, 32)}`)).join('') || '(root)';
+  return (
+    steps
+      .reverse()
+      .map((s, i) => (typeof s === 'number' ? `[${s}]` : `${i > 0 ? '.' : ''}${clipValue(s, 32)}`))
+      .join('') || '(root)'
+  );
 }
 
 /** The path (innermost step first) to a value nested `max` levels below this one. */

@@ -18,7 +18,11 @@ export interface SessionCodec {
  * A cookie proves that its holder knew a valid credential within the last `ttlMs`.
  */
 export function createSessionCodec(credentials: readonly string[], ttlMs: number): SessionCodec {
-  const key = createHash('sha256').update('alertworks-session-v1').update('\0').update([...credentials].sort().join('\0')).digest();
+  const key = createHash('sha256')
+    .update('alertworks-session-v1')
+    .update('\0')
+    .update([...credentials].sort().join('\0'))
+    .digest();
   const sign = (payload: string) => createHmac('sha256', key).update(payload).digest('base64url');
   return {
     ttlMs,

@@ -32,10 +32,20 @@ describe('webhook credentials: bearer/basic beside Grafana signatures', () => {
     ['a bearer token alone', both, { authorization: `Bearer ${TOKEN}` }, 200],
     ['a body signature alone', both, { 'x-grafana-alerting-signature': signBody(SECRET, BODY) }, 200],
     ["Grafana's fallback header", both, { 'x-grafana-alert-signature': signBody(SECRET, BODY) }, 200],
-    ["Grafana's conventional timestamp header, not configured here", both, { 'x-grafana-alerting-timestamp': now(), 'x-grafana-alerting-signature': signBody(SECRET, BODY, now()) }, 200],
+    [
+      "Grafana's conventional timestamp header, not configured here",
+      both,
+      { 'x-grafana-alerting-timestamp': now(), 'x-grafana-alerting-signature': signBody(SECRET, BODY, now()) },
+      200,
+    ],
     ['a stale conventional timestamp', both, { 'x-grafana-alerting-timestamp': '1000', 'x-grafana-alerting-signature': signBody(SECRET, BODY, '1000') }, 401],
     ['token and signature, both valid', both, { authorization: `Bearer ${TOKEN}`, 'x-grafana-alerting-signature': signBody(SECRET, BODY) }, 200],
-    ['a valid signature beside a wrong token', both, { authorization: 'Bearer wrong-token-0000000000', 'x-grafana-alerting-signature': signBody(SECRET, BODY) }, 401],
+    [
+      'a valid signature beside a wrong token',
+      both,
+      { authorization: 'Bearer wrong-token-0000000000', 'x-grafana-alerting-signature': signBody(SECRET, BODY) },
+      401,
+    ],
     ['nothing', both, {}, 401],
     ['a configured header and timestamp', stamped, { 'x-ts': now(), 'x-signature': signBody(SECRET, BODY, now()) }, 200],
     ['a configured timestamp header that is missing', stamped, { 'x-signature': signBody(SECRET, BODY) }, 401],
@@ -51,7 +61,11 @@ describe('webhook credentials: bearer/basic beside Grafana signatures', () => {
   });
 
   it('refuses a secret shorter than 16 characters at load, naming the field', () => {
-    expect(() => parseConfig('server: { auth: { hmac: { secret: short } } }\n', 'test.yaml', {})).toThrow(/server\.auth\.hmac\.secret: must be at least 16 characters/);
-    expect(() => parseConfig('server: { auth: { hmac: { header: "bad header" } } }\n', 'test.yaml', {})).toThrow(/server\.auth\.hmac\.header: must be an HTTP header name/);
+    expect(() => parseConfig('server: { auth: { hmac: { secret: short } } }\n', 'test.yaml', {})).toThrow(
+      /server\.auth\.hmac\.secret: must be at least 16 characters/,
+    );
+    expect(() => parseConfig('server: { auth: { hmac: { header: "bad header" } } }\n', 'test.yaml', {})).toThrow(
+      /server\.auth\.hmac\.header: must be an HTTP header name/,
+    );
   });
 });

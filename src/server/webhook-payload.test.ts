@@ -40,7 +40,13 @@ describe('parseWebhookBody: Grafana webhook contact point (version "1")', () => 
 
   it('takes values: null (no numeric result), per-alert orgId, ruleUID and imageURL', () => {
     const body = clone(GRAFANA_DOCS_EXAMPLE) as unknown as { alerts: Record<string, unknown>[] };
-    Object.assign(body.alerts[0]!, { values: null, orgId: 7, ruleUID: 'ddm1xq2abc', imageURL: 'https://grafana.example/img.png', valueString: "[ var='B' value=44 ]" });
+    Object.assign(body.alerts[0]!, {
+      values: null,
+      orgId: 7,
+      ruleUID: 'ddm1xq2abc',
+      imageURL: 'https://grafana.example/img.png',
+      valueString: "[ var='B' value=44 ]",
+    });
     const result = parseWebhookBody(body);
     if (!result.ok) throw new Error(result.reason);
     expect(result.payload.alerts[0]?.grafana).toEqual({
@@ -55,7 +61,11 @@ describe('parseWebhookBody: Grafana webhook contact point (version "1")', () => 
   it('bounds what a sender controls: at most 32 values, no non-finite or oversized keys, long URLs dropped, odd rule uids dropped', () => {
     const body = clone(GRAFANA_DOCS_EXAMPLE) as unknown as { alerts: Record<string, unknown>[] };
     const values = Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`R${i}`, i]));
-    Object.assign(body.alerts[0]!, { values: { [`${'k'.repeat(65)}`]: 1, ...values }, silenceURL: `https://x.test/${'a'.repeat(3000)}`, ruleUID: 'uid with spaces' });
+    Object.assign(body.alerts[0]!, {
+      values: { [`${'k'.repeat(65)}`]: 1, ...values },
+      silenceURL: `https://x.test/${'a'.repeat(3000)}`,
+      ruleUID: 'uid with spaces',
+    });
     const result = parseWebhookBody(body);
     if (!result.ok) throw new Error(result.reason);
     const grafana = result.payload.alerts[0]?.grafana;
@@ -76,8 +86,16 @@ describe('parseWebhookBody: refusals name the format and the field', () => {
     ['an unknown version', { version: '2', alerts: [] }, 'version: "2" is neither "4" (Alertmanager webhook) nor "1" (Grafana webhook contact point)'],
     ['a numeric version', { version: 1, alerts: [] }, 'version: number is neither "4" (Alertmanager webhook) nor "1" (Grafana webhook contact point)'],
     ['Grafana without alerts', { version: '1', orgId: 1 }, 'not a Grafana webhook payload: alerts: required field is missing'],
-    ['Grafana values that are not numbers', grafana((b) => (b.alerts[0]!.values = { B: 'high' })), 'not a Grafana webhook payload: alerts[0].values.B: Invalid input: expected number, received string'],
-    ['Grafana alert with an unknown status', grafana((b) => (b.alerts[1]!.status = 'alerting')), 'not a Grafana webhook payload: alerts[1].status: Invalid option: expected one of "firing"|"resolved"'],
+    [
+      'Grafana values that are not numbers',
+      grafana((b) => (b.alerts[0]!.values = { B: 'high' })),
+      'not a Grafana webhook payload: alerts[0].values.B: Invalid input: expected number, received string',
+    ],
+    [
+      'Grafana alert with an unknown status',
+      grafana((b) => (b.alerts[1]!.status = 'alerting')),
+      'not a Grafana webhook payload: alerts[1].status: Invalid option: expected one of "firing"|"resolved"',
+    ],
     ['Grafana orgId as a string', grafana((b) => (b.orgId = '1')), 'not a Grafana webhook payload: orgId: Invalid input: expected number, received string'],
     ['Alertmanager without version', { alerts: [] }, 'not an Alertmanager v4 payload: version: must be "4" (Alertmanager webhook payload version)'],
   ])('400 reason for %s', (_name, body, reason) => {
@@ -90,14 +108,31 @@ describe('parseWebhookBody: Grafana-managed alerts through an external Alertmana
     version: '4',
     receiver: 'alertworks',
     status: 'firing',
-    alerts: [{ status: 'firing', labels, annotations, startsAt: '2026-11-22T05:00:00Z', generatorURL: 'https://grafana.example.com/sub/alerting/grafana/vol-rule/view?orgId=3', fingerprint: 'f1', ...extra }],
+    alerts: [
+      {
+        status: 'firing',
+        labels,
+        annotations,
+        startsAt: '2026-11-22T05:00:00Z',
+        generatorURL: 'https://grafana.example.com/sub/alerting/grafana/vol-rule/view?orgId=3',
+        fingerprint: 'f1',
+        ...extra,
+      },
+    ],
   });
 
   it("rebuilds Grafana's fields from its private labels and annotations", () => {
     const result = parseWebhookBody(
       amBody(
         { alertname: 'VolumeUsageCritical', grafana_folder: 'Storage', __alert_rule_uid__: 'vol-rule', mountpoint: '/mnt/HC_Volume_4711' },
-        { __values__: '{"A":93.5,"C":1}', __value_string__: "[ var='A' value=93.5 ]", __dashboardUid__: 'volumes', __panelId__: '4', __orgId__: '3', summary: 'full' },
+        {
+          __values__: '{"A":93.5,"C":1}',
+          __value_string__: "[ var='A' value=93.5 ]",
+          __dashboardUid__: 'volumes',
+          __panelId__: '4',
+          __orgId__: '3',
+          summary: 'full',
+        },
       ),
     );
     if (!result.ok) throw new Error(result.reason);
@@ -119,7 +154,9 @@ describe('parseWebhookBody: Grafana-managed alerts through an external Alertmana
   });
 
   it('ignores malformed private annotations instead of refusing the alert', () => {
-    const result = parseWebhookBody(amBody({ alertname: 'X', __alert_rule_uid__: 'bad uid!' }, { __values__: '{not json', __panelId__: 'x', __dashboardUid__: '../../etc' }));
+    const result = parseWebhookBody(
+      amBody({ alertname: 'X', __alert_rule_uid__: 'bad uid!' }, { __values__: '{not json', __panelId__: 'x', __dashboardUid__: '../../etc' }),
+    );
     if (!result.ok) throw new Error(result.reason);
     expect(result.payload.alerts[0]).not.toHaveProperty('grafana');
   });

@@ -15,7 +15,8 @@ function capture() {
   return { lines, logger: createLogger({ level: 'info', destination }) };
 }
 
-const value = async (reason: string) => (await registry.getSingleMetric('alertworks_webhook_rejected_total')?.get())?.values.find((v) => v.labels.reason === reason)?.value ?? 0;
+const value = async (reason: string) =>
+  (await registry.getSingleMetric('alertworks_webhook_rejected_total')?.get())?.values.find((v) => v.labels.reason === reason)?.value ?? 0;
 
 describe('WebhookRejections', () => {
   beforeEach(() => vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] }));

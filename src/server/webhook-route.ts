@@ -63,7 +63,10 @@ export function mountWebhookRoutes(app: Hono, deps: WebhookRouteDeps): WebhookRo
   const store = (payload: IntakePayload, receivedAt?: number, log: Logger = deps.logger) => {
     const { audit } = deps;
     // The audit record of each stored alert is written after the answer's decision, never awaited.
-    const onStored = audit && ((jobs: Parameters<typeof auditIntake>[1]) => void auditIntake(audit, jobs).catch((err: unknown) => log.warn({ err }, 'audit: could not record received alerts')));
+    const onStored =
+      audit &&
+      ((jobs: Parameters<typeof auditIntake>[1]) =>
+        void auditIntake(audit, jobs).catch((err: unknown) => log.warn({ err }, 'audit: could not record received alerts')));
     return enqueueAlerts({ ...payload, receivedAt }, routes, queues, { chunkTimeoutMs: server.enqueueTimeout, onStored }, log);
   };
   const spoolable = (payload: IntakePayload) => !!spool && server.spool.senders.includes(payload.source);
@@ -94,7 +97,12 @@ export function mountWebhookRoutes(app: Hono, deps: WebhookRouteDeps): WebhookRo
       deps.requestLog(c).error({ err, dir: spool.dir }, 'cannot write to the spool: this delivery is refused with 503');
       return undefined;
     }
-    deps.requestLog(c).warn({ alerts: payload.alerts.length, waiting: spool.pending, cause: cause instanceof Error ? cause.message : undefined }, 'webhook spooled until Redis is back');
+    deps
+      .requestLog(c)
+      .warn(
+        { alerts: payload.alerts.length, waiting: spool.pending, cause: cause instanceof Error ? cause.message : undefined },
+        'webhook spooled until Redis is back',
+      );
     void replayer?.kick();
     return c.json({ spooled: payload.alerts.length, waiting: spool.pending }, 202);
   }
@@ -132,7 +140,12 @@ export function mountWebhookRoutes(app: Hono, deps: WebhookRouteDeps): WebhookRo
     const payload = boundPayload(parsed.payload);
     await yieldBetweenSteps();
     if (payload.truncatedAlerts) {
-      deps.requestLog(c).warn({ source: payload.source, truncated: payload.truncatedAlerts, alerts: payload.alerts.length }, 'sender truncated alerts: set its max alerts to 0 so none are left out');
+      deps
+        .requestLog(c)
+        .warn(
+          { source: payload.source, truncated: payload.truncatedAlerts, alerts: payload.alerts.length },
+          'sender truncated alerts: set its max alerts to 0 so none are left out',
+        );
     }
     span?.setAttribute('alertworks.alerts', payload.alerts.length);
     span?.setAttribute('alertworks.source', payload.source);
@@ -151,7 +164,8 @@ export function mountWebhookRoutes(app: Hono, deps: WebhookRouteDeps): WebhookRo
       if (spooled) return spooled;
       // 503, never 429: Alertmanager retries 5xx and transport errors, so nothing is lost.
       const lost = payload.source === 'grafana' ? ' (Grafana does not retry: these alerts are lost unless re-sent)' : ' so Alertmanager retries';
-      deps.requestLog(c)[payload.source === 'grafana' ? 'error' : 'warn']({ err, source: payload.source, alerts: payload.alerts.length }, `could not store jobs; answering 503${lost}`);
+      const level = payload.source === 'grafana' ? 'error' : 'warn';
+      deps.requestLog(c)[level]({ err, source: payload.source, alerts: payload.alerts.length }, `could not store jobs; answering 503${lost}`);
       c.header('Retry-After', '5');
       return c.json({ error: 'cannot store jobs right now (queue store unavailable); retry later' }, 503);
     }

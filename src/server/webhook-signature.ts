@@ -28,7 +28,11 @@ export function verifySignature(
     }
     const skewMs = Math.abs(nowMs - Number(timestamp) * 1000);
     if (skewMs > config.maxSkew) {
-      return { ok: false, reason: 'stale_signature', detail: `${config.timestampHeader} is ${Math.round(skewMs / 1000)}s away from now (allowed ${config.maxSkew / 1000}s)` };
+      return {
+        ok: false,
+        reason: 'stale_signature',
+        detail: `${config.timestampHeader} is ${Math.round(skewMs / 1000)}s away from now (allowed ${config.maxSkew / 1000}s)`,
+      };
     }
     hmac.update(`${timestamp}:`);
   }

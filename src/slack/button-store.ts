@@ -31,7 +31,12 @@ const storedButton = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('silence'), incident: z.string(), labels, durationMs: z.number(), thread: z.string().optional() }),
   z.object({ kind: z.literal('expire-silence'), incident: z.string(), silenceId: z.string() }),
   // The message is ours, posted as stored; only its text is required to redraw it.
-  z.object({ kind: z.literal('acknowledge'), incident: z.string(), root: z.custom<ChatMessage>((v) => typeof (v as { text?: unknown } | null)?.text === 'string', 'not a message'), what: z.string() }),
+  z.object({
+    kind: z.literal('acknowledge'),
+    incident: z.string(),
+    root: z.custom<ChatMessage>((v) => typeof (v as { text?: unknown } | null)?.text === 'string', 'not a message'),
+    what: z.string(),
+  }),
 ]) satisfies z.ZodType<ButtonRecord>;
 
 /**

@@ -47,10 +47,19 @@ export class IncidentControls {
   }
 
   /** An approval request, with Approve / Reject (and Silence for the alert behind it). */
-  async approvalMessage(incident: string, approvalId: string, ttlMs: number, labels: Readonly<Record<string, string>>, message: ChatMessage): Promise<ChatMessage> {
+  async approvalMessage(
+    incident: string,
+    approvalId: string,
+    ttlMs: number,
+    labels: Readonly<Record<string, string>>,
+    message: ChatMessage,
+  ): Promise<ChatMessage> {
     const approve = await this.buttons.issue({ kind: 'approve', incident, approvalId }, ttlMs);
     const reject = await this.buttons.issue({ kind: 'reject', incident, approvalId }, ttlMs);
-    const specs: ButtonSpec[] = [{ text: 'Approve', id: approve, style: 'primary' }, { text: 'Reject', id: reject, style: 'danger' }];
+    const specs: ButtonSpec[] = [
+      { text: 'Approve', id: approve, style: 'primary' },
+      { text: 'Reject', id: reject, style: 'danger' },
+    ];
     if (this.canSilence) specs.push(...(await this.silenceButtons(incident, labels)));
     return withButtons(message, specs);
   }
@@ -58,7 +67,10 @@ export class IncidentControls {
   private async silenceButtons(incident: string, labels: Readonly<Record<string, string>>): Promise<ButtonSpec[]> {
     const specs: ButtonSpec[] = [];
     for (const durationMs of this.silenceDurations) {
-      specs.push({ text: `Silence ${formatDuration(durationMs)}`, id: await this.buttons.issue({ kind: 'silence', incident, labels: Object.fromEntries(usableLabels(labels)), durationMs }, THREAD_BUTTON_TTL_MS) });
+      specs.push({
+        text: `Silence ${formatDuration(durationMs)}`,
+        id: await this.buttons.issue({ kind: 'silence', incident, labels: Object.fromEntries(usableLabels(labels)), durationMs }, THREAD_BUTTON_TTL_MS),
+      });
     }
     return specs;
   }

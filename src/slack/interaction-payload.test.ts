@@ -13,7 +13,9 @@ const click = (over: Record<string, unknown> = {}, action: Record<string, unknow
 describe('parseClick: only the record id, the user and the channel survive', () => {
   it('reads a block_actions click', () => {
     expect(parseClick(click())).toEqual({ ok: true, click: { buttonId: ID, user: { id: 'U0ABCDEF1', name: 'alice' }, channel: 'C0OPS00001' } });
-    expect(parseClick(click({ container: { message_ts: '1764756000.000100', thread_ts: '1764755000.000001' } }))).toMatchObject({ click: { message: { ts: '1764756000.000100', threadTs: '1764755000.000001' } } });
+    expect(parseClick(click({ container: { message_ts: '1764756000.000100', thread_ts: '1764755000.000001' } }))).toMatchObject({
+      click: { message: { ts: '1764756000.000100', threadTs: '1764755000.000001' } },
+    });
     expect(parseClick(click({ container: { message_ts: '../../x' } }))).not.toHaveProperty('click.message');
   });
 

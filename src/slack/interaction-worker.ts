@@ -89,7 +89,8 @@ export function startInteractionWorker(deps: InteractionWorkerDeps): RunningInte
   );
   worker.on('error', (err) => log.warn({ err }, 'worker error'));
   worker.on('failed', (job, err) => {
-    if (job && job.name === 'click' && (err instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1))) countInteraction('unknown', 'failed');
+    if (job && job.name === 'click' && (err instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1)))
+      countInteraction('unknown', 'failed');
   });
   return {
     async close(options = {}) {
@@ -110,7 +111,8 @@ export async function processClick(ctx: InteractionContext, job: Job<ClickJobDat
   if (!record || !handler) {
     countInteraction('unknown', 'unknown_button');
     log.warn({ ...audit, outcome: 'unknown_button' }, 'slack interaction: a button alertworks never issued (or long expired)');
-    if (click.channel) await ctx.slack.postEphemeral(click.channel, click.user.id, 'alertworks does not know this button (it expired or was never issued). Nothing was done.');
+    if (click.channel)
+      await ctx.slack.postEphemeral(click.channel, click.user.id, 'alertworks does not know this button (it expired or was never issued). Nothing was done.');
     return { outcome: 'unknown_button' };
   }
   const clickId = String(job.id);
@@ -122,7 +124,10 @@ export async function processClick(ctx: InteractionContext, job: Job<ClickJobDat
     const lastAttempt = job.attemptsMade + 1 >= (job.opts?.attempts ?? 1);
     if (err instanceof AlertworksError && err.retryable && !lastAttempt) throw err;
     if (!(err instanceof AlertworksError) && !lastAttempt) throw err;
-    result = { outcome: 'failed' as const, thread: { text: `:x: ${who(click)} clicked ${handler.action.replace('_', ' ')}, but it failed (${errorCode(err)}). Nothing was done.` } };
+    result = {
+      outcome: 'failed' as const,
+      thread: { text: `:x: ${who(click)} clicked ${handler.action.replace('_', ' ')}, but it failed (${errorCode(err)}). Nothing was done.` },
+    };
   }
   countInteraction(handler.action, result.outcome);
   log.info({ ...audit, action: handler.action, outcome: result.outcome, incident: record.incident }, 'slack interaction');

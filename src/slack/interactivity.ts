@@ -20,7 +20,13 @@ export interface RunningInteractivity {
  * and, in socket mode, the Socket Mode connection. The HTTP endpoint lives with the receiver
  * (interactions-route.ts). Nothing runs when interactivity is off.
  */
-export async function startInteractivity(deps: { config: AppConfig; redis: Redis; threads: IncidentThreads; notifier: ChatNotifier; logger: Logger }): Promise<RunningInteractivity | undefined> {
+export async function startInteractivity(deps: {
+  config: AppConfig;
+  redis: Redis;
+  threads: IncidentThreads;
+  notifier: ChatNotifier;
+  logger: Logger;
+}): Promise<RunningInteractivity | undefined> {
   const mode = interactivityMode(deps.config.slack);
   if (mode === 'off') return undefined;
   // Loaded only with interactivity on: the Slack Web API client and the websocket stack are dead weight otherwise.

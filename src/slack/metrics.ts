@@ -4,8 +4,17 @@ import { registry } from '../observability/metrics.js';
 /** Bounded label sets: a click's action comes from our record, never from the payload. */
 export const INTERACTION_ACTIONS = ['approve', 'reject', 'silence', 'expire_silence', 'acknowledge', 'unknown'] as const;
 export const INTERACTION_OUTCOMES = [
-  'done', 'not_allowed', 'already_decided', 'expired', 'unknown_button', 'failed',
-  'invalid_signature', 'stale', 'replayed', 'bad_request', 'unavailable',
+  'done',
+  'not_allowed',
+  'already_decided',
+  'expired',
+  'unknown_button',
+  'failed',
+  'invalid_signature',
+  'stale',
+  'replayed',
+  'bad_request',
+  'unavailable',
 ] as const;
 export type InteractionAction = (typeof INTERACTION_ACTIONS)[number];
 export type InteractionOutcome = (typeof INTERACTION_OUTCOMES)[number];

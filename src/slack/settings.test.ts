@@ -13,11 +13,31 @@ describe('slack interactivity settings', () => {
   });
 
   it.each([
-    ['socket without app token', 'slack: { interactivity: { mode: socket } }', {}, 'slack.appToken: interactivity mode socket needs an app-level token (SLACK_APP_TOKEN)'],
-    ['http without signing secret', 'slack: { interactivity: { mode: http } }', {}, 'slack.signingSecret: interactivity mode http needs the signing secret (SLACK_SIGNING_SECRET)'],
-    ['a bot token as app token', '{}', { SLACK_APP_TOKEN: 'xoxb-123-456' }, 'slack.appToken: must be an app-level token (xapp-…), not a bot token (set by SLACK_APP_TOKEN)'],
+    [
+      'socket without app token',
+      'slack: { interactivity: { mode: socket } }',
+      {},
+      'slack.appToken: interactivity mode socket needs an app-level token (SLACK_APP_TOKEN)',
+    ],
+    [
+      'http without signing secret',
+      'slack: { interactivity: { mode: http } }',
+      {},
+      'slack.signingSecret: interactivity mode http needs the signing secret (SLACK_SIGNING_SECRET)',
+    ],
+    [
+      'a bot token as app token',
+      '{}',
+      { SLACK_APP_TOKEN: 'xoxb-123-456' },
+      'slack.appToken: must be an app-level token (xapp-…), not a bot token (set by SLACK_APP_TOKEN)',
+    ],
     ['approver that is not an id', 'slack: { approvers: ["@alice"] }', {}, 'slack.approvers[0]: must be a Slack user id'],
-    ['silence duration too long', 'slack: { interactivity: { silenceDurations: [60d] } }', {}, 'slack.interactivity.silenceDurations[0]: must be between 1m and 30d'],
+    [
+      'silence duration too long',
+      'slack: { interactivity: { silenceDurations: [60d] } }',
+      {},
+      'slack.interactivity.silenceDurations[0]: must be between 1m and 30d',
+    ],
     ['alertmanager url not a URL', 'alertmanager: { url: "alertmanager:9093" }', {}, 'alertmanager.url: must be an http:// or https:// URL'],
   ])('config error names the field: %s', (_n, yaml, env, expected) => {
     expect(() => parseConfig(yaml, 'bad.yaml', env)).toThrow(expected);

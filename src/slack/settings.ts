@@ -16,7 +16,11 @@ const interactivitySchema = z
     /** @defaultValue http when SLACK_SIGNING_SECRET is set, socket when only SLACK_APP_TOKEN is, else off */
     mode: z.enum(['off', 'http', 'socket']).optional(),
     /** Durations offered as Silence buttons. @defaultValue [2h] */
-    silenceDurations: z.array(durationMs.refine((ms) => ms >= 60_000 && ms <= 30 * 86_400_000, 'must be between 1m and 30d')).min(1).max(4).default([7_200_000]),
+    silenceDurations: z
+      .array(durationMs.refine((ms) => ms >= 60_000 && ms <= 30 * 86_400_000, 'must be between 1m and 30d'))
+      .min(1)
+      .max(4)
+      .default([7_200_000]),
   })
   .prefault({});
 
@@ -41,9 +45,15 @@ export function interactivityMode(slack: { signingSecret?: string; appToken?: st
 }
 
 /** An explicit mode needs its secret: `http` the signing secret, `socket` the app-level token. */
-export function requireInteractivitySecret(slack: { signingSecret?: string; appToken?: string; interactivity: { mode?: InteractivityMode } }, ctx: RefinementCtx): void {
+export function requireInteractivitySecret(
+  slack: { signingSecret?: string; appToken?: string; interactivity: { mode?: InteractivityMode } },
+  ctx: RefinementCtx,
+): void {
   const mode = slack.interactivity.mode;
-  if (mode === 'http' && !slack.signingSecret) ctx.addIssue({ code: 'custom', path: ['signingSecret'], message: 'interactivity mode http needs the signing secret (SLACK_SIGNING_SECRET)' });
-  if (mode === 'socket' && !slack.appToken) ctx.addIssue({ code: 'custom', path: ['appToken'], message: 'interactivity mode socket needs an app-level token (SLACK_APP_TOKEN)' });
-  if (slack.appToken && !slack.appToken.startsWith('xapp-')) ctx.addIssue({ code: 'custom', path: ['appToken'], message: 'must be an app-level token (xapp-…), not a bot token' });
+  if (mode === 'http' && !slack.signingSecret)
+    ctx.addIssue({ code: 'custom', path: ['signingSecret'], message: 'interactivity mode http needs the signing secret (SLACK_SIGNING_SECRET)' });
+  if (mode === 'socket' && !slack.appToken)
+    ctx.addIssue({ code: 'custom', path: ['appToken'], message: 'interactivity mode socket needs an app-level token (SLACK_APP_TOKEN)' });
+  if (slack.appToken && !slack.appToken.startsWith('xapp-'))
+    ctx.addIssue({ code: 'custom', path: ['appToken'], message: 'must be an app-level token (xapp-…), not a bot token' });
 }

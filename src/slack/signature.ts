@@ -10,7 +10,13 @@ export type SignatureCheck = { ok: true } | { ok: false; reason: 'missing' | 'st
  * `v0=` + hex HMAC-SHA256 of `v0:<X-Slack-Request-Timestamp>:<raw body>` with the signing
  * secret, compared in constant time; timestamps more than 5 minutes away are refused.
  */
-export function verifySlackSignature(secret: string, timestamp: string | undefined, signature: string | undefined, rawBody: string, nowMs = Date.now()): SignatureCheck {
+export function verifySlackSignature(
+  secret: string,
+  timestamp: string | undefined,
+  signature: string | undefined,
+  rawBody: string,
+  nowMs = Date.now(),
+): SignatureCheck {
   if (!timestamp || !signature) return { ok: false, reason: 'missing' };
   if (!/^\d{1,12}$/.test(timestamp)) return { ok: false, reason: 'stale' };
   if (Math.abs(nowMs / 1000 - Number(timestamp)) > MAX_AGE_SECONDS) return { ok: false, reason: 'stale' };

@@ -16,7 +16,14 @@ export class SlackWebInteractionApi implements SlackInteractionApi {
   private readonly client: WebClient;
 
   constructor(token: string, apiUrl?: string) {
-    this.client = new WebClient(token, { slackApiUrl: apiUrl ?? 'https://slack.com/api/', retryConfig: { retries: 0 }, rejectRateLimitedCalls: true, timeout: 10_000, logLevel: LogLevel.ERROR, fetch: tracedFetch });
+    this.client = new WebClient(token, {
+      slackApiUrl: apiUrl ?? 'https://slack.com/api/',
+      retryConfig: { retries: 0 },
+      rejectRateLimitedCalls: true,
+      timeout: 10_000,
+      logLevel: LogLevel.ERROR,
+      fetch: tracedFetch,
+    });
   }
 
   async postEphemeral(channel: string, user: string, text: string): Promise<void> {

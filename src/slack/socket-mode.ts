@@ -26,7 +26,12 @@ export async function startSocketMode(deps: { config: AppConfig; redis: Redis; l
   if (!config.slack.appToken) throw new Error('slack.interactivity.mode is socket but SLACK_APP_TOKEN (slack.appToken) is not set');
   // Loaded only in socket mode: the websocket stack is dead weight otherwise.
   const { SocketModeClient, LogLevel } = await import('@slack/socket-mode');
-  const queue = new Queue(INTERACTIONS_QUEUE, { connection: redis, prefix: config.redis.prefix, defaultJobOptions: defaultJobOptions(config), skipWaitingForReady: true });
+  const queue = new Queue(INTERACTIONS_QUEUE, {
+    connection: redis,
+    prefix: config.redis.prefix,
+    defaultJobOptions: defaultJobOptions(config),
+    skipWaitingForReady: true,
+  });
   queue.on('error', () => undefined);
   const intake = new InteractionIntake(redis, queue, config.redis.prefix, log);
   const client = new SocketModeClient({

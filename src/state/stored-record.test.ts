@@ -16,7 +16,11 @@ describe('parseJsonRecord', () => {
     ['not JSON', '{"id":1,', 'not JSON'],
     ['JSON of another type', '[1,2]', '(record): Invalid input: expected object, received array'],
     ['a field of another type', '{"id":"1","name":"a"}', 'id: Invalid input: expected number, received string'],
-    ['two fields wrong, both named', '{"id":1.5}', 'id: Invalid input: expected int, received number; name: Invalid input: expected string, received undefined'],
+    [
+      'two fields wrong, both named',
+      '{"id":1.5}',
+      'id: Invalid input: expected int, received number; name: Invalid input: expected string, received undefined',
+    ],
   ])('%s -> an UnreadableRecord naming the problem', (_what, raw, problem) => {
     const read = parseJsonRecord(schema, raw, 'thing 1');
     expect(isUnreadable(read)).toBe(true);

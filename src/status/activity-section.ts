@@ -5,7 +5,16 @@ import { escapeHtml, when, type StatusRow, type StatusSection } from './section.
 const SHOWN = 30;
 const LINK_TEXT: Record<keyof AuditLinks, string> = { pr: 'PR', workflowRun: 'workflow run', slackThread: 'Slack thread', hetznerAction: 'Hetzner action' };
 
-const LEVEL: Partial<Record<string, StatusRow['level']>> = { resized: 'ok', drift_pr: 'ok', renewed: 'ok', resolved: 'ok', failed: 'crit', refused: 'warn', limit_reached: 'warn', budget_exhausted: 'warn' };
+const LEVEL: Partial<Record<string, StatusRow['level']>> = {
+  resized: 'ok',
+  drift_pr: 'ok',
+  renewed: 'ok',
+  resolved: 'ok',
+  failed: 'crit',
+  refused: 'warn',
+  limit_reached: 'warn',
+  budget_exhausted: 'warn',
+};
 
 /** Links as anchors (http(s) only), other references (a Slack ts, an action id) as text. */
 function linksHtml(links: AuditLinks | undefined): string | undefined {

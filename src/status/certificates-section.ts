@@ -46,7 +46,8 @@ export const certificatesSection: StatusSection = {
       };
     });
     // A record the inventory cannot read is named, not hidden: the check rewrites it on its next run.
-    for (const bad of unreadable) rows.push({ level: 'unknown', cells: { name: bad.what, subject: `unreadable: ${bad.problem}`, daysLeft: 'unknown until the next check run' } });
+    for (const bad of unreadable)
+      rows.push({ level: 'unknown', cells: { name: bad.what, subject: `unreadable: ${bad.problem}`, daysLeft: 'unknown until the next check run' } });
     for (const check of tlsChecks) {
       if (!tracked.some((c) => c.check === check.name)) rows.push({ level: 'unknown', cells: { name: '—', check: check.name, daysLeft: 'not checked yet' } });
     }

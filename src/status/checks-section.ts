@@ -38,10 +38,7 @@ export const checksSection: StatusSection = {
   empty: 'No checks configured (config: checks).',
   async load(ctx) {
     const { config, redis, now } = ctx;
-    const [states, histories] = await Promise.all([
-      readConfiguredCheckStates(redis, config),
-      checkHistories(ctx),
-    ]);
+    const [states, histories] = await Promise.all([readConfiguredCheckStates(redis, config), checkHistories(ctx)]);
     return config.checks.map((check, i) => {
       const s = states[i]!;
       const h = histories[i]!;

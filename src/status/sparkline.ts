@@ -34,7 +34,14 @@ function coarsen(buckets: readonly ProbeBucket[], points = POINTS): ProbeBucket[
  */
 export function sparkline(all: readonly ProbeBucket[]): string {
   // From the first bucket with results: a check younger than the window fills the width.
-  const buckets = coarsen(all.slice(Math.max(0, all.findIndex((b) => b.meanMs !== undefined))));
+  const buckets = coarsen(
+    all.slice(
+      Math.max(
+        0,
+        all.findIndex((b) => b.meanMs !== undefined),
+      ),
+    ),
+  );
   const withData = buckets.filter((b) => b.meanMs !== undefined);
   if (withData.length === 0) return '<span class="empty">no results</span>';
   const max = Math.max(1, ...withData.map((b) => b.meanMs ?? 0));
@@ -49,7 +56,7 @@ export function sparkline(all: readonly ProbeBucket[]): string {
       current = [];
       return;
     }
-    current.push(`${x},${(HEIGHT - 2 - ((b.meanMs / max) * (HEIGHT - 4))).toFixed(1)}`);
+    current.push(`${x},${(HEIGHT - 2 - (b.meanMs / max) * (HEIGHT - 4)).toFixed(1)}`);
     if (b.successes < b.probes) failures.push(`<line x1="${x}" x2="${x}" y1="${HEIGHT - 3}" y2="${HEIGHT}"/>`);
   });
   if (current.length) lines.push(current.join(' '));
@@ -58,7 +65,9 @@ export function sparkline(all: readonly ProbeBucket[]): string {
   const title = `response time, 24 h: mean ${Math.round(mean)} ms, max bucket ${Math.round(max)} ms, latest ${Math.round(last)} ms`;
   return (
     `<svg class="spark" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" role="img" aria-label="${title}"><title>${title}</title>` +
-    lines.map((points) => (points.includes(' ') ? `<polyline points="${points}"/>` : `<circle r="1" cx="${points.split(',')[0]}" cy="${points.split(',')[1]}"/>`)).join('') +
+    lines
+      .map((points) => (points.includes(' ') ? `<polyline points="${points}"/>` : `<circle r="1" cx="${points.split(',')[0]}" cy="${points.split(',')[1]}"/>`))
+      .join('') +
     (failures.length ? `<g class="fail">${failures.join('')}</g>` : '') +
     `</svg> ${Math.round(last)} ms`
   );

@@ -80,7 +80,9 @@ describe('/status', () => {
 
   it('escapes state read from RedisClient (check reasons can contain remote text)', async () => {
     const config = configWith([{ name: 'api', type: 'http', intervalMs: 60_000 }]);
-    const redis = fakeRedis({ '{alertworks}:check:api': { state: 'down', lastReason: 'assertion', lastError: '<script>alert(1)</script>', since: String(NOW) } });
+    const redis = fakeRedis({
+      '{alertworks}:check:api': { state: 'down', lastReason: 'assertion', lastError: '<script>alert(1)</script>', since: String(NOW) },
+    });
     const html = await (await appFor(config, redis).request('/status', auth)).text();
     expect(html).not.toContain('<script>alert(1)</script>');
     expect(html).toContain('&#60;script&#62;');
@@ -97,7 +99,8 @@ describe('/status', () => {
       '{alertworks}:check:fresh': { state: 'up', since: String(now - 3_600_000), lastResultAt: String(now - 30_000) },
     });
     const html = await (await appFor(config, redis).request('/status', auth)).text();
-    const row = (name: string) => new RegExp(`<tr class="(\\w+)"><td class="level">\\w+</td><td data-col="name">${name}</td>.*?<td data-col="state">([^<]+)</td>`).exec(html)?.slice(1);
+    const row = (name: string) =>
+      new RegExp(`<tr class="(\\w+)"><td class="level">\\w+</td><td data-col="name">${name}</td>.*?<td data-col="state">([^<]+)</td>`).exec(html)?.slice(1);
     expect(row('stopped')).toEqual(['warn', 'UP — STALE: no result for 10m']);
     expect(row('fresh')).toEqual(['ok', 'UP']);
   });
@@ -105,12 +108,25 @@ describe('/status', () => {
   it('lists tracked certificates soonest first with days left as of now, only for configured TLS checks', async () => {
     const config = configWith([{ name: 'edge', type: 'tls', intervalMs: 3_600_000, warnDays: 14, criticalDays: 7 }]);
     const cert = (name: string, days: number, check = 'edge') =>
-      JSON.stringify({ check, name, kind: 'live', commonName: name, notAfter: new Date(Date.now() + days * 86_400_000 + 3_600_000).toISOString(), checkedAt: new Date().toISOString() });
+      JSON.stringify({
+        check,
+        name,
+        kind: 'live',
+        commonName: name,
+        notAfter: new Date(Date.now() + days * 86_400_000 + 3_600_000).toISOString(),
+        checkedAt: new Date().toISOString(),
+      });
     const redis = fakeRedis({
-      '{alertworks}:tls:tracked': { 'edge\na.example': cert('a.example', 30), 'edge\nb.example': cert('b.example', 10), 'gone\nc.example': cert('c.example', 1, 'gone') },
+      '{alertworks}:tls:tracked': {
+        'edge\na.example': cert('a.example', 30),
+        'edge\nb.example': cert('b.example', 10),
+        'gone\nc.example': cert('c.example', 1, 'gone'),
+      },
     });
     const html = await (await appFor(config, redis).request('/status', auth)).text();
-    const rows = [...html.matchAll(/<tr class="(\w+)"><td class="level">\w+<\/td><td data-col="name">([^<]+)<\/td>.*?<td data-col="daysLeft">([^<]+)<\/td>/g)].map((m) => [m[1], m[2], m[3]]);
+    const rows = [
+      ...html.matchAll(/<tr class="(\w+)"><td class="level">\w+<\/td><td data-col="name">([^<]+)<\/td>.*?<td data-col="daysLeft">([^<]+)<\/td>/g),
+    ].map((m) => [m[1], m[2], m[3]]);
     expect(rows).toEqual([
       ['warn', 'b.example', '10'],
       ['ok', 'a.example', '30'],
@@ -118,8 +134,22 @@ describe('/status', () => {
   });
 
   it('renders the other sections when one fails, naming the failure', async () => {
-    const broken: StatusSection = { id: 'broken', title: 'Broken', columns: [{ key: 'a', label: 'A' }], empty: '', load: async () => { throw new Error('state unreadable'); } };
-    const fine: StatusSection = { id: 'fine', title: 'Fine', columns: [{ key: 'a', label: 'A' }], empty: '', load: async () => [{ level: 'ok', cells: { a: 'all good' } }] };
+    const broken: StatusSection = {
+      id: 'broken',
+      title: 'Broken',
+      columns: [{ key: 'a', label: 'A' }],
+      empty: '',
+      load: async () => {
+        throw new Error('state unreadable');
+      },
+    };
+    const fine: StatusSection = {
+      id: 'fine',
+      title: 'Fine',
+      columns: [{ key: 'a', label: 'A' }],
+      empty: '',
+      load: async () => [{ level: 'ok', cells: { a: 'all good' } }],
+    };
     const res = await appFor(configWith([]), fakeRedis({}), [broken, fine]).request('/status', auth);
     expect(res.status).toBe(200);
     const html = await res.text();

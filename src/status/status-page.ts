@@ -90,7 +90,12 @@ ${loaded.map(renderSection).join('\n')}
  * Mounts GET /status behind `auth`: the page names internal hosts, volumes and certificates,
  * so it gets the same protection as the queue dashboard.
  */
-export function mountStatusPage(app: Hono, auth: MiddlewareHandler, deps: Omit<StatusContext, 'now'> & { clock?: () => number }, sections: readonly StatusSection[] = statusSections): void {
+export function mountStatusPage(
+  app: Hono,
+  auth: MiddlewareHandler,
+  deps: Omit<StatusContext, 'now'> & { clock?: () => number },
+  sections: readonly StatusSection[] = statusSections,
+): void {
   const { clock = Date.now, ...ctx } = deps;
   app.get('/status', auth, async (c) => {
     const now = clock();

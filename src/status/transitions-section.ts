@@ -38,7 +38,12 @@ export const transitionsSection: StatusSection = {
     const { now } = ctx;
     const histories = await checkHistories(ctx);
     // Each list is newest first: only the first SHOWN of each can make the page.
-    const all = histories.flatMap((h) => h.transitions.slice(0, SHOWN + 1).filter((t) => t.from !== 'unknown').map((t) => ({ check: h.name, t })));
+    const all = histories.flatMap((h) =>
+      h.transitions
+        .slice(0, SHOWN + 1)
+        .filter((t) => t.from !== 'unknown')
+        .map((t) => ({ check: h.name, t })),
+    );
     all.sort((a, b) => b.t.at - a.t.at);
     return all.slice(0, SHOWN).map(({ check, t }): StatusRow => ({
       level: t.to === 'up' ? 'ok' : 'crit',

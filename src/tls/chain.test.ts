@@ -28,10 +28,30 @@ describe('offline chain judgement (files, acme.json)', () => {
 
   const cases: Array<{ name: string; make: (p: TestPki) => { chainPem: string }; host?: string; reason?: string; code?: string }> = [
     { name: 'valid chain', make: (p) => p.leaf({ commonName: 'ok.test', notAfterDays: 30 }), host: 'ok.test' },
-    { name: 'expired leaf', make: (p) => p.leaf({ commonName: 'old.test', notBeforeDays: -60, notAfterDays: -1 }), reason: 'expired', code: 'CERT_HAS_EXPIRED' },
-    { name: 'not yet valid', make: (p) => p.leaf({ commonName: 'new.test', notBeforeDays: 2, notAfterDays: 30 }), reason: 'not_yet_valid', code: 'CERT_NOT_YET_VALID' },
-    { name: 'self-signed', make: (p) => p.selfSigned({ commonName: 'self.test', notAfterDays: 30 }), reason: 'self_signed', code: 'DEPTH_ZERO_SELF_SIGNED_CERT' },
-    { name: 'leaf without its intermediate', make: (p) => ({ chainPem: p.leaf({ commonName: 'bare.test', notAfterDays: 30 }).certPem }), reason: 'untrusted_chain', code: 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY' },
+    {
+      name: 'expired leaf',
+      make: (p) => p.leaf({ commonName: 'old.test', notBeforeDays: -60, notAfterDays: -1 }),
+      reason: 'expired',
+      code: 'CERT_HAS_EXPIRED',
+    },
+    {
+      name: 'not yet valid',
+      make: (p) => p.leaf({ commonName: 'new.test', notBeforeDays: 2, notAfterDays: 30 }),
+      reason: 'not_yet_valid',
+      code: 'CERT_NOT_YET_VALID',
+    },
+    {
+      name: 'self-signed',
+      make: (p) => p.selfSigned({ commonName: 'self.test', notAfterDays: 30 }),
+      reason: 'self_signed',
+      code: 'DEPTH_ZERO_SELF_SIGNED_CERT',
+    },
+    {
+      name: 'leaf without its intermediate',
+      make: (p) => ({ chainPem: p.leaf({ commonName: 'bare.test', notAfterDays: 30 }).certPem }),
+      reason: 'untrusted_chain',
+      code: 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+    },
     { name: 'wrong host', make: (p) => p.leaf({ commonName: 'other.test', notAfterDays: 30 }), host: 'api.test', reason: 'hostname_mismatch' },
     { name: 'wildcard covers one label', make: (p) => p.leaf({ commonName: '*.example.test', notAfterDays: 30 }), host: 'api.example.test' },
   ];

@@ -183,7 +183,8 @@ export interface ChainVerdict {
 export function judgeChain(options: { leaf: X509Certificate; verifyCode?: string; hostnames?: readonly string[]; now: number }): ChainVerdict {
   const { leaf, verifyCode, hostnames = [], now } = options;
   if (Date.parse(leaf.validTo) <= now) return { reason: 'expired', error: `certificate expired at ${new Date(Date.parse(leaf.validTo)).toISOString()}` };
-  if (Date.parse(leaf.validFrom) > now) return { reason: 'not_yet_valid', error: `certificate is not valid before ${new Date(Date.parse(leaf.validFrom)).toISOString()}` };
+  if (Date.parse(leaf.validFrom) > now)
+    return { reason: 'not_yet_valid', error: `certificate is not valid before ${new Date(Date.parse(leaf.validFrom)).toISOString()}` };
   if (verifyCode && verifyCode !== 'ERR_TLS_CERT_ALTNAME_INVALID') return { reason: reasonFromVerifyCode(verifyCode), error: verifyCode };
   const uncovered = hostnames.find((name) => !coversName(leaf, name));
   if (uncovered !== undefined) return { reason: 'hostname_mismatch', error: `certificate does not cover ${uncovered}` };

@@ -187,7 +187,8 @@ export async function notifyLevels(ctx: LevelContext, cert: WatchedCertificate):
   const stored = await ctx.inventory.levelState(cert.check, cert.name);
   // An unreadable record starts over from "nothing announced": each post has a step, so the
   // thread repeats no message it already holds.
-  if (isUnreadable(stored)) ctx.logger.warn({ check: cert.check, certificate: cert.name, problem: stored.problem }, 'tls level state unreadable; starting over');
+  if (isUnreadable(stored))
+    ctx.logger.warn({ check: cert.check, certificate: cert.name, problem: stored.problem }, 'tls level state unreadable; starting over');
   const previous = isUnreadable(stored) ? undefined : stored;
   const plan = planLevels(previous, cert);
 
@@ -197,14 +198,19 @@ export async function notifyLevels(ctx: LevelContext, cert: WatchedCertificate):
     await ctx.threads.say(oldIncident, message, { step: `renewed:${cert.fingerprint}`, updateRoot: message });
     ctx.logger.info({ check: cert.check, certificate: cert.name, fingerprint: shortFingerprint(cert.fingerprint) }, 'tls certificate renewed');
   } else if (previous && previous.fingerprint !== cert.fingerprint) {
-    ctx.logger.info({ check: cert.check, certificate: cert.name, fingerprint: shortFingerprint(cert.fingerprint) }, 'tls certificate changed before any warning');
+    ctx.logger.info(
+      { check: cert.check, certificate: cert.name, fingerprint: shortFingerprint(cert.fingerprint) },
+      'tls certificate changed before any warning',
+    );
   }
   if (plan.announce) {
     await ctx.threads.say(incidentKey(cert.check, cert.name, cert.fingerprint), levelMessage(cert), { step: `level:${plan.announce}` });
     ctx.logger.info({ check: cert.check, certificate: cert.name, level: plan.announce, days_left: cert.daysLeft }, 'tls certificate level announced');
   }
   if (plan.announceReason) {
-    await ctx.threads.say(incidentKey(cert.check, cert.name, cert.fingerprint), reasonMessage(cert, plan.announceReason), { step: `reason:${plan.announceReason}` });
+    await ctx.threads.say(incidentKey(cert.check, cert.name, cert.fingerprint), reasonMessage(cert, plan.announceReason), {
+      step: `reason:${plan.announceReason}`,
+    });
   }
   if (!previous || JSON.stringify(previous) !== JSON.stringify(plan.next)) {
     await ctx.inventory.saveLevelState(cert.check, cert.name, plan.next);

@@ -15,7 +15,12 @@ export interface CertificateReport {
 }
 
 /** Judges one certificate source (the tls check's runs and tls-verify's one-off reads alike). */
-export function reportCertificate(source: CertificateSource, anchors: TrustAnchors, now: number, options: { verify: boolean } & ExpiryThresholds): CertificateReport {
+export function reportCertificate(
+  source: CertificateSource,
+  anchors: TrustAnchors,
+  now: number,
+  options: { verify: boolean } & ExpiryThresholds,
+): CertificateReport {
   const chain = source.chain.map((c) => describeCertificate(c, now, anchors));
   const leaf = chain[0] as CertificateInfo;
   const verdict = judgeChain({

@@ -31,9 +31,7 @@ describe('parseAcmeJson', () => {
       json: {
         le: {
           Account: { Email: 'ops@example.com', PrivateKey: 'ACCOUNTKEY' },
-          Certificates: [
-            { domain: { main: 'a.example.com', sans: ['www.a.example.com'] }, certificate: b64('PEM-A'), key: b64('KEY-A'), Store: 'default' },
-          ],
+          Certificates: [{ domain: { main: 'a.example.com', sans: ['www.a.example.com'] }, certificate: b64('PEM-A'), key: b64('KEY-A'), Store: 'default' }],
         },
         staging: { Account: null, Certificates: [{ domain: { main: 'b.example.com' }, certificate: b64('PEM-B'), key: b64('KEY-B') }] },
       },
@@ -103,7 +101,10 @@ describe('file sources', () => {
     writeFileSync(
       path,
       JSON.stringify({
-        le: { Account: { PrivateKey: 'x' }, Certificates: certs.map((c, i) => ({ domain: { main: `d${i}.test`, sans: [`www.d${i}.test`] }, certificate: b64(c.chainPem), key: b64(c.keyPem) })) },
+        le: {
+          Account: { PrivateKey: 'x' },
+          Certificates: certs.map((c, i) => ({ domain: { main: `d${i}.test`, sans: [`www.d${i}.test`] }, certificate: b64(c.chainPem), key: b64(c.keyPem) })),
+        },
       }),
     );
     const sources = await readAcmeJson(path, TrustAnchors.create(pki.ca.certPem), Date.now());

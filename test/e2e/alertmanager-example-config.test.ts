@@ -23,7 +23,15 @@ describe('example Alertmanager config', () => {
 
   const received = async (alertname: string, status: string) => {
     const text = await (await fetch(`http://127.0.0.1:${service.port}/metrics`)).text();
-    const line = text.split('\n').find((l) => l.startsWith('alertworks_alerts_received_total{') && l.includes(`alertname="${alertname}"`) && l.includes(`status="${status}"`) && l.includes('outcome="queued"'));
+    const line = text
+      .split('\n')
+      .find(
+        (l) =>
+          l.startsWith('alertworks_alerts_received_total{') &&
+          l.includes(`alertname="${alertname}"`) &&
+          l.includes(`status="${status}"`) &&
+          l.includes('outcome="queued"'),
+      );
     return line ? Number(line.split(' ').pop()) : 0;
   };
   const post = async (alerts: unknown[]) => {
@@ -54,7 +62,13 @@ describe('example Alertmanager config', () => {
           .replace(/group_interval: \w+/g, 'group_interval: 1s');
         expect(yaml).toContain(tokenFile);
         writeFileSync(join(dir, 'alertmanager.yml'), yaml);
-        return [`--config.file=${join(dir, 'alertmanager.yml')}`, `--storage.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address=', '--log.level=warn'];
+        return [
+          `--config.file=${join(dir, 'alertmanager.yml')}`,
+          `--storage.path=${join(dir, 'data')}`,
+          `--web.listen-address=127.0.0.1:${port}`,
+          '--cluster.listen-address=',
+          '--log.level=warn',
+        ];
       },
       `${amUrl}/-/ready`,
       'alertmanager',

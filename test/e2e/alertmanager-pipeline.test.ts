@@ -60,12 +60,21 @@ describe('real Alertmanager -> alertworks -> Slack', () => {
     // repeat_interval is 2s: let Alertmanager re-send the same alerts several times.
     const sentBefore = (await am.notificationStats()).total;
     await waitFor('Alertmanager to re-send', async () => (await am.notificationStats()).total >= sentBefore + N, 30_000);
-    await waitFor('re-sends counted as duplicates', async () => (await metric(service, 'alertworks_alerts_received_total', 'outcome="duplicate"')) >= N, 15_000);
+    await waitFor(
+      're-sends counted as duplicates',
+      async () => (await metric(service, 'alertworks_alerts_received_total', 'outcome="duplicate"')) >= N,
+      15_000,
+    );
 
     expect(await metric(service, 'alertworks_jobs_total', 'outcome="notified"')).toBe(N);
     expect(slack.threads()).toHaveLength(N);
     expect(slack.messages).toHaveLength(N);
-    expect(slack.threads().map((t) => t.root.text).sort()).toEqual(Array.from({ length: N }, (_, i) => `FIRING: E2eAlert${i} (critical) — disk ${i} is full`).sort());
+    expect(
+      slack
+        .threads()
+        .map((t) => t.root.text)
+        .sort(),
+    ).toEqual(Array.from({ length: N }, (_, i) => `FIRING: E2eAlert${i} (critical) — disk ${i} is full`).sort());
   });
 
   it('Redis stopped mid-stream: 503 without waiting for Redis; after restart the retries are processed and nothing is lost', async () => {
@@ -76,7 +85,12 @@ describe('real Alertmanager -> alertworks -> Slack', () => {
     const res = await fetch(`${service.url}/hooks/alertmanager`, {
       method: 'POST',
       headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ version: '4', receiver: 'direct', status: 'firing', alerts: [{ status: 'firing', labels: { alertname: 'DirectProbe' }, startsAt: new Date().toISOString(), fingerprint: 'direct-1' }] }),
+      body: JSON.stringify({
+        version: '4',
+        receiver: 'direct',
+        status: 'firing',
+        alerts: [{ status: 'firing', labels: { alertname: 'DirectProbe' }, startsAt: new Date().toISOString(), fingerprint: 'direct-1' }],
+      }),
     });
     const elapsed = Date.now() - started;
     expect(res.status).toBe(503);

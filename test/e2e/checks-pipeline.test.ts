@@ -26,7 +26,12 @@ beforeAll(async () => {
   const cert = selfSignedCert('localhost');
   const caFile = join(mkdtempSync(join(tmpdir(), 'aw-e2e-ca-')), 'ca.pem');
   writeFileSync(caFile, cert.cert);
-  [redis, slack, web, secure] = await Promise.all([RedisServer.start({ persist: true }), new FakeSlack().start(), ScriptedServer.start(), ScriptedServer.start(cert)]);
+  [redis, slack, web, secure] = await Promise.all([
+    RedisServer.start({ persist: true }),
+    new FakeSlack().start(),
+    ScriptedServer.start(),
+    ScriptedServer.start(cert),
+  ]);
   config = `redis: { url: "${redis.url}" }
 checks:
   - { name: web, type: http, url: "${web.url('/api/health')}", interval: 1s, expect: { status: [200], bodyRegex: "ok" } }
@@ -45,7 +50,9 @@ describe('checks pipeline', () => {
     // This deployment has posted before, so it knows the channel's id: history look-ups (which
     // take ids, not names) can find a message whose poster died before recording it.
     const client = redis.client();
-    await new IncidentThreads(client, new SlackNotifier({ token: slack.token, channel: '#ops', apiUrl: slack.apiUrl }), '{alertworks}').say('warm-up', { text: 'warm-up' });
+    await new IncidentThreads(client, new SlackNotifier({ token: slack.token, channel: '#ops', apiUrl: slack.apiUrl }), '{alertworks}').say('warm-up', {
+      text: 'warm-up',
+    });
     client.disconnect();
     web.respond(500, 'down');
     let service = await ServiceProcess.start({ config, env: env(), insecureNoAuth: true });

@@ -14,9 +14,15 @@ const rulesYaml = readFileSync(join(repo, 'config/prometheus/alertworks-rules.ym
 const dashboard = JSON.parse(readFileSync(join(repo, 'config/grafana/dashboards/alertworks.json'), 'utf8')) as {
   panels: { type: string; title: string; targets?: { expr: string }[] }[];
 };
-const core = new Set(metricContract.filter((m) => m.source === 'core').flatMap((m) => (m.histogram ? [m.name, `${m.name}_bucket`, `${m.name}_sum`, `${m.name}_count`] : [m.name])));
+const core = new Set(
+  metricContract.filter((m) => m.source === 'core').flatMap((m) => (m.histogram ? [m.name, `${m.name}_bucket`, `${m.name}_sum`, `${m.name}_count`] : [m.name])),
+);
 /** What Grafana substitutes: its interval variables, and "All" (`.*`) for the check, volume and instance variables. */
-const substitute = (expr: string) => expr.replaceAll('$__rate_interval', '1m').replaceAll('$__range', '1h').replace(/\$(check|volume|instance)\b/g, '.*');
+const substitute = (expr: string) =>
+  expr
+    .replaceAll('$__rate_interval', '1m')
+    .replaceAll('$__range', '1h')
+    .replace(/\$(check|volume|instance)\b/g, '.*');
 const targets = dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => ({ panel: p.title, expr: substitute(t.expr) })));
 
 /**
@@ -43,15 +49,25 @@ describe('dashboard and rules in the real Prometheus', () => {
       fetch(`http://127.0.0.1:${service.port}/hooks/alertmanager`, {
         method: 'POST',
         headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' },
-        body: JSON.stringify({ version: '4', status: 'firing', receiver: 'alertworks', alerts: [{ status: 'firing', labels: { alertname: 'DashboardProbe' }, annotations: {}, startsAt: new Date().toISOString() }] }),
+        body: JSON.stringify({
+          version: '4',
+          status: 'firing',
+          receiver: 'alertworks',
+          alerts: [{ status: 'firing', labels: { alertname: 'DashboardProbe' }, annotations: {}, startsAt: new Date().toISOString() }],
+        }),
       });
     // Requests spread over a few scrapes so rate() and increase() have two samples to work with.
-    await waitFor('receiver and job metrics in Prometheus', async () => {
-      await webhook();
-      const jobs = await prometheus.query('sum(increase(alertworks_jobs_total[1m])) > 0');
-      const reqs = await prometheus.query('sum(rate(alertworks_http_requests_total{route="/hooks/alertmanager"}[1m])) > 0');
-      return jobs.length > 0 && reqs.length > 0;
-    }, 60_000, 1000);
+    await waitFor(
+      'receiver and job metrics in Prometheus',
+      async () => {
+        await webhook();
+        const jobs = await prometheus.query('sum(increase(alertworks_jobs_total[1m])) > 0');
+        const reqs = await prometheus.query('sum(rate(alertworks_http_requests_total{route="/hooks/alertmanager"}[1m])) > 0');
+        return jobs.length > 0 && reqs.length > 0;
+      },
+      60_000,
+      1000,
+    );
   });
 
   afterAll(async () => {
@@ -61,15 +77,23 @@ describe('dashboard and rules in the real Prometheus', () => {
   });
 
   it('loads every rule and evaluates each without error', async () => {
-    const groups = await waitFor('every rule evaluated', async () => {
-      const body = (await (await fetch(`${prometheus.url}/api/v1/rules`)).json()) as {
-        data: { groups: { name: string; rules: { name: string; health: string; lastError?: string; lastEvaluation: string }[] }[] };
-      };
-      const rules = body.data.groups.flatMap((g) => g.rules);
-      return rules.length > 0 && rules.every((r) => !r.lastEvaluation.startsWith('0001')) ? rules : undefined;
-    }, 30_000, 500);
-    expect(groups.map((r) => r.name)).toEqual(expect.arrayContaining(['VolumeUsageCritical', 'TlsCertExpiringSoon', 'CheckDown', 'AlertworksReceiverErrors', 'AlertworksQueueBacklog']));
-    for (const rule of groups) expect({ rule: rule.name, health: rule.health, error: rule.lastError ?? '' }).toEqual({ rule: rule.name, health: 'ok', error: '' });
+    const groups = await waitFor(
+      'every rule evaluated',
+      async () => {
+        const body = (await (await fetch(`${prometheus.url}/api/v1/rules`)).json()) as {
+          data: { groups: { name: string; rules: { name: string; health: string; lastError?: string; lastEvaluation: string }[] }[] };
+        };
+        const rules = body.data.groups.flatMap((g) => g.rules);
+        return rules.length > 0 && rules.every((r) => !r.lastEvaluation.startsWith('0001')) ? rules : undefined;
+      },
+      30_000,
+      500,
+    );
+    expect(groups.map((r) => r.name)).toEqual(
+      expect.arrayContaining(['VolumeUsageCritical', 'TlsCertExpiringSoon', 'CheckDown', 'AlertworksReceiverErrors', 'AlertworksQueueBacklog']),
+    );
+    for (const rule of groups)
+      expect({ rule: rule.name, health: rule.health, error: rule.lastError ?? '' }).toEqual({ rule: rule.name, health: 'ok', error: '' });
   });
 
   it('fires none of the self-watching alerts for a healthy service', async () => {

@@ -16,7 +16,11 @@ interface DemoRun {
 
 function startDemo(args: string[]): DemoRun {
   // node + tsx loader directly (not npm/npx), so signals reach the demo process itself.
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/demo.ts', ...args], { cwd: repo, env: { ...process.env, LOG_LEVEL: 'error' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/demo.ts', ...args], {
+    cwd: repo,
+    env: { ...process.env, LOG_LEVEL: 'error' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
@@ -100,7 +104,11 @@ describe('npm run demo', () => {
     // The status page the demo points at shows what the flows did.
     const token = demo.output().match(/Authorization: Bearer ([0-9a-f]+)/)?.[1];
     const status = await (await fetch(`http://127.0.0.1:${appPort}/status`, { headers: { Authorization: `Bearer ${token}` } })).text();
-    const row = (section: string, needle: string) => status.slice(status.indexOf(`<section id="${section}">`)).split('\n').find((l) => l.startsWith('<tr') && l.includes(needle)) ?? '';
+    const row = (section: string, needle: string) =>
+      status
+        .slice(status.indexOf(`<section id="${section}">`))
+        .split('\n')
+        .find((l) => l.startsWith('<tr') && l.includes(needle)) ?? '';
     if (has.volumeResize) expect(row('volumes', '#4711')).toMatch(/data-col="size">50<.*data-col="lastResize">40 → 50 GB, /);
     if (await checksRun()) {
       if (has.http) expect(row('checks', 'shop-api')).toMatch(/data-col="state">DOWN<.*http_status/);

@@ -26,7 +26,12 @@ describe('e2e: Grafana -> external Alertmanager -> alertworks', () => {
   let am: Alertmanager;
 
   beforeAll(async () => {
-    [redis, hetzner, github, slack] = await Promise.all([RedisServer.start(), FakeHetzner.start({ actionDurationMs: 300 }), FakeGitHub.start(), new FakeSlack().start()]);
+    [redis, hetzner, github, slack] = await Promise.all([
+      RedisServer.start(),
+      FakeHetzner.start({ actionDurationMs: 300 }),
+      FakeGitHub.start(),
+      new FakeSlack().start(),
+    ]);
     hetzner.addVolume({ id: 4711, name: 'data', size: 20 });
     hetzner.addVolume({ id: 4712, name: 'logs', size: 20 });
     aw = await ServiceProcess.start({
@@ -50,7 +55,15 @@ volumeResize:
   });
 
   it('resizes the volume of the firing rule once, with Grafana links and values in the thread; the NoData alert only notifies', async () => {
-    const grafanaAnnotations = { __values__: '{"A":0.934,"C":1}', __value_string__: "[ var='A' value=0.934 ]", __dashboardUid__: 'volumes', __panelId__: '7', __orgId__: '1', runbook_url: 'https://runbooks.example.com/volume-full', summary: 'Volume almost full' };
+    const grafanaAnnotations = {
+      __values__: '{"A":0.934,"C":1}',
+      __value_string__: "[ var='A' value=0.934 ]",
+      __dashboardUid__: 'volumes',
+      __panelId__: '7',
+      __orgId__: '1',
+      runbook_url: 'https://runbooks.example.com/volume-full',
+      summary: 'Volume almost full',
+    };
     await am.post([
       {
         labels: { alertname: 'VolumeUsageCritical', grafana_folder: 'Storage', __alert_rule_uid__: 'vol-critical', mountpoint: '/mnt/HC_Volume_4711' },
@@ -58,16 +71,28 @@ volumeResize:
         generatorURL: `${GRAFANA}/alerting/grafana/vol-critical/view?orgId=1`,
       },
       {
-        labels: { alertname: 'DatasourceNoData', rulename: 'VolumeUsageCritical', grafana_folder: 'Storage', __alert_rule_uid__: 'vol-critical', mountpoint: '/mnt/HC_Volume_4712', datasource_uid: 'prom' },
+        labels: {
+          alertname: 'DatasourceNoData',
+          rulename: 'VolumeUsageCritical',
+          grafana_folder: 'Storage',
+          __alert_rule_uid__: 'vol-critical',
+          mountpoint: '/mnt/HC_Volume_4712',
+          datasource_uid: 'prom',
+        },
         annotations: { ...grafanaAnnotations, __values__: '{}' },
         generatorURL: `${GRAFANA}/alerting/grafana/vol-critical/view?orgId=1`,
       },
     ]);
 
-    const thread = await waitFor('the resize thread', () => {
-      const t = slack.threads().find((th) => th.root.text.includes('`data` (4711)'));
-      return t?.replies.some((r) => r.text.includes('Hetzner resized')) ? t : undefined;
-    }, 60_000, 200);
+    const thread = await waitFor(
+      'the resize thread',
+      () => {
+        const t = slack.threads().find((th) => th.root.text.includes('`data` (4711)'));
+        return t?.replies.some((r) => r.text.includes('Hetzner resized')) ? t : undefined;
+      },
+      60_000,
+      200,
+    );
     const noData = await waitFor('the NoData notification', () => slack.messages.find((m) => m.text.includes('DatasourceNoData')), 30_000, 200);
 
     expect(hetzner.acceptedResizes().map((c) => c.path)).toEqual(['/volumes/4711/actions/resize']);

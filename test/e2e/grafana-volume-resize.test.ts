@@ -27,7 +27,13 @@ describe('e2e: a signed Grafana VolumeUsageCritical grows the Hetzner volume onc
   let aw: ServiceProcess;
 
   const alert: GrafanaAlertInput = {
-    labels: { alertname: 'VolumeUsageCritical', grafana_folder: 'Storage', mountpoint: `/mnt/HC_Volume_${VOLUME}`, instance: 'node-1:9100', severity: 'critical' },
+    labels: {
+      alertname: 'VolumeUsageCritical',
+      grafana_folder: 'Storage',
+      mountpoint: `/mnt/HC_Volume_${VOLUME}`,
+      instance: 'node-1:9100',
+      severity: 'critical',
+    },
     annotations: { summary: 'Volume almost full', runbook_url: 'https://runbooks.example.com/volume-full' },
     fingerprint: '7a1c3e5f9b2d4c6e',
     startsAt: '2026-12-03T09:00:00.123456789Z',
@@ -38,7 +44,12 @@ describe('e2e: a signed Grafana VolumeUsageCritical grows the Hetzner volume onc
   const send = (headers: Record<string, string>, text = body) => fetch(`${aw.url}/hooks/grafana`, { method: 'POST', headers, body: text });
 
   beforeAll(async () => {
-    [redis, hetzner, github, slack] = await Promise.all([RedisServer.start(), FakeHetzner.start({ actionDurationMs: 500 }), FakeGitHub.start(), new FakeSlack().start()]);
+    [redis, hetzner, github, slack] = await Promise.all([
+      RedisServer.start(),
+      FakeHetzner.start({ actionDurationMs: 500 }),
+      FakeGitHub.start(),
+      new FakeSlack().start(),
+    ]);
     hetzner.addVolume({ id: VOLUME, name: 'data', size: 20 });
     aw = await ServiceProcess.start({
       config: `
@@ -66,10 +77,15 @@ volumeResize:
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ accepted: 1, duplicates: 0, unrouted: 0 });
 
-    const t = await waitFor('the resize in the Slack thread', () => {
-      const th = thread();
-      return th?.replies.some((r) => r.text.includes('Hetzner resized')) ? th : undefined;
-    }, 60_000, 200);
+    const t = await waitFor(
+      'the resize in the Slack thread',
+      () => {
+        const th = thread();
+        return th?.replies.some((r) => r.text.includes('Hetzner resized')) ? th : undefined;
+      },
+      60_000,
+      200,
+    );
     expect(hetzner.volumes.get(VOLUME)?.size).toBe(30);
     expect(hetzner.acceptedResizes().map((c) => c.body)).toEqual([{ size: 30 }]);
     const context = JSON.stringify(t.root.blocks);

@@ -83,18 +83,45 @@ describe('npm start in a fresh clone', () => {
   });
 
   it('the CLI in a second terminal reads the Redis npm start runs, and says so', async () => {
-    const alert = { status: 'firing', labels: { alertname: 'DiskFull', instance: 'n1' }, annotations: {}, startsAt: new Date().toISOString(), endsAt: '0001-01-01T00:00:00Z', generatorURL: '', fingerprint: 'f00d000000000001' };
+    const alert = {
+      status: 'firing',
+      labels: { alertname: 'DiskFull', instance: 'n1' },
+      annotations: {},
+      startsAt: new Date().toISOString(),
+      endsAt: '0001-01-01T00:00:00Z',
+      generatorURL: '',
+      fingerprint: 'f00d000000000001',
+    };
     const res = await fetch(`${app.base}/hooks/alertmanager`, {
       method: 'POST',
       headers: { Authorization: `Bearer ${app.token}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ version: '4', groupKey: 'g', truncatedAlerts: 0, status: 'firing', receiver: 'alertworks', groupLabels: {}, commonLabels: {}, commonAnnotations: {}, externalURL: '', alerts: [alert] }),
+      body: JSON.stringify({
+        version: '4',
+        groupKey: 'g',
+        truncatedAlerts: 0,
+        status: 'firing',
+        receiver: 'alertworks',
+        groupLabels: {},
+        commonLabels: {},
+        commonAnnotations: {},
+        externalURL: '',
+        alerts: [alert],
+      }),
     });
     expect(await res.json()).toMatchObject({ accepted: 1 });
-    const { stdout, stderr } = await waitFor('the notify job counted by the CLI', async () => {
-      const out = await exec(process.execPath, ['bin/alertworks.js', 'queues', '--json'], { cwd: clone.dir, env: { PATH: process.env.PATH, HOME: process.env.HOME } });
-      const counts = JSON.parse(out.stdout) as Record<string, Record<string, number>>;
-      return (counts.notify?.completed ?? 0) + (counts.notify?.waiting ?? 0) + (counts.notify?.active ?? 0) >= 1 ? out : undefined;
-    }, 30_000, 500);
+    const { stdout, stderr } = await waitFor(
+      'the notify job counted by the CLI',
+      async () => {
+        const out = await exec(process.execPath, ['bin/alertworks.js', 'queues', '--json'], {
+          cwd: clone.dir,
+          env: { PATH: process.env.PATH, HOME: process.env.HOME },
+        });
+        const counts = JSON.parse(out.stdout) as Record<string, Record<string, number>>;
+        return (counts.notify?.completed ?? 0) + (counts.notify?.waiting ?? 0) + (counts.notify?.active ?? 0) >= 1 ? out : undefined;
+      },
+      30_000,
+      500,
+    );
     expect(stderr).toContain(`reading Redis at redis://127.0.0.1:${app.redisPort} (from .data/redis-url, written by npm start)`);
     expect(JSON.parse(stdout)).toHaveProperty('volume-resize');
   });

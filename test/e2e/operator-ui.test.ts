@@ -44,21 +44,38 @@ describe('operator UI in headless Chromium', () => {
         { name: 'api-cert', type: 'tls', intervalMs: 3_600_000, target: 'api.internal.example:443', warnDays: 14, criticalDays: 7 },
         { name: 'legacy-api', type: 'http', intervalMs: 60_000, url: 'https://legacy.internal.example/health' },
       ],
-      sections: { ...loaded.sections, volumeResize: volumeResizeSettingsSchema.parse({ maxSizeGb: 100, volumes: [{ id: 4711, name: 'data', maxSizeGb: 80 }] }) },
+      sections: {
+        ...loaded.sections,
+        volumeResize: volumeResizeSettingsSchema.parse({ maxSizeGb: 100, volumes: [{ id: 4711, name: 'data', maxSizeGb: 80 }] }),
+      },
     };
     const now = Date.now();
     const p = config.redis.prefix;
     // State as the check scheduler, the TLS check and the resize action write it, through their owners.
-    const result = (success: boolean) => (success ? { success, durationSeconds: 0.1, phases: {} } : { success, durationSeconds: 2, phases: {}, failureReason: 'http_status' as const, statusCode: 503, error: 'expected status 200, got 503' });
-    const checkRun = (name: string, at: number, success: boolean) => recordResult(redis, p, { name, runAt: at, now: at, failureThreshold: 1, successThreshold: 1, result: result(success) });
+    const result = (success: boolean) =>
+      success
+        ? { success, durationSeconds: 0.1, phases: {} }
+        : { success, durationSeconds: 2, phases: {}, failureReason: 'http_status' as const, statusCode: 503, error: 'expected status 200, got 503' };
+    const checkRun = (name: string, at: number, success: boolean) =>
+      recordResult(redis, p, { name, runAt: at, now: at, failureThreshold: 1, successThreshold: 1, result: result(success) });
     await checkRun('api-health', now - 7 * 60_000, false);
     await checkRun('api-health', now - 30_000, false);
     await checkRun('openai', now - 3 * DAY, true);
     await checkRun('openai', now - 60_000, true);
-    await new TlsInventory(redis, p).saveTracked('api-cert', [{
-      check: 'api-cert', name: 'api.internal.example:443', kind: 'live', commonName: 'api.internal.example', sans: ['api.internal.example'], issuer: 'CN=Test CA',
-      notAfter: new Date(now + 5 * DAY + 3_600_000).toISOString(), fingerprint: 'ab'.repeat(32), level: 'critical', checkedAt: new Date(now - 600_000).toISOString(),
-    }]);
+    await new TlsInventory(redis, p).saveTracked('api-cert', [
+      {
+        check: 'api-cert',
+        name: 'api.internal.example:443',
+        kind: 'live',
+        commonName: 'api.internal.example',
+        sans: ['api.internal.example'],
+        issuer: 'CN=Test CA',
+        notAfter: new Date(now + 5 * DAY + 3_600_000).toISOString(),
+        fingerprint: 'ab'.repeat(32),
+        level: 'critical',
+        checkedAt: new Date(now - 600_000).toISOString(),
+      },
+    ]);
     await checkRun('legacy-api', now - 5 * DAY, true);
     await checkRun('legacy-api', now - 2 * 3_600_000, true);
     // Three hours of 1-minute results as the check runner records them: api-health UP, then
@@ -67,12 +84,40 @@ describe('operator UI in headless Chromium', () => {
     for (let m = 180; m >= 1; m--) {
       const at = now - m * 60_000 + 30_000;
       const down = at >= now - 7 * 60_000;
-      await history.record({ name: 'api-health', runAt: at, at, success: !down, durationSeconds: down ? 2 : 0.08 + (m % 20) / 1000, state: down ? 'down' : 'up', stateSince: down ? now - 7 * 60_000 : now - 180 * 60_000 + 30_000, reason: down ? 'http_status: HTTP 503: expected status 200, got 503' : undefined });
-      await history.record({ name: 'openai', runAt: at, at, success: true, durationSeconds: 0.3 + (m % 30) / 100, state: 'up', stateSince: now - 180 * 60_000 + 30_000 });
+      await history.record({
+        name: 'api-health',
+        runAt: at,
+        at,
+        success: !down,
+        durationSeconds: down ? 2 : 0.08 + (m % 20) / 1000,
+        state: down ? 'down' : 'up',
+        stateSince: down ? now - 7 * 60_000 : now - 180 * 60_000 + 30_000,
+        reason: down ? 'http_status: HTTP 503: expected status 200, got 503' : undefined,
+      });
+      await history.record({
+        name: 'openai',
+        runAt: at,
+        at,
+        success: true,
+        durationSeconds: 0.3 + (m % 30) / 100,
+        state: 'up',
+        stateSince: now - 180 * 60_000 + 30_000,
+      });
     }
     const audit = new AuditTrail(redis, p);
-    await audit.record({ kind: 'resized', action: 'volume-resize', resource: 'volume 4711', summary: 'volume-resize: resized (volume 4711) 40 → 50 GB', links: { pr: 'https://github.example/acme/infra/pull/12', hetznerAction: '8812', slackThread: 'C0OPS00001/1764756000.000100' } });
-    await audit.record({ kind: 'refused', action: 'volume-resize', resource: 'volume 999 (from label volume_id)', summary: 'volume-resize: refused <not allowlisted>' });
+    await audit.record({
+      kind: 'resized',
+      action: 'volume-resize',
+      resource: 'volume 4711',
+      summary: 'volume-resize: resized (volume 4711) 40 → 50 GB',
+      links: { pr: 'https://github.example/acme/infra/pull/12', hetznerAction: '8812', slackThread: 'C0OPS00001/1764756000.000100' },
+    });
+    await audit.record({
+      kind: 'refused',
+      action: 'volume-resize',
+      resource: 'volume 999 (from label volume_id)',
+      summary: 'volume-resize: refused <not allowlisted>',
+    });
     await new VolumeResizeState(redis, p).recordStatus(4711, { sizeGb: 50, lastResize: { at: now - 2 * 3_600_000, fromGb: 40, toGb: 50 } });
     await new VolumeResizeState(redis, p).recallCooldown(4711, 30 * 60_000, now - 2 * 3_600_000);
 
@@ -83,10 +128,26 @@ describe('operator UI in headless Chromium', () => {
       method: 'POST',
       headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' },
       body: JSON.stringify({
-        version: '4', groupKey: '{}:{alertname="VolumeUsageCritical"}', truncatedAlerts: 0, status: 'firing', receiver: 'alertworks',
-        groupLabels: { alertname: 'VolumeUsageCritical' }, commonLabels: {}, commonAnnotations: {}, externalURL: 'http://alertmanager:9093',
-        alerts: [{ status: 'firing', labels: { alertname: 'VolumeUsageCritical', mountpoint: '/mnt/HC_Volume_4711' }, annotations: {},
-          startsAt: new Date(now).toISOString(), endsAt: '0001-01-01T00:00:00Z', generatorURL: 'http://prometheus:9090', fingerprint: 'e2e0000000000001' }],
+        version: '4',
+        groupKey: '{}:{alertname="VolumeUsageCritical"}',
+        truncatedAlerts: 0,
+        status: 'firing',
+        receiver: 'alertworks',
+        groupLabels: { alertname: 'VolumeUsageCritical' },
+        commonLabels: {},
+        commonAnnotations: {},
+        externalURL: 'http://alertmanager:9093',
+        alerts: [
+          {
+            status: 'firing',
+            labels: { alertname: 'VolumeUsageCritical', mountpoint: '/mnt/HC_Volume_4711' },
+            annotations: {},
+            startsAt: new Date(now).toISOString(),
+            endsAt: '0001-01-01T00:00:00Z',
+            generatorURL: 'http://prometheus:9090',
+            fingerprint: 'e2e0000000000001',
+          },
+        ],
       }),
     });
     expect(res.status).toBe(200);
@@ -100,21 +161,24 @@ describe('operator UI in headless Chromium', () => {
     await redisServer?.destroy();
   });
 
-  it.each(['/status', '/admin/queues', '/admin/queues/api/queues', '/api/audit', '/api/checks'])('sends a browser without credentials on %s to the login form, showing nothing', async (path) => {
-    const page = await browser.context.newPage();
-    try {
-      await page.goto(`${base}${path}`);
-      expect(new URL(page.url()).pathname).toBe('/login');
-      expect(new URL(page.url()).searchParams.get('next')).toBe(path);
-      expect(await page.content()).not.toContain('api.internal.example');
-      // A script (no text/html) gets 401 with the way in.
-      const res = await fetch(`${base}${path}`);
-      expect(res.status).toBe(401);
-      expect(await res.text()).not.toContain('api.internal.example');
-    } finally {
-      await page.close();
-    }
-  });
+  it.each(['/status', '/admin/queues', '/admin/queues/api/queues', '/api/audit', '/api/checks'])(
+    'sends a browser without credentials on %s to the login form, showing nothing',
+    async (path) => {
+      const page = await browser.context.newPage();
+      try {
+        await page.goto(`${base}${path}`);
+        expect(new URL(page.url()).pathname).toBe('/login');
+        expect(new URL(page.url()).searchParams.get('next')).toBe(path);
+        expect(await page.content()).not.toContain('api.internal.example');
+        // A script (no text/html) gets 401 with the way in.
+        const res = await fetch(`${base}${path}`);
+        expect(res.status).toBe(401);
+        expect(await res.text()).not.toContain('api.internal.example');
+      } finally {
+        await page.close();
+      }
+    },
+  );
 
   it('shows checks with reason and since, certificates with days left, volumes with size, cap and last resize', async () => {
     const page = await browser.context.newPage();
@@ -179,7 +243,9 @@ describe('operator UI in headless Chromium', () => {
       expect(await resized.locator('[data-col=resource]').innerText()).toBe('volume 4711');
       expect(await resized.locator('[data-col=links] a').getAttribute('href')).toBe('https://github.example/acme/infra/pull/12');
       expect(await resized.locator('[data-col=links]').innerText()).toContain('Hetzner action 8812');
-      expect(await page.locator('#activity tr', { hasText: 'refused' }).locator('[data-col=summary]').innerText()).toBe('volume-resize: refused <not allowlisted>');
+      expect(await page.locator('#activity tr', { hasText: 'refused' }).locator('[data-col=summary]').innerText()).toBe(
+        'volume-resize: refused <not allowlisted>',
+      );
       expect(await page.locator('script').count()).toBe(0);
       await page.screenshot({ path: join(ARTIFACTS_DIR, 'status-history.png'), fullPage: true });
     } finally {
@@ -199,10 +265,14 @@ describe('operator UI in headless Chromium', () => {
       expect(response?.status()).toBe(200);
       // The React app loads its bundle and calls the API (all behind auth), then shows the job
       // the webhook stored, with the alert's fingerprint in its data.
-      await page.getByText('e2e0000000000001').first().waitFor({ timeout: 30_000 }).catch(async (err: unknown) => {
-        await page.screenshot({ path: join(ARTIFACTS_DIR, 'queue-dashboard-failed.png'), fullPage: true });
-        throw err;
-      });
+      await page
+        .getByText('e2e0000000000001')
+        .first()
+        .waitFor({ timeout: 30_000 })
+        .catch(async (err: unknown) => {
+          await page.screenshot({ path: join(ARTIFACTS_DIR, 'queue-dashboard-failed.png'), fullPage: true });
+          throw err;
+        });
       const queues = (await (await page.request.get(`${base}/admin/queues/api/queues`, { headers: { Authorization: `Bearer ${TOKEN}` } })).json()) as {
         queues: { name: string; counts: Record<string, number> }[];
       };

@@ -42,13 +42,23 @@ describe('metrics over OTLP/HTTP', () => {
     const res = await fetch(`${service.url}/hooks/alertmanager`, {
       method: 'POST',
       headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ version: '4', status: 'firing', receiver: 'alertworks', alerts: [{ status: 'firing', labels: { alertname: 'OtlpProbe' }, annotations: {}, startsAt: new Date().toISOString() }] }),
+      body: JSON.stringify({
+        version: '4',
+        status: 'firing',
+        receiver: 'alertworks',
+        alerts: [{ status: 'firing', labels: { alertname: 'OtlpProbe' }, annotations: {}, startsAt: new Date().toISOString() }],
+      }),
     });
     expect(res.status).toBe(200);
     const probe = await waitFor('probe_success over OTLP', () => receiver.latestPoint('probe_success', { check: 'web' }), 30_000, 200);
     expect(probe).toMatchObject({ kind: 'gauge', value: 1, resource: expect.objectContaining({ 'service.name': 'alertworks-metrics-e2e' }) });
 
-    const accepted = await waitFor('the webhook counter over OTLP', () => receiver.latestPoint('alertworks_http_requests_total', { route: '/hooks/alertmanager', status: '200' }), 20_000, 200);
+    const accepted = await waitFor(
+      'the webhook counter over OTLP',
+      () => receiver.latestPoint('alertworks_http_requests_total', { route: '/hooks/alertmanager', status: '200' }),
+      20_000,
+      200,
+    );
     expect(accepted).toMatchObject({ kind: 'sum', monotonic: true, temporality: 2, value: 1 });
 
     const latency = receiver.latestPoint('alertworks_http_request_duration_seconds', { route: '/hooks/alertmanager' });
@@ -62,5 +72,4 @@ describe('metrics over OTLP/HTTP', () => {
     const text = await (await fetch(`${service.url}/metrics`)).text();
     expect(text).toMatch(/^probe_success\{check="web"\} 1$/m);
   });
-
 });

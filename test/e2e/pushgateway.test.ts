@@ -90,7 +90,12 @@ pushgateway: { instance: e2e-worker, interval: 2s }
       30_000,
       250,
     );
-    expect(processed[0]?.metric).toMatchObject({ __name__: 'alertworks_jobs_processed_total', job: 'alertworks_notify', instance: 'e2e-worker', outcome: 'notified' });
+    expect(processed[0]?.metric).toMatchObject({
+      __name__: 'alertworks_jobs_processed_total',
+      job: 'alertworks_notify',
+      instance: 'e2e-worker',
+      outcome: 'notified',
+    });
 
     const value = async (expr: string) => Number((await prometheus.query(expr))[0]?.value[1]);
     expect(await value(`alertworks_job_duration_seconds_count${group}`)).toBe(3);
@@ -99,7 +104,12 @@ pushgateway: { instance: e2e-worker, interval: 2s }
     expect(await value(`alertworks_job_last_failure_timestamp_seconds${group}`)).toBe(0);
     expect(await value(`alertworks_jobs_active${group}`)).toBe(0);
     // Queue sizes come with the scheduled push (every 2 s here).
-    await waitFor('completed queue size pushed', async () => (await value(`alertworks_queue_jobs{job="alertworks_notify",instance="e2e-worker",queue="notify",state="completed"}`)) === 3, 15_000, 250);
+    await waitFor(
+      'completed queue size pushed',
+      async () => (await value(`alertworks_queue_jobs{job="alertworks_notify",instance="e2e-worker",queue="notify",state="completed"}`)) === 3,
+      15_000,
+      250,
+    );
     expect(await value(`push_time_seconds${group}`)).toBeGreaterThanOrEqual(Math.floor(started));
     // Pushed series are not mixed up with the scrape target's own labels (honor_labels).
     expect(await prometheus.query('alertworks_jobs_processed_total{job="pushgateway"}')).toHaveLength(0);
@@ -149,7 +159,12 @@ pushgateway: { instance: e2e-worker, interval: 2s }
       });
       expect(result.outcome).toBe('success');
       const group = '{job="alertworks_checks",instance="e2e-checks",check="svc-cert"}';
-      const expiry = await waitFor('probe_ssl_earliest_cert_expiry in Prometheus', async () => (await prometheus.query(`probe_ssl_earliest_cert_expiry${group}`))[0], 20_000, 250);
+      const expiry = await waitFor(
+        'probe_ssl_earliest_cert_expiry in Prometheus',
+        async () => (await prometheus.query(`probe_ssl_earliest_cert_expiry${group}`))[0],
+        20_000,
+        250,
+      );
       const expectedExpiry = Math.floor(new Date(leaf.cert.validity.notAfter).getTime() / 1000);
       expect(Number(expiry.value[1])).toBe(expectedExpiry);
       expect((await prometheus.query(`probe_success${group}`))[0]?.value[1]).toBe('1');
@@ -192,7 +207,12 @@ routes:
   - { match: { alertname: "=~.+" }, action: notify }
 pushgateway: { timeout: 3s, minPushInterval: 100ms }
 `,
-      env: { WEBHOOK_TOKEN: TOKEN, SLACK_BOT_TOKEN: slack.token, SLACK_API_URL: slack.apiUrl, PUSHGATEWAY_URL: `http://127.0.0.1:${(blackhole.address() as AddressInfo).port}` },
+      env: {
+        WEBHOOK_TOKEN: TOKEN,
+        SLACK_BOT_TOKEN: slack.token,
+        SLACK_API_URL: slack.apiUrl,
+        PUSHGATEWAY_URL: `http://127.0.0.1:${(blackhole.address() as AddressInfo).port}`,
+      },
     });
   });
 
@@ -214,7 +234,11 @@ pushgateway: { timeout: 3s, minPushInterval: 100ms }
     const meanJobSeconds = sample(text, 'alertworks_job_duration_seconds_sum') / sample(text, 'alertworks_job_duration_seconds_count');
     expect(meanJobSeconds).toBeLessThan(1);
 
-    await waitFor('timeouts counted', async () => sample(await metricsOf(service), 'alertworks_pushgateway_push_failures_total', 'group="alertworks_notify"', 'reason="timeout"') >= 1, 15_000);
+    await waitFor(
+      'timeouts counted',
+      async () => sample(await metricsOf(service), 'alertworks_pushgateway_push_failures_total', 'group="alertworks_notify"', 'reason="timeout"') >= 1,
+      15_000,
+    );
     const warning = service.logsWith('Pushgateway push failed; metrics will be pushed again later')[0];
     expect(warning).toMatchObject({ level: 'warn', pushgateway_job: 'alertworks_notify', reason: 'timeout' });
   });

@@ -26,7 +26,12 @@ describe('e2e: the same approve and silence clicks over Slack Socket Mode (local
   };
 
   beforeAll(async () => {
-    [redis, hetzner, github, slack] = await Promise.all([RedisServer.start(), FakeHetzner.start({ actionDurationMs: 200 }), FakeGitHub.start(), new FakeSlack().start()]);
+    [redis, hetzner, github, slack] = await Promise.all([
+      RedisServer.start(),
+      FakeHetzner.start({ actionDurationMs: 200 }),
+      FakeGitHub.start(),
+      new FakeSlack().start(),
+    ]);
     hetzner.addVolume({ id: VOLUME, name: 'logs', size: 20 });
     hetzner.addVolume({ id: 4714, name: 'cache', size: 20 });
     hetzner.addVolume({ id: 4715, name: 'tmp', size: 20 });
@@ -45,7 +50,14 @@ volumeResize:
   volumes: [{ id: ${VOLUME}, filesystem: {} }, { id: 4714, filesystem: {} }, { id: 4715, filesystem: {} }]
 `,
       // No signing secret and no public endpoint: the app token alone selects Socket Mode.
-      env: { REDIS_URL: redis.url, WEBHOOK_TOKEN: TOKEN, ...fakeEnv(hetzner, github, slack), GITHUB_TOKEN: '', SLACK_APP_TOKEN: slack.appToken, ALERTMANAGER_URL: am.url },
+      env: {
+        REDIS_URL: redis.url,
+        WEBHOOK_TOKEN: TOKEN,
+        ...fakeEnv(hetzner, github, slack),
+        GITHUB_TOKEN: '',
+        SLACK_APP_TOKEN: slack.appToken,
+        ALERTMANAGER_URL: am.url,
+      },
     });
     await waitFor('the Socket Mode connection', () => slack.socket.connections > 0, 30_000);
   });
@@ -58,12 +70,20 @@ volumeResize:
 
   it('opens the connection with the app token and has no HTTP interactions endpoint', async () => {
     expect(slack.calls.some((c) => c.method === 'apps.connections.open' && c.ok)).toBe(true);
-    const res = await fetch(`${aw.url}/hooks/slack/interactions`, { method: 'POST', body: 'payload=%7B%7D', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const res = await fetch(`${aw.url}/hooks/slack/interactions`, {
+      method: 'POST',
+      body: 'payload=%7B%7D',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect(res.status).toBe(404);
   });
 
   it('approve: a stranger is refused, the approver approves, one resize; a replayed envelope is refused', async () => {
-    const res = await fetch(`${aw.url}/hooks/alertmanager`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, body: JSON.stringify(payload([{ labels: { volume_id: String(VOLUME) } }])) });
+    const res = await fetch(`${aw.url}/hooks/alertmanager`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+      body: JSON.stringify(payload([{ labels: { volume_id: String(VOLUME) } }])),
+    });
     expect(res.status).toBe(200);
     const approve = await waitFor('the Approve button', () => slack.buttons('Approve').find((b) => b.message.text.includes(`(${VOLUME})`)), 30_000);
 
@@ -76,12 +96,24 @@ volumeResize:
     await waitFor('the resize', () => replies(VOLUME).some((t) => t.includes(`Hetzner resized volume \`logs\` (${VOLUME}) from 20 GB to *30 GB*`)), 30_000);
     expect(slack.socket.acks.map((a) => a.envelope_id)).toContain(envelope);
     // The same envelope delivered again (a replay): acknowledged, but nothing more happens.
-    slack.socket.deliver({ type: 'block_actions', user: { id: APPROVER.id, username: APPROVER.username }, channel: { id: approve.message.channel }, actions: [{ type: 'button', action_id: approve.action_id, value: approve.value }] }, envelope);
+    slack.socket.deliver(
+      {
+        type: 'block_actions',
+        user: { id: APPROVER.id, username: APPROVER.username },
+        channel: { id: approve.message.channel },
+        actions: [{ type: 'button', action_id: approve.action_id, value: approve.value }],
+      },
+      envelope,
+    );
     await waitFor('the replay acknowledged', () => slack.socket.acks.filter((a) => a.envelope_id === envelope).length === 2, 30_000);
-    const metrics = await waitFor('the replay counted', async () => {
-      const text = await (await fetch(`${aw.url}/metrics`)).text();
-      return text.includes('alertworks_slack_interactions_total{action="unknown",outcome="replayed"} 1') ? text : undefined;
-    }, 30_000);
+    const metrics = await waitFor(
+      'the replay counted',
+      async () => {
+        const text = await (await fetch(`${aw.url}/metrics`)).text();
+        return text.includes('alertworks_slack_interactions_total{action="unknown",outcome="replayed"} 1') ? text : undefined;
+      },
+      30_000,
+    );
     expect(metrics).toContain('alertworks_slack_interactions_total{action="approve",outcome="done"} 1');
     expect(hetzner.acceptedResizes()).toHaveLength(1);
   });
@@ -96,7 +128,10 @@ volumeResize:
     });
     const labels = (id: number) => ({ alertname: 'VolumeUsageCritical', severity: 'critical', volume_id: String(id) });
     const startsAt = new Date().toISOString();
-    await am.post([{ labels: labels(4714), startsAt }, { labels: labels(4715), startsAt }]);
+    await am.post([
+      { labels: labels(4714), startsAt },
+      { labels: labels(4715), startsAt },
+    ]);
     const approve4714 = await waitFor('the approval request for 4714', () => slack.buttons('Approve').find((b) => b.message.text.includes('(4714)')), 30_000);
     const reject4715 = await waitFor('the approval request for 4715', () => slack.buttons('Reject').find((b) => b.message.text.includes('(4715)')), 30_000);
 
@@ -114,7 +149,11 @@ volumeResize:
     await am.post([{ labels: { alertname: 'BackupStale', severity: 'warning', job: 'backup' } }]);
     const silence = await waitFor('the Silence button', () => slack.buttons('Silence 2h').find((b) => b.message.text.includes('BackupStale')), 30_000);
     slack.socketClick(silence, APPROVER);
-    const reply = await waitFor('the silence reply', () => slack.messages.find((m) => m.thread_ts === silence.message.ts && m.text.includes('Silenced by <@U0APPROVER> for 2h')), 30_000);
+    const reply = await waitFor(
+      'the silence reply',
+      () => slack.messages.find((m) => m.thread_ts === silence.message.ts && m.text.includes('Silenced by <@U0APPROVER> for 2h')),
+      30_000,
+    );
     const id = /silence `([0-9a-f-]+)`/.exec(reply.text)![1];
     const found = (await (await fetch(`${am.url}/api/v2/silence/${id}`)).json()) as { status: { state: string }; matchers: { name: string; value: string }[] };
     expect(found.status.state).toBe('active');

@@ -63,7 +63,13 @@ describe('Traefik metric -> Prometheus -> Alertmanager -> tls-verify -> Slack', 
       ].join('\n'),
       env: { WEBHOOK_TOKEN: TOKEN, SLACK_BOT_TOKEN: slack.token, SLACK_API_URL: slack.apiUrl },
     });
-    am = await Alertmanager.start({ webhookUrl: `${service.url}/hooks/alertmanager`, token: TOKEN, groupWait: '1s', groupInterval: '1s', repeatInterval: '1h' });
+    am = await Alertmanager.start({
+      webhookUrl: `${service.url}/hooks/alertmanager`,
+      token: TOKEN,
+      groupWait: '1s',
+      groupInterval: '1s',
+      repeatInterval: '1h',
+    });
     prometheus = await Prometheus.start({
       scrape: [{ job: 'traefik', targets: [`127.0.0.1:${(traefik.address() as AddressInfo).port}`] }],
       alertmanager: `127.0.0.1:${am.port}`,

@@ -13,7 +13,15 @@ function webhook(fingerprint: string) {
     receiver: 'alertworks',
     status: 'firing',
     groupKey: `{}:{alertname="${fingerprint}"}`,
-    alerts: [{ status: 'firing', labels: { alertname: `Traced${fingerprint}`, severity: 'warning' }, annotations: { summary: 'traced' }, startsAt: new Date().toISOString(), fingerprint }],
+    alerts: [
+      {
+        status: 'firing',
+        labels: { alertname: `Traced${fingerprint}`, severity: 'warning' },
+        annotations: { summary: 'traced' },
+        startsAt: new Date().toISOString(),
+        fingerprint,
+      },
+    ],
   };
 }
 
@@ -73,8 +81,19 @@ describe('traces: webhook -> job -> Slack call, exported over OTLP/HTTP by the r
     expect(chain.map((s) => s.kind)).toEqual([OTLP_KIND.server, OTLP_KIND.consumer, OTLP_KIND.client]);
     for (const span of chain) expect(span.resource['service.name']).toBe('alertworks-e2e');
 
-    expect(serverSpan.attributes).toMatchObject({ 'http.request.method': 'POST', 'http.route': '/hooks/alertmanager', 'http.response.status_code': 200, 'alertworks.alerts': 1, 'alertworks.request_id': requestId });
-    expect(jobSpan.attributes).toMatchObject({ 'messaging.system': 'bullmq', 'messaging.destination.name': 'notify', 'messaging.operation.type': 'process', 'alertworks.job.outcome': 'notified' });
+    expect(serverSpan.attributes).toMatchObject({
+      'http.request.method': 'POST',
+      'http.route': '/hooks/alertmanager',
+      'http.response.status_code': 200,
+      'alertworks.alerts': 1,
+      'alertworks.request_id': requestId,
+    });
+    expect(jobSpan.attributes).toMatchObject({
+      'messaging.system': 'bullmq',
+      'messaging.destination.name': 'notify',
+      'messaging.operation.type': 'process',
+      'alertworks.job.outcome': 'notified',
+    });
     expect(slackSpan.attributes).toMatchObject({
       'http.request.method': 'POST',
       'url.full': `${slack.apiUrl}chat.postMessage`,
@@ -124,7 +143,13 @@ describe('a collector that is down', () => {
     await closed.stop(); // nothing listens there any more
     const service = await ServiceProcess.start({
       config: `redis: { url: "${redis.url}" }\nroutes:\n  - { match: { alertname: "=~.+" }, action: notify }\n`,
-      env: { WEBHOOK_TOKEN: TOKEN, SLACK_BOT_TOKEN: slack.token, SLACK_API_URL: slack.apiUrl, OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_BSP_SCHEDULE_DELAY: '100' },
+      env: {
+        WEBHOOK_TOKEN: TOKEN,
+        SLACK_BOT_TOKEN: slack.token,
+        SLACK_API_URL: slack.apiUrl,
+        OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+        OTEL_BSP_SCHEDULE_DELAY: '100',
+      },
     });
     try {
       expect((await post(service, webhook('collector-down'))).status).toBe(200);
@@ -151,7 +176,14 @@ describe('OTEL_SDK_DISABLED=true', () => {
     const receiver = await new OtlpReceiver().start();
     const service = await ServiceProcess.start({
       config: `redis: { url: "${redis.url}" }\nroutes:\n  - { match: { alertname: "=~.+" }, action: notify }\n`,
-      env: { WEBHOOK_TOKEN: TOKEN, SLACK_BOT_TOKEN: slack.token, SLACK_API_URL: slack.apiUrl, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_SDK_DISABLED: 'true', OTEL_BSP_SCHEDULE_DELAY: '100' },
+      env: {
+        WEBHOOK_TOKEN: TOKEN,
+        SLACK_BOT_TOKEN: slack.token,
+        SLACK_API_URL: slack.apiUrl,
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+        OTEL_SDK_DISABLED: 'true',
+        OTEL_BSP_SCHEDULE_DELAY: '100',
+      },
     });
     try {
       expect((await post(service, webhook('untraced'))).status).toBe(200);

@@ -77,7 +77,14 @@ describe('e2e: Prometheus -> Alertmanager -> alertworks grows a full Hetzner vol
   let prom: Prometheus;
 
   beforeAll(async () => {
-    [redis, hetzner, github, slack, node, grafana] = await Promise.all([RedisServer.start(), FakeHetzner.start({ actionDurationMs: 1000 }), FakeGitHub.start(), new FakeSlack().start(), new NodeExporter().start(), new FakeGrafana().start()]);
+    [redis, hetzner, github, slack, node, grafana] = await Promise.all([
+      RedisServer.start(),
+      FakeHetzner.start({ actionDurationMs: 1000 }),
+      FakeGitHub.start(),
+      new FakeSlack().start(),
+      new NodeExporter().start(),
+      new FakeGrafana().start(),
+    ]);
     hetzner.addVolume({ id: VOLUME, name: 'data', size: 20 });
     github.addRepo('acme/infra', { 'terraform/volumes.tf': TF }, { workflows: ['volume-resize.yml'] });
     aw = await ServiceProcess.start({
@@ -99,7 +106,12 @@ volumeResize:
       },
     });
     am = await Alertmanager.start({ webhookUrl: `${aw.url}/hooks/alertmanager`, token: TOKEN, groupWait: '1s', groupInterval: '1s', repeatInterval: '1h' });
-    prom = await Prometheus.start({ scrape: [{ job: 'node', targets: [`127.0.0.1:${node.port}`] }], rules: RULES, alertmanager: `127.0.0.1:${am.port}`, interval: '1s' });
+    prom = await Prometheus.start({
+      scrape: [{ job: 'node', targets: [`127.0.0.1:${node.port}`] }],
+      rules: RULES,
+      alertmanager: `127.0.0.1:${am.port}`,
+      interval: '1s',
+    });
   });
 
   afterAll(async () => {
@@ -112,14 +124,26 @@ volumeResize:
   const thread = () => slack.threads().find((t) => t.root.text.includes(`\`data\` (${VOLUME})`));
 
   it('grows 20 -> 30 GB once, dispatches the workflow once, opens one PR changing the size line, and the thread shows every step', async () => {
-    const t = await waitFor('the Slack thread to show the PR', () => {
-      const th = thread();
-      return th && th.replies.some((r) => r.text.includes('pull request')) ? th : undefined;
-    }, 90_000, 250);
+    const t = await waitFor(
+      'the Slack thread to show the PR',
+      () => {
+        const th = thread();
+        return th && th.replies.some((r) => r.text.includes('pull request')) ? th : undefined;
+      },
+      90_000,
+      250,
+    );
 
     expect(hetzner.volumes.get(VOLUME)?.size).toBe(30);
     expect(hetzner.resizePosts().map((c) => c.body)).toEqual([{ size: 30 }]);
-    expect(github.dispatches).toEqual([{ repo: 'acme/infra', workflow: 'volume-resize.yml', ref: 'main', inputs: { volume_id: String(VOLUME), size_gb: '30', linux_device: `/dev/disk/by-id/scsi-0HC_Volume_${VOLUME}` } }]);
+    expect(github.dispatches).toEqual([
+      {
+        repo: 'acme/infra',
+        workflow: 'volume-resize.yml',
+        ref: 'main',
+        inputs: { volume_id: String(VOLUME), size_gb: '30', linux_device: `/dev/disk/by-id/scsi-0HC_Volume_${VOLUME}` },
+      },
+    ]);
     const pulls = github.pulls('acme/infra');
     expect(pulls).toHaveLength(1);
     const before = TF.split('\n');
@@ -141,11 +165,15 @@ volumeResize:
 
     // One Grafana annotation for the resize (and one for its drift PR), tagged with the volume.
     await waitFor('the annotations', () => grafana.annotations.length >= 2, 10_000);
-    expect(grafana.annotations.filter((a) => a.tags.includes('resized')).map((a) => a.tags)).toEqual([['alertworks', 'volume-resize', 'resized', `volume-${VOLUME}`]]);
+    expect(grafana.annotations.filter((a) => a.tags.includes('resized')).map((a) => a.tags)).toEqual([
+      ['alertworks', 'volume-resize', 'resized', `volume-${VOLUME}`],
+    ]);
     expect(grafana.withTag('drift-pr')).toHaveLength(1);
     // The audit trail: 401 without auth; with it, the alert taken in and the resize with its links.
     expect((await fetch(`${aw.url}/api/audit`)).status).toBe(401);
-    const audit = (await (await fetch(`${aw.url}/api/audit?since=1h`, { headers: { Authorization: `Bearer ${TOKEN}` } })).json()) as { records: { kind: string; resource?: string; links?: Record<string, string> }[] };
+    const audit = (await (await fetch(`${aw.url}/api/audit?since=1h`, { headers: { Authorization: `Bearer ${TOKEN}` } })).json()) as {
+      records: { kind: string; resource?: string; links?: Record<string, string> }[];
+    };
     expect(audit.records.map((r) => r.kind).reverse()).toEqual(['received', 'resized', 'drift_pr']);
     expect(audit.records.find((r) => r.kind === 'resized')?.links?.pr).toBe(pulls[0]!.html_url);
   });
@@ -158,7 +186,9 @@ volumeResize:
     expect(github.dispatches).toHaveLength(1);
     expect(github.pulls('acme/infra')).toHaveLength(1);
     const resolved = await waitFor('the resolved audit record', async () => {
-      const audit = (await (await fetch(`${aw.url}/api/audit?action=volume-resize&kind=resolved`, { headers: { Authorization: `Bearer ${TOKEN}` } })).json()) as { records: { resource?: string }[] };
+      const audit = (await (
+        await fetch(`${aw.url}/api/audit?action=volume-resize&kind=resolved`, { headers: { Authorization: `Bearer ${TOKEN}` } })
+      ).json()) as { records: { resource?: string }[] };
       return audit.records.length > 0 ? audit.records : undefined;
     });
     expect(resolved.map((r) => r.resource)).toEqual([`volume ${VOLUME}`]);

@@ -160,8 +160,18 @@ export class FakeGitHub {
         const branch = repo.branches.get(url.searchParams.get('ref') ?? 'main');
         const text = branch?.files.get(filePath);
         if (text === undefined) return error(404, 'Not Found');
-        const b64 = Buffer.from(text).toString('base64').replace(/(.{60})/g, '$1\n');
-        return send(200, { type: 'file', encoding: 'base64', size: Buffer.byteLength(text), name: filePath.split('/').pop(), path: filePath, content: b64, sha: blobSha(text) });
+        const b64 = Buffer.from(text)
+          .toString('base64')
+          .replace(/(.{60})/g, '$1\n');
+        return send(200, {
+          type: 'file',
+          encoding: 'base64',
+          size: Buffer.byteLength(text),
+          name: filePath.split('/').pop(),
+          path: filePath,
+          content: b64,
+          sha: blobSha(text),
+        });
       }
       if (method === 'PUT') {
         const branch = repo.branches.get(String(body?.branch ?? 'main'));
@@ -180,14 +190,25 @@ export class FakeGitHub {
       const state = url.searchParams.get('state') ?? 'open';
       const head = url.searchParams.get('head');
       const list = repo.pulls.filter((p) => (state === 'all' || p.state === state) && (!head || `${owner}:${p.head}` === head));
-      return send(200, list.map((p) => pullObject(p)));
+      return send(
+        200,
+        list.map((p) => pullObject(p)),
+      );
     }
     if (rest === 'pulls' && method === 'POST') {
       const head = String(body?.head ?? '');
       const base = String(body?.base ?? '');
       if (!repo.branches.has(head) || !repo.branches.has(base)) return error(422, 'Validation Failed');
       if (repo.pulls.some((p) => p.state === 'open' && p.head === head)) return error(422, `A pull request already exists for ${owner}:${head}.`);
-      const pull: FakePull = { number: this.nextPull++, state: 'open', title: String(body?.title ?? ''), body: String(body?.body ?? ''), head, base, html_url: `https://github.com/${fullName}/pull/${this.nextPull - 1}` };
+      const pull: FakePull = {
+        number: this.nextPull++,
+        state: 'open',
+        title: String(body?.title ?? ''),
+        body: String(body?.body ?? ''),
+        head,
+        base,
+        html_url: `https://github.com/${fullName}/pull/${this.nextPull - 1}`,
+      };
       repo.pulls.push(pull);
       return send(201, pullObject(pull));
     }
@@ -213,7 +234,12 @@ function commitSha(): string {
 }
 
 function refObject(repo: string, branch: string, sha: string) {
-  return { ref: `refs/heads/${branch}`, node_id: 'REF_x', url: `https://api.github.com/repos/${repo}/git/refs/heads/${branch}`, object: { type: 'commit', sha, url: `https://api.github.com/repos/${repo}/git/commits/${sha}` } };
+  return {
+    ref: `refs/heads/${branch}`,
+    node_id: 'REF_x',
+    url: `https://api.github.com/repos/${repo}/git/refs/heads/${branch}`,
+    object: { type: 'commit', sha, url: `https://api.github.com/repos/${repo}/git/commits/${sha}` },
+  };
 }
 
 function pullObject(p: FakePull) {

@@ -60,7 +60,8 @@ export class FakeGrafana {
     if (url.pathname !== '/api/annotations') return send(404, { message: 'Not found' });
     const auth = req.headers.authorization;
     if (!auth) return send(401, { message: 'Unauthorized' });
-    if (auth !== `Bearer ${this.token}`) return send(401, { extra: null, message: 'Invalid API key', messageId: 'api-keys.invalid', statusCode: 401, traceID: '' });
+    if (auth !== `Bearer ${this.token}`)
+      return send(401, { extra: null, message: 'Invalid API key', messageId: 'api-keys.invalid', statusCode: 401, traceID: '' });
     if (req.method === 'GET') {
       const tags = url.searchParams.getAll('tags');
       const from = Number(url.searchParams.get('from') ?? 0);
@@ -79,7 +80,15 @@ export class FakeGrafana {
     if (typeof body.text !== 'string' || body.text === '') return send(400, { message: 'text field should not be empty' });
     const id = this.annotations.length + 1;
     const time = body.time ?? Date.now();
-    this.annotations.push({ id, time, timeEnd: body.timeEnd ?? time, tags: Array.isArray(body.tags) ? body.tags.map(String) : [], text: body.text, dashboardUID: body.dashboardUID ?? '', panelId: body.panelId ?? 0 });
+    this.annotations.push({
+      id,
+      time,
+      timeEnd: body.timeEnd ?? time,
+      tags: Array.isArray(body.tags) ? body.tags.map(String) : [],
+      text: body.text,
+      dashboardUID: body.dashboardUID ?? '',
+      panelId: body.panelId ?? 0,
+    });
     return send(200, { message: 'Annotation added', id });
   }
 }

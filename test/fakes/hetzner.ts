@@ -225,7 +225,12 @@ export class FakeHetzner {
         case 'rate_limit': {
           const reset = Math.floor(Date.now() / 1000) + f!.resetInSeconds;
           this.calls.push({ method, path, status: 429, body, at: Date.now() });
-          res.writeHead(429, { 'content-type': 'application/json', 'ratelimit-limit': String(this.limit), 'ratelimit-remaining': '0', 'ratelimit-reset': String(reset) });
+          res.writeHead(429, {
+            'content-type': 'application/json',
+            'ratelimit-limit': String(this.limit),
+            'ratelimit-remaining': '0',
+            'ratelimit-reset': String(reset),
+          });
           res.end(JSON.stringify({ error: { code: 'rate_limit_exceeded', message: 'Error when sending too many requests', details: null } }));
           return;
         }
@@ -242,10 +247,23 @@ export class FakeHetzner {
       const last = Math.max(1, Math.ceil(all.length / perPage));
       const link = (rel: string, p: number) => `<${this.url}/volumes?page=${p}&per_page=${perPage}>; rel="${rel}"`;
       const links = [page > 1 ? link('prev', page - 1) : '', page < last ? link('next', page + 1) : '', link('last', last)].filter(Boolean).join(', ');
-      return send(200, {
-        volumes: all.slice((page - 1) * perPage, page * perPage),
-        meta: { pagination: { page, per_page: perPage, previous_page: page > 1 ? page - 1 : null, next_page: page < last ? page + 1 : null, last_page: last, total_entries: all.length } },
-      }, { link: links });
+      return send(
+        200,
+        {
+          volumes: all.slice((page - 1) * perPage, page * perPage),
+          meta: {
+            pagination: {
+              page,
+              per_page: perPage,
+              previous_page: page > 1 ? page - 1 : null,
+              next_page: page < last ? page + 1 : null,
+              last_page: last,
+              total_entries: all.length,
+            },
+          },
+        },
+        { link: links },
+      );
     }
     if ((m = /^\/volumes\/(\d+)$/.exec(path)) && method === 'GET') {
       const v = this.volumes.get(Number(m[1]));
@@ -257,7 +275,10 @@ export class FakeHetzner {
       // As the API: filter by `status` (repeatable), `sort` by id/command/status/started/finished
       // (`:asc`/`:desc`, repeatable), page with `page`/`per_page` (at most 50).
       const statuses = url.searchParams.getAll('status');
-      if (statuses.some((st) => !['running', 'success', 'error'].includes(st))) return fail(400, 'invalid_input', 'invalid input in field status', { fields: [{ name: 'status', messages: ['must be one of running, success, error'] }] });
+      if (statuses.some((st) => !['running', 'success', 'error'].includes(st)))
+        return fail(400, 'invalid_input', 'invalid input in field status', {
+          fields: [{ name: 'status', messages: ['must be one of running, success, error'] }],
+        });
       const sorts = url.searchParams.getAll('sort');
       const keys: { field: keyof FakeAction; desc: boolean }[] = [];
       for (const sort of sorts) {
@@ -274,7 +295,7 @@ export class FakeHetzner {
         .sort((a, b) => {
           for (const k of keys) {
             const [x, y] = [String(a[k.field] ?? ''), String(b[k.field] ?? '')];
-            const c = k.field === 'id' ? (a.id - b.id) : x < y ? -1 : x > y ? 1 : 0;
+            const c = k.field === 'id' ? a.id - b.id : x < y ? -1 : x > y ? 1 : 0;
             if (c !== 0) return k.desc ? -c : c;
           }
           return 0;
@@ -282,7 +303,16 @@ export class FakeHetzner {
       const last = Math.max(1, Math.ceil(all.length / perPage));
       return send(200, {
         actions: all.slice((page - 1) * perPage, page * perPage),
-        meta: { pagination: { page, per_page: perPage, previous_page: page > 1 ? page - 1 : null, next_page: page < last ? page + 1 : null, last_page: last, total_entries: all.length } },
+        meta: {
+          pagination: {
+            page,
+            per_page: perPage,
+            previous_page: page > 1 ? page - 1 : null,
+            next_page: page < last ? page + 1 : null,
+            last_page: last,
+            total_entries: all.length,
+          },
+        },
       });
     }
     if ((m = /^\/volumes\/(\d+)\/actions\/resize$/.exec(path)) && method === 'POST') {
@@ -294,7 +324,9 @@ export class FakeHetzner {
       }
       if (this.runningActionOn(v.id)) return fail(423, 'locked', 'The item you are trying to access is locked (there is already an Action running)');
       if (size <= v.size || size > 10240) {
-        return fail(400, 'invalid_input', 'invalid input in field size', { fields: [{ name: 'size', messages: [size <= v.size ? 'must be greater than the current size' : 'must be at most 10240'] }] });
+        return fail(400, 'invalid_input', 'invalid input in field size', {
+          fields: [{ name: 'size', messages: [size <= v.size ? 'must be greater than the current size' : 'must be at most 10240'] }],
+        });
       }
       const action: FakeAction = {
         id: this.nextActionId++,

@@ -25,10 +25,15 @@ export interface Button {
 export function buttonsIn(messages: readonly SlackMessage[]): Button[] {
   const out: Button[] = [];
   for (const message of messages) {
-    for (const block of (message.blocks ?? []) as { type?: string; block_id?: string; elements?: { type?: string; text?: { text?: string }; value?: string; action_id?: string }[] }[]) {
+    for (const block of (message.blocks ?? []) as {
+      type?: string;
+      block_id?: string;
+      elements?: { type?: string; text?: { text?: string }; value?: string; action_id?: string }[];
+    }[]) {
       if (block.type !== 'actions') continue;
       for (const el of block.elements ?? []) {
-        if (el.type === 'button') out.push({ text: el.text?.text ?? '', value: el.value ?? '', action_id: el.action_id ?? '', block_id: block.block_id, message });
+        if (el.type === 'button')
+          out.push({ text: el.text?.text ?? '', value: el.value ?? '', action_id: el.action_id ?? '', block_id: block.block_id, message });
       }
     }
   }
@@ -36,7 +41,11 @@ export function buttonsIn(messages: readonly SlackMessage[]): Button[] {
 }
 
 /** The `block_actions` payload Slack sends for a click on `button` by `user`. */
-export function blockActionsPayload(button: Pick<Button, 'text' | 'value' | 'action_id' | 'message'>, user: SlackUser, team = 'T0TEAM'): Record<string, unknown> {
+export function blockActionsPayload(
+  button: Pick<Button, 'text' | 'value' | 'action_id' | 'message'>,
+  user: SlackUser,
+  team = 'T0TEAM',
+): Record<string, unknown> {
   const m = button.message;
   return {
     type: 'block_actions',
@@ -52,7 +61,16 @@ export function blockActionsPayload(button: Pick<Button, 'text' | 'value' | 'act
     message: { type: 'message', ts: m.ts, text: m.text, blocks: m.blocks ?? [] },
     state: { values: {} },
     response_url: `https://hooks.slack.com/actions/${team}/0000/${randomBytes(8).toString('hex')}`,
-    actions: [{ action_id: button.action_id, block_id: 'b0', text: { type: 'plain_text', text: button.text, emoji: true }, value: button.value, type: 'button', action_ts: (Date.now() / 1000).toFixed(6) }],
+    actions: [
+      {
+        action_id: button.action_id,
+        block_id: 'b0',
+        text: { type: 'plain_text', text: button.text, emoji: true },
+        value: button.value,
+        type: 'button',
+        action_ts: (Date.now() / 1000).toFixed(6),
+      },
+    ],
   };
 }
 

@@ -37,7 +37,14 @@ export class SocketModeStandIn {
           /* not ours to judge */
         }
       });
-      ws.send(JSON.stringify({ type: 'hello', num_connections: this.sockets.size, debug_info: { host: 'applink-standin', approximate_connection_time: 18060 }, connection_info: { app_id: 'A0ALERTWRK' } }));
+      ws.send(
+        JSON.stringify({
+          type: 'hello',
+          num_connections: this.sockets.size,
+          debug_info: { host: 'applink-standin', approximate_connection_time: 18060 },
+          connection_info: { app_id: 'A0ALERTWRK' },
+        }),
+      );
     });
     return this;
   }
@@ -66,7 +73,16 @@ export class SocketModeStandIn {
     const open = [...this.sockets].filter((ws) => ws.readyState === ws.OPEN);
     const ws = open.at(-1);
     if (!ws && attempt === 0) throw new Error('no Socket Mode client is connected');
-    ws?.send(JSON.stringify({ envelope_id: envelopeId, payload, type: 'interactive', accepts_response_payload: false, retry_attempt: attempt, retry_reason: attempt > 0 ? 'timeout' : '' }));
+    ws?.send(
+      JSON.stringify({
+        envelope_id: envelopeId,
+        payload,
+        type: 'interactive',
+        accepts_response_payload: false,
+        retry_attempt: attempt,
+        retry_reason: attempt > 0 ? 'timeout' : '',
+      }),
+    );
     if (attempt >= MAX_RETRIES) return;
     const retry = setTimeout(() => {
       this.retries.delete(retry);

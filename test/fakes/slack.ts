@@ -60,7 +60,12 @@ export class FakeSlack {
   }
 
   /** Clicks `button` as `user` the way Slack does: a signed form POST to `url` (the interactivity request URL). */
-  async click(url: string, button: Pick<Button, 'text' | 'value' | 'action_id' | 'message'>, user: SlackUser, options: { timestampSeconds?: number; secret?: string } = {}): Promise<Response> {
+  async click(
+    url: string,
+    button: Pick<Button, 'text' | 'value' | 'action_id' | 'message'>,
+    user: SlackUser,
+    options: { timestampSeconds?: number; secret?: string } = {},
+  ): Promise<Response> {
     return sendSigned(url, signedInteraction(blockActionsPayload(button, user), options.secret ?? this.signingSecret, options.timestampSeconds));
   }
 
@@ -137,9 +142,22 @@ export class FakeSlack {
         }
         const ts = `${Math.floor(Date.now() / 1000)}.${String(++this.seq).padStart(6, '0')}`;
         const metadata = parseJson(body.metadata) as SlackMessage['metadata'];
-        const message: SlackMessage = { channel: channelId, ts, text: String(body.text ?? ''), blocks: parseBlocks(body.blocks), updates: [], ...(threadTs ? { thread_ts: threadTs } : {}), ...(metadata ? { metadata } : {}) };
+        const message: SlackMessage = {
+          channel: channelId,
+          ts,
+          text: String(body.text ?? ''),
+          blocks: parseBlocks(body.blocks),
+          updates: [],
+          ...(threadTs ? { thread_ts: threadTs } : {}),
+          ...(metadata ? { metadata } : {}),
+        };
         this.messages.push(message);
-        return send(200, { ok: true, channel: channelId, ts, message: { type: 'message', text: message.text, ts, ...(threadTs ? { thread_ts: threadTs } : {}) } });
+        return send(200, {
+          ok: true,
+          channel: channelId,
+          ts,
+          message: { type: 'message', text: message.text, ts, ...(threadTs ? { thread_ts: threadTs } : {}) },
+        });
       }
       case 'chat.update': {
         const message = this.messages.find((m) => m.ts === String(body.ts ?? '') && m.channel === channelId);
@@ -165,7 +183,13 @@ export class FakeSlack {
         const messages = list
           .slice()
           .reverse()
-          .map((m) => ({ type: 'message', ts: m.ts, text: m.text, ...(m.thread_ts ? { thread_ts: m.thread_ts } : {}), ...(withMeta && m.metadata ? { metadata: m.metadata } : {}) }));
+          .map((m) => ({
+            type: 'message',
+            ts: m.ts,
+            text: m.text,
+            ...(m.thread_ts ? { thread_ts: m.thread_ts } : {}),
+            ...(withMeta && m.metadata ? { metadata: m.metadata } : {}),
+          }));
         return send(200, { ok: true, messages: method === 'conversations.replies' ? messages.reverse() : messages, has_more: false });
       }
       case 'chat.postEphemeral': {

@@ -25,10 +25,12 @@ const pagerAction = defineAction({
   description: 'test-only: escalate to a pager service',
   settings: { key: 'pagerEscalate', schema: z.strictObject({ urgency: z.enum(['high', 'low']).default('high') }) },
   credentials: { pager: z.strictObject({ apiKey: secret(z.string().optional(), { env: 'PAGER_API_KEY' }) }).prefault({}) },
-  create: ({ settings, credentials, logger }) => async (job) => {
-    logger.info({ alert: job.data.alert.labels.alertname }, `paging with key ${credentials.pager.apiKey}`);
-    return { outcome: 'paged', urgency: settings.urgency, keyLength: credentials.pager.apiKey?.length ?? 0 };
-  },
+  create:
+    ({ settings, credentials, logger }) =>
+    async (job) => {
+      logger.info({ alert: job.data.alert.labels.alertname }, `paging with key ${credentials.pager.apiKey}`);
+      return { outcome: 'paged', urgency: settings.urgency, keyLength: credentials.pager.apiKey?.length ?? 0 };
+    },
 });
 
 const API_KEY = 'pager-runtime-key-Hd72kq';
@@ -61,7 +63,12 @@ describe('a test-only action with a credential, run by the real worker runner', 
     });
     const logger = createLogger({ level: 'info', destination });
     const notifier = new LogNotifier(logger, '#ops');
-    workers = await startWorkers(config, [pagerAction], { config, redis, notifier, threads: new IncidentThreads(redis, notifier, config.redis.prefix), logger, env: {} }, logger);
+    workers = await startWorkers(
+      config,
+      [pagerAction],
+      { config, redis, notifier, threads: new IncidentThreads(redis, notifier, config.redis.prefix), logger, env: {} },
+      logger,
+    );
 
     const queue = new Queue<AlertJobData>(pagerAction.name, { connection: redis, prefix: config.redis.prefix });
     const events = new QueueEvents(pagerAction.name, { connection: createRedis(server.url, 'worker'), prefix: config.redis.prefix });

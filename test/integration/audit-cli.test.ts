@@ -33,8 +33,20 @@ describe('alertworks audit', () => {
     file = join(mkdtempSync(join(tmpdir(), 'aw-audit-')), 'alertworks.yaml');
     writeFileSync(file, `redis: { url: "${server.url}" }\n`);
     const audit = new AuditTrail(redis, '{alertworks}');
-    await audit.record({ kind: 'received', action: 'receiver', route: 'volume-resize', sender: 'alertworks', summary: 'VolumeUsageCritical (firing) from alertworks → volume-resize' });
-    await audit.record({ kind: 'resized', action: 'volume-resize', resource: 'volume 4711', summary: 'volume-resize: resized (volume 4711) 20 → 30 GB', links: { hetznerAction: '17', pr: 'https://github.example/acme/infra/pull/3' } });
+    await audit.record({
+      kind: 'received',
+      action: 'receiver',
+      route: 'volume-resize',
+      sender: 'alertworks',
+      summary: 'VolumeUsageCritical (firing) from alertworks → volume-resize',
+    });
+    await audit.record({
+      kind: 'resized',
+      action: 'volume-resize',
+      resource: 'volume 4711',
+      summary: 'volume-resize: resized (volume 4711) 20 → 30 GB',
+      links: { hetznerAction: '17', pr: 'https://github.example/acme/infra/pull/3' },
+    });
   });
   afterAll(async () => {
     await redis.quit();
@@ -47,7 +59,9 @@ describe('alertworks audit', () => {
     const lines = stdout.trim().split('\n');
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z received +receiver +- — VolumeUsageCritical/);
-    expect(lines[1]).toContain('resized          volume-resize  volume 4711 — volume-resize: resized (volume 4711) 20 → 30 GB [hetznerAction=17 pr=https://github.example/acme/infra/pull/3]');
+    expect(lines[1]).toContain(
+      'resized          volume-resize  volume 4711 — volume-resize: resized (volume 4711) 20 → 30 GB [hetznerAction=17 pr=https://github.example/acme/infra/pull/3]',
+    );
   });
 
   it('--json filters by action and prints records newest first', async () => {

@@ -50,11 +50,16 @@ describe('audit trail', () => {
 
   it('keeps one record per dedup id, and filters by action, resource, kind and time', async () => {
     const audit = new AuditTrail(redis, `{a${++seq}}`);
-    const first = await audit.record({ kind: 'resized', action: 'volume-resize', resource: 'volume 4711', summary: 'grew', links: { hetznerAction: '42' } }, 'job-1:resized');
+    const first = await audit.record(
+      { kind: 'resized', action: 'volume-resize', resource: 'volume 4711', summary: 'grew', links: { hetznerAction: '42' } },
+      'job-1:resized',
+    );
     expect(await audit.record({ kind: 'resized', action: 'volume-resize', resource: 'volume 4711', summary: 'grew again' }, 'job-1:resized')).toBeUndefined();
     await audit.record({ kind: 'refused', action: 'volume-resize', resource: 'volume 9', summary: 'not allowlisted' });
     await audit.record({ kind: 'received', action: 'receiver', route: 'volume-resize', sender: 'am', summary: 'in' });
-    const body = (await (await app(audit).request('/api/audit?action=volume-resize&resource=4711', auth)).json()) as { records: { kind: string; summary: string; links: unknown; at: string }[] };
+    const body = (await (await app(audit).request('/api/audit?action=volume-resize&resource=4711', auth)).json()) as {
+      records: { kind: string; summary: string; links: unknown; at: string }[];
+    };
     expect(body.records).toEqual([expect.objectContaining({ kind: 'resized', summary: 'grew', links: { hetznerAction: '42' } })]);
     expect((await audit.query({ kind: 'received' })).map((r) => r.sender)).toEqual(['am']);
     expect(await audit.query({ since: first!.at + 60_000 })).toEqual([]);
@@ -68,7 +73,13 @@ describe('audit trail', () => {
     const rec = (summary: string) => ({ kind: 'received' as const, action: 'receiver', summary });
     const first = await audit.recordMany([{ input: rec('a'), dedupId: 'x:a' }, { input: rec('b'), dedupId: 'x:b' }, { input: rec('no id') }], 60);
     expect(first.map((r) => r.summary)).toEqual(['a', 'b', 'no id']);
-    const again = await audit.recordMany([{ input: rec('b again'), dedupId: 'x:b' }, { input: rec('c'), dedupId: 'x:c' }], 60);
+    const again = await audit.recordMany(
+      [
+        { input: rec('b again'), dedupId: 'x:b' },
+        { input: rec('c'), dedupId: 'x:c' },
+      ],
+      60,
+    );
     expect(again.map((r) => r.summary)).toEqual(['c']);
     expect((await audit.query()).map((r) => r.summary)).toEqual(['c', 'no id', 'b', 'a']);
     expect(sunk.sort()).toEqual(['a', 'b', 'c', 'no id']);
@@ -79,7 +90,10 @@ describe('audit trail', () => {
 
   it("a finished job's record is written once, its guard key living as long as the job is kept", async () => {
     const audit = new AuditTrail(redis, `{a${++seq}}`);
-    const job = { id: 'job-42', data: { receiver: 'am', alert: { labels: { alertname: 'DiskFull' }, fingerprint: 'fp1', status: 'firing' } } } as unknown as AlertJob;
+    const job = {
+      id: 'job-42',
+      data: { receiver: 'am', alert: { labels: { alertname: 'DiskFull' }, fingerprint: 'fp1', status: 'firing' } },
+    } as unknown as AlertJob;
     await auditJob(audit, { action: 'notify', job, result: { outcome: 'notified' }, guardTtlSeconds: 86_400 });
     await auditJob(audit, { action: 'notify', job, result: { outcome: 'notified' }, guardTtlSeconds: 86_400 });
     expect((await audit.query()).map((r) => r.summary)).toEqual(['notify: notified']);
@@ -92,7 +106,8 @@ describe('audit trail', () => {
 
   it('bounds sender-controlled text and the stream length', async () => {
     const audit = new AuditTrail(redis, `{a${++seq}}`, { maxRecords: 100 });
-    for (let i = 0; i < 1_000; i++) await audit.record({ kind: 'received', action: 'receiver', summary: 'x'.repeat(10_000), alertname: `a\n${'y'.repeat(10_000)}` });
+    for (let i = 0; i < 1_000; i++)
+      await audit.record({ kind: 'received', action: 'receiver', summary: 'x'.repeat(10_000), alertname: `a\n${'y'.repeat(10_000)}` });
     // MAXLEN ~ trims whole stream nodes: close to, never far past, the cap.
     expect(await redis.xlen(audit.key)).toBeLessThan(300);
     const [newest] = await audit.query({ limit: 1 });
@@ -105,11 +120,21 @@ describe('Grafana annotations', () => {
     const audit = new AuditTrail(redis, `{a${++seq}}`, { logger }).addSink(grafanaAnnotationSink({ url: grafana.url, token: grafana.token }, logger));
     grafana.failNext.push(500);
     await audit.record({ kind: 'resized', action: 'volume-resize', resource: 'volume 1', summary: 'first (Grafana fails)' });
-    const stored = await audit.record({ kind: 'resized', action: 'volume-resize', resource: 'volume 4711', summary: 'grew <b>', links: { pr: 'https://github.example/acme/infra/pull/7' } });
+    const stored = await audit.record({
+      kind: 'resized',
+      action: 'volume-resize',
+      resource: 'volume 4711',
+      summary: 'grew <b>',
+      links: { pr: 'https://github.example/acme/infra/pull/7' },
+    });
     await audit.record({ kind: 'cooldown', action: 'volume-resize', resource: 'volume 4711', summary: 'not annotated' });
     await waitFor('the annotation', () => grafana.withTag('volume-4711').length === 1, 5_000);
     expect(grafana.annotations).toEqual([
-      expect.objectContaining({ time: stored!.at, tags: ['alertworks', 'volume-resize', 'resized', 'volume-4711'], text: 'grew &#60;b&#62;\n<a href="https://github.example/acme/infra/pull/7">https://github.example/acme/infra/pull/7</a>' }),
+      expect.objectContaining({
+        time: stored!.at,
+        tags: ['alertworks', 'volume-resize', 'resized', 'volume-4711'],
+        text: 'grew &#60;b&#62;\n<a href="https://github.example/acme/infra/pull/7">https://github.example/acme/infra/pull/7</a>',
+      }),
     ]);
   });
 

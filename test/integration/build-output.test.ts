@@ -19,7 +19,9 @@ describe('build output (as in the Docker image)', () => {
 
   beforeAll(async () => {
     app = mkdtempSync(join(tmpdir(), 'aw-image-'));
-    await run(process.execPath, [join(repo, 'node_modules/typescript/bin/tsc'), '-p', join(repo, 'tsconfig.build.json'), '--outDir', join(app, 'dist')], { cwd: repo });
+    await run(process.execPath, [join(repo, 'node_modules/typescript/bin/tsc'), '-p', join(repo, 'tsconfig.build.json'), '--outDir', join(app, 'dist')], {
+      cwd: repo,
+    });
     cpSync(join(repo, 'bin'), join(app, 'bin'), { recursive: true });
     cpSync(join(repo, 'package.json'), join(app, 'package.json'));
     cpSync(join(repo, 'config/alertworks.yaml'), join(app, 'config/alertworks.yaml'));

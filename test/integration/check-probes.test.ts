@@ -77,10 +77,23 @@ describe('each failure reason comes from a real failure', () => {
 
   it('assertion: a body that fails the regex, and a JSON condition that fails', async () => {
     plain.respond(200, { status: 'degraded', checks: [{ db: 'down' }] });
-    expect(await probe(httpCheck, { url: plain.url('/'), expect: { bodyRegex: '"status":"ok"' } })).toMatchObject({ success: false, failureReason: 'assertion' });
+    expect(await probe(httpCheck, { url: plain.url('/'), expect: { bodyRegex: '"status":"ok"' } })).toMatchObject({
+      success: false,
+      failureReason: 'assertion',
+    });
     const json = await probe(httpCheck, { url: plain.url('/'), expect: { json: [{ path: '$.checks[0].db', equals: 'up' }] } });
     expect(json).toMatchObject({ success: false, failureReason: 'assertion', error: '$.checks[0].db is "down", expected "up"' });
-    expect(await probe(httpCheck, { url: plain.url('/'), expect: { json: [{ path: '$.checks[0].db', equals: 'down' }, { path: '$.status', matches: '^deg' }] } })).toMatchObject({ success: true });
+    expect(
+      await probe(httpCheck, {
+        url: plain.url('/'),
+        expect: {
+          json: [
+            { path: '$.checks[0].db', equals: 'down' },
+            { path: '$.status', matches: '^deg' },
+          ],
+        },
+      }),
+    ).toMatchObject({ success: true });
   });
 });
 
@@ -123,7 +136,9 @@ describe('http check', () => {
   it('refuses a URL with userinfo when an Authorization header is set too', () => {
     const parsed = httpCheck.schema.safeParse({ name: 't', type: 'http', url: 'https://u:p@api.example.com/', headers: { authorization: 'Bearer x' } });
     expect(parsed.success).toBe(false);
-    expect(parsed.error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`)).toEqual(['url: has user:password@ and headers.Authorization is set too; keep one of them']);
+    expect(parsed.error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`)).toEqual([
+      'url: has user:password@ and headers.Authorization is set too; keep one of them',
+    ]);
   });
 
   it('follows redirects unless told not to', async () => {
@@ -132,7 +147,11 @@ describe('http check', () => {
       else res.end('new place');
     };
     expect(await probe(httpCheck, { url: plain.url('/old'), expect: { bodyRegex: 'new place' } })).toMatchObject({ success: true, statusCode: 200 });
-    expect(await probe(httpCheck, { url: plain.url('/old'), followRedirects: false })).toMatchObject({ success: false, failureReason: 'http_status', statusCode: 301 });
+    expect(await probe(httpCheck, { url: plain.url('/old'), followRedirects: false })).toMatchObject({
+      success: false,
+      failureReason: 'http_status',
+      statusCode: 301,
+    });
     expect(await probe(httpCheck, { url: plain.url('/old'), followRedirects: false, expect: { status: ['3xx'] } })).toMatchObject({ success: true });
   });
 
@@ -152,13 +171,33 @@ async function verifySigV4(req: RecordedRequest, secretAccessKey: string): Promi
   const headers: Record<string, string> = {};
   for (const h of signedHeaders!.split(';')) headers[h] = String(req.headers[h] ?? '');
   const amzDate = String(req.headers['x-amz-date']);
-  const signingDate = new Date(`${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`);
+  const signingDate = new Date(
+    `${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`,
+  );
   const url = new URL(req.url, 'http://placeholder');
   const query: Record<string, string> = {};
   url.searchParams.forEach((v, k) => (query[k] = v));
-  const signer = new SignatureV4({ service: service!, region: region!, credentials: { accessKeyId: accessKeyId!, secretAccessKey }, sha256: Sha256, uriEscapePath: service !== 's3' });
+  const signer = new SignatureV4({
+    service: service!,
+    region: region!,
+    credentials: { accessKeyId: accessKeyId!, secretAccessKey },
+    sha256: Sha256,
+    uriEscapePath: service !== 's3',
+  });
   const [hostname, port] = headers.host!.split(':');
-  const expected = await signer.sign({ method: req.method, protocol: 'http:', hostname: hostname!, port: port ? Number(port) : undefined, path: url.pathname, query, headers, body: req.body || undefined }, { signingDate });
+  const expected = await signer.sign(
+    {
+      method: req.method,
+      protocol: 'http:',
+      hostname: hostname!,
+      port: port ? Number(port) : undefined,
+      path: url.pathname,
+      query,
+      headers,
+      body: req.body || undefined,
+    },
+    { signingDate },
+  );
   return { service: service!, region: region!, ok: expected.headers.authorization === auth };
 }
 
@@ -192,13 +231,20 @@ describe('presets against local stand-ins of the real APIs', () => {
     expect(req.headers['x-amz-content-sha256']).toBe('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
     expect(await verifySigV4(req, aws.secretAccessKey)).toEqual({ service: 's3', region: 'fsn1', ok: true });
     plain.respond(404, '');
-    expect(await probe(s3Check, { endpoint: plain.url(''), bucket: 'backups-eu', region: 'fsn1', addressing: 'path', ...aws })).toMatchObject({ success: false, failureReason: 'http_status', statusCode: 404 });
+    expect(await probe(s3Check, { endpoint: plain.url(''), bucket: 'backups-eu', region: 'fsn1', addressing: 'path', ...aws })).toMatchObject({
+      success: false,
+      failureReason: 'http_status',
+      statusCode: 404,
+    });
   });
 
   it('openai: GET /v1/models with a Bearer key; the key never reaches the result', async () => {
     const apiKey = 'sk-test-abcdefghijklmnopqrstuvwxyz012345';
     plain.handler = (req, res) => {
-      if (req.headers.authorization !== `Bearer ${apiKey}`) return void res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: `Incorrect API key provided: ${String(req.headers.authorization)}` } }));
+      if (req.headers.authorization !== `Bearer ${apiKey}`)
+        return void res
+          .writeHead(401, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ error: { message: `Incorrect API key provided: ${String(req.headers.authorization)}` } }));
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ object: 'list', data: [{ id: 'gpt-4o', object: 'model' }] }));
     };
     expect(await probe(openaiCheck, { apiKey, endpoint: plain.url('/v1') })).toMatchObject({ success: true, statusCode: 200 });
@@ -223,7 +269,13 @@ describe('dns check against a local DNS server', () => {
   beforeAll(async () => {
     dns = await new FakeDns({
       'api.example.test': { A: ['192.0.2.10', '192.0.2.11'] },
-      'example.test': { MX: [[10, 'mx1.example.test'], [20, 'mx2.example.test']], TXT: ['v=spf1 -all'] },
+      'example.test': {
+        MX: [
+          [10, 'mx1.example.test'],
+          [20, 'mx2.example.test'],
+        ],
+        TXT: ['v=spf1 -all'],
+      },
     }).start();
   });
   afterAll(() => dns.stop());
@@ -245,7 +297,10 @@ describe('dns check against a local DNS server', () => {
   it('timeout: a DNS server that never answers', async () => {
     dns.silent = true;
     try {
-      expect(await probe(dnsCheck, { query: 'api.example.test', servers: [dns.server], timeout: '500ms', interval: '1s' })).toMatchObject({ success: false, failureReason: 'timeout' });
+      expect(await probe(dnsCheck, { query: 'api.example.test', servers: [dns.server], timeout: '500ms', interval: '1s' })).toMatchObject({
+        success: false,
+        failureReason: 'timeout',
+      });
     } finally {
       dns.silent = false;
     }

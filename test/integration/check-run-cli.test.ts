@@ -19,7 +19,8 @@ beforeAll(async () => {
 afterAll(() => target.stop());
 
 async function runCli(args: string[], json = false): Promise<{ code: number; out: string; err: string }> {
-  let out = '', err = '';
+  let out = '',
+    err = '';
   const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
   const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
   try {
@@ -36,7 +37,9 @@ describe('alertworks check run <name>', () => {
     target.respond(200, 'ok');
     const r = await runCli(['api']);
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/^api \(http\): OK\n {2}status: {3}200\n {2}duration: [\d.]+ms\n {2}phases: {3}dns [\d.]+ms, connect [\d.]+ms, processing [\d.]+ms, transfer [\d.]+ms\n$/);
+    expect(r.out).toMatch(
+      /^api \(http\): OK\n {2}status: {3}200\n {2}duration: [\d.]+ms\n {2}phases: {3}dns [\d.]+ms, connect [\d.]+ms, processing [\d.]+ms, transfer [\d.]+ms\n$/,
+    );
   });
 
   it('exit 1 with the reason on failure; --json; no key in the output', async () => {

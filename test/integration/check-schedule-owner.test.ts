@@ -35,7 +35,13 @@ async function inProcessReplica(text: string): Promise<RunningCheckScheduler> {
   const threads = new IncidentThreads(redis, new LogNotifier(logger, '#ops'), config.redis.prefix);
   const s = await startCheckScheduler({ config, redis, threads, logger });
   await s.synced;
-  return { ...s, close: async () => { await s.close(); await redis.quit(); } };
+  return {
+    ...s,
+    close: async () => {
+      await s.close();
+      await redis.quit();
+    },
+  };
 }
 
 async function schedulerKeys(prefix: string): Promise<string[]> {
@@ -52,16 +58,25 @@ async function schedulerKeys(prefix: string): Promise<string[]> {
 const hits = (name: string) => target.requests.filter((r) => r.url === `/${name}`).length;
 
 describe('replicas with different check configs', () => {
-  it('a work replica with another config leaves the owners\' schedules intact, reports the mismatch (error log, metric, Slack once), and takes over once they are gone', async () => {
+  it("a work replica with another config leaves the owners' schedules intact, reports the mismatch (error log, metric, Slack once), and takes over once they are gone", async () => {
     const prefix = '{owners}';
     const owner = await inProcessReplica(configText(prefix, ['api', 'web']));
     let other: ServiceProcess | undefined;
     try {
       expect(await schedulerKeys(prefix)).toEqual(['check:api', 'check:web']);
-      other = await ServiceProcess.start({ role: 'work', config: configText(prefix, ['db']), env: { SLACK_BOT_TOKEN: slack.token, SLACK_API_URL: slack.apiUrl } });
+      other = await ServiceProcess.start({
+        role: 'work',
+        config: configText(prefix, ['db']),
+        env: { SLACK_BOT_TOKEN: slack.token, SLACK_API_URL: slack.apiUrl },
+      });
       const service = other;
 
-      const reported = await waitFor('the mismatch to be logged as an error', () => service.logs.find((l) => l.level === 'error' && /check config differs/.test(String(l.msg))), 15_000, 50);
+      const reported = await waitFor(
+        'the mismatch to be logged as an error',
+        () => service.logs.find((l) => l.level === 'error' && /check config differs/.test(String(l.msg))),
+        15_000,
+        50,
+      );
       expect(owner.keeper?.generation).toBe(checkGeneration(parseConfig(configText(prefix, ['api', 'web']), 't.yaml', {}).checks));
       expect(reported).toMatchObject({ owner: owner.keeper?.generation, onlyHere: ['db'], onlyThere: ['api', 'web'] });
       const metrics = await (await fetch(`${service.url}/metrics`)).text();
@@ -69,7 +84,7 @@ describe('replicas with different check configs', () => {
 
       // Many resyncs later: the owners' schedules and runs go on, the other config's check never ran.
       const [apiBefore, webBefore] = [hits('api'), hits('web')];
-      await waitFor('the owners\' checks to keep running', () => hits('api') >= apiBefore + 4 && hits('web') >= webBefore + 4, 15_000, 50);
+      await waitFor("the owners' checks to keep running", () => hits('api') >= apiBefore + 4 && hits('web') >= webBefore + 4, 15_000, 50);
       expect(await schedulerKeys(prefix)).toEqual(['check:api', 'check:web']);
       expect(hits('db')).toBe(0);
       const said = slack.messages.filter((m) => /another check config/.test(m.text));

@@ -65,17 +65,24 @@ describe('check scheduler', () => {
       const fastDelays = runs.filter((r) => r.check === 'fast').map((r) => r.startedAt - r.scheduledAt);
       expect(Math.max(...fastDelays)).toBeLessThan(1000);
       const redis = createRedis(redisServer.url, 'worker');
-      const states = await waitFor('slow down, others up', async () => {
-        const s = await readCheckStates(redis, prefix, ['fast', 'slow', 'gone']);
-        return s.map((x) => x.state).join() === 'up,down,up' ? s : undefined;
-      }, 15_000);
+      const states = await waitFor(
+        'slow down, others up',
+        async () => {
+          const s = await readCheckStates(redis, prefix, ['fast', 'slow', 'gone']);
+          return s.map((x) => x.state).join() === 'up,down,up' ? s : undefined;
+        },
+        15_000,
+      );
       await redis.quit();
       expect(states[1]).toMatchObject({ lastReason: 'timeout' });
     } finally {
       await Promise.all([a.close(), b.close()]);
     }
 
-    const smaller = configWith(prefix, `  - { name: fast, type: http, url: "${target.url('/fast')}", interval: 500ms }\n  - { name: slow, type: http, url: "${target.url('/slow')}", interval: 1s, timeout: 1s }\n`);
+    const smaller = configWith(
+      prefix,
+      `  - { name: fast, type: http, url: "${target.url('/fast')}", interval: 500ms }\n  - { name: slow, type: http, url: "${target.url('/slow')}", interval: 1s, timeout: 1s }\n`,
+    );
     const c = await replica(smaller, []);
     try {
       expect((await c.queue.getJobSchedulers(0, -1)).map((s) => s.key).sort()).toEqual(['check:fast', 'check:slow']);

@@ -251,7 +251,9 @@ describe('a crash between posting DOWN and recording it, then recovery before th
   it('the UP still follows the DOWN, in its thread', async () => {
     const w = startWorker(checksYaml());
     // The deployment has posted before: it knows the channel's id (history look-ups take ids).
-    await new IncidentThreads(w.redis, new SlackNotifier({ token: slack.token, channel: '#ops', apiUrl: slack.apiUrl }), prefix).say('warm-up', { text: 'warm-up' });
+    await new IncidentThreads(w.redis, new SlackNotifier({ token: slack.token, channel: '#ops', apiUrl: slack.apiUrl }), prefix).say('warm-up', {
+      text: 'warm-up',
+    });
     slack.messages.length = 0;
     target.respond(500, '');
     await w.run('web');
@@ -268,7 +270,9 @@ describe('a crash between posting DOWN and recording it, then recovery before th
     };
     const dyingThreads = new IncidentThreads(w.redis, dying, prefix);
     w.now += 30_000; // a run of its own between the scheduled ones
-    await expect(executeCheck(found.check, found.type, w.now, { config: w.config, redis: w.redis, threads: dyingThreads, logger, clock: () => w.now })).rejects.toThrow('process killed');
+    await expect(
+      executeCheck(found.check, found.type, w.now, { config: w.config, redis: w.redis, threads: dyingThreads, logger, clock: () => w.now }),
+    ).rejects.toThrow('process killed');
     expect(texts()).toHaveLength(1);
     expect(await readCheckState(w.redis, prefix, 'web')).toMatchObject({ state: 'down', announced: undefined });
 
@@ -285,7 +289,8 @@ describe('a crash between posting DOWN and recording it, then recovery before th
 
 describe('maintenance windows', () => {
   it('per check: runs and records, holds notifications, says entering and leaving once, reports a still-down check at the end', async () => {
-    const start = new Date(t0 + 60_000).toISOString(), end = new Date(t0 + 5 * 60_000).toISOString();
+    const start = new Date(t0 + 60_000).toISOString(),
+      end = new Date(t0 + 5 * 60_000).toISOString();
     const w = startWorker(checksYaml(`, maintenance: [{ start: "${start}", end: "${end}", reason: "CDN migration" }]`));
     target.respond(500, '');
     for (let i = 0; i < 4; i++) await w.run('web'); // t0+1m .. t0+4m: inside
@@ -302,8 +307,11 @@ describe('maintenance windows', () => {
   });
 
   it('global: one entering and one leaving message however many checks run; a check that recovered inside says nothing', async () => {
-    const start = new Date(t0 + 30_000).toISOString(), end = new Date(t0 + 3 * 60_000 + 30_000).toISOString();
-    const w = startWorker(`${checksYaml()}  - { name: web2, type: http, url: "${target.url('/')}", interval: 1m }\ncheckRunner: { maintenance: [{ start: "${start}", end: "${end}" }] }\n`);
+    const start = new Date(t0 + 30_000).toISOString(),
+      end = new Date(t0 + 3 * 60_000 + 30_000).toISOString();
+    const w = startWorker(
+      `${checksYaml()}  - { name: web2, type: http, url: "${target.url('/')}", interval: 1m }\ncheckRunner: { maintenance: [{ start: "${start}", end: "${end}" }] }\n`,
+    );
     target.respond(500, '');
     for (let i = 0; i < 3; i++) {
       await w.run('web');

@@ -16,7 +16,11 @@ const dir = mkdtempSync(join(tmpdir(), 'aw-cli-life-'));
 
 async function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await exec(process.execPath, ['bin/alertworks.js', ...args], { cwd: REPO_ROOT, env: { PATH: process.env.PATH, LOG_LEVEL: 'info', ...env }, timeout: 30_000 });
+    const { stdout, stderr } = await exec(process.execPath, ['bin/alertworks.js', ...args], {
+      cwd: REPO_ROOT,
+      env: { PATH: process.env.PATH, LOG_LEVEL: 'info', ...env },
+      timeout: 30_000,
+    });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
@@ -29,11 +33,30 @@ const config = (redisUrl: string, alertname: string) =>
 
 let fingerprint = 0;
 async function post(base: string, alertname: string): Promise<{ accepted: number; unrouted: number }> {
-  const alert = { status: 'firing', labels: { alertname }, annotations: {}, startsAt: new Date().toISOString(), endsAt: '0001-01-01T00:00:00Z', generatorURL: '', fingerprint: `a${String(++fingerprint).padStart(15, '0')}` };
+  const alert = {
+    status: 'firing',
+    labels: { alertname },
+    annotations: {},
+    startsAt: new Date().toISOString(),
+    endsAt: '0001-01-01T00:00:00Z',
+    generatorURL: '',
+    fingerprint: `a${String(++fingerprint).padStart(15, '0')}`,
+  };
   const res = await fetch(`${base}/hooks/alertmanager`, {
     method: 'POST',
     headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' },
-    body: JSON.stringify({ version: '4', groupKey: 'g', truncatedAlerts: 0, status: 'firing', receiver: 'r', groupLabels: {}, commonLabels: {}, commonAnnotations: {}, externalURL: '', alerts: [alert] }),
+    body: JSON.stringify({
+      version: '4',
+      groupKey: 'g',
+      truncatedAlerts: 0,
+      status: 'firing',
+      receiver: 'r',
+      groupLabels: {},
+      commonLabels: {},
+      commonAnnotations: {},
+      externalURL: '',
+      alerts: [alert],
+    }),
   });
   return (await res.json()) as { accepted: number; unrouted: number };
 }
@@ -60,10 +83,14 @@ describe('alertworks process lifecycle', () => {
 
       writeFileSync(service.configFile, 'routes: [{ match: { alertname: Third }, action: reboot }]\nsevrer: {}\n');
       service.proc.kill('SIGHUP');
-      const [refused] = await waitFor('reload refused', () => {
-        const lines = service.logsWith('config reload refused: the file is invalid, the running config stays');
-        return lines.length > 0 ? lines : undefined;
-      }, 30_000);
+      const [refused] = await waitFor(
+        'reload refused',
+        () => {
+          const lines = service.logsWith('config reload refused: the file is invalid, the running config stays');
+          return lines.length > 0 ? lines : undefined;
+        },
+        30_000,
+      );
       expect(refused?.level).toBe('error');
       expect(String(refused?.reason)).toContain('(root): Unrecognized key: "sevrer" (did you mean "server"?)');
       expect(String(refused?.reason)).toContain(service.configFile);
@@ -87,7 +114,9 @@ describe('alertworks process lifecycle', () => {
       writeFileSync(file, config(`redis://127.0.0.1:${redis.port}`, 'X'));
       const r = await cli(['serve', '--config', file], { PORT: String(port) });
       expect(r.code).toBe(1);
-      expect(r.stderr).toBe(`alertworks: cannot listen on 127.0.0.1:${port}: the port is in use (another alertworks or another program); set PORT (or server.port) to a free port\n`);
+      expect(r.stderr).toBe(
+        `alertworks: cannot listen on 127.0.0.1:${port}: the port is in use (another alertworks or another program); set PORT (or server.port) to a free port\n`,
+      );
     } finally {
       blocker.close();
     }

@@ -21,7 +21,10 @@ async function cli(...args: string[]): Promise<{ code: number; stdout: string; s
 describe('alertworks CLI', () => {
   it('check-config on a broken file exits 1 and names the file and the field', async () => {
     const file = join(dir, 'broken.yaml');
-    writeFileSync(file, 'server:\n  port: 8080\nvolumeResize:\n  maxSizeGb: "lots"\nroutes:\n  - match: { alertname: X }\n    action: notify\n    sttus: firing\n');
+    writeFileSync(
+      file,
+      'server:\n  port: 8080\nvolumeResize:\n  maxSizeGb: "lots"\nroutes:\n  - match: { alertname: X }\n    action: notify\n    sttus: firing\n',
+    );
     const { code, stderr } = await cli('check-config', file);
     expect(code).toBe(1);
     expect(stderr).toContain(`${file}: invalid config:`);
@@ -47,7 +50,8 @@ describe('alertworks CLI', () => {
     expect(help.code).toBe(0);
     for (const word of ['serve', 'work', 'all', 'check-config']) expect(help.stdout).toContain(word);
     // Listed from the config fields' own marks: none is forgotten (the hand-written list lacked the last three).
-    for (const name of ['HCLOUD_TOKEN', 'REDIS_SENTINEL_PASSWORD', 'ALERTMANAGER_URL', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN']) expect(help.stdout).toContain(name);
+    for (const name of ['HCLOUD_TOKEN', 'REDIS_SENTINEL_PASSWORD', 'ALERTMANAGER_URL', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN'])
+      expect(help.stdout).toContain(name);
     expect((await cli('frobnicate')).code).toBe(2);
   });
 });

@@ -14,8 +14,24 @@ async function post(base: string, alerts: { alertname: string; fingerprint: stri
     method: 'POST',
     headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' },
     body: JSON.stringify({
-      version: '4', groupKey: 'g', truncatedAlerts: 0, status: 'firing', receiver: 'r', groupLabels: {}, commonLabels: {}, commonAnnotations: {}, externalURL: '',
-      alerts: alerts.map((a) => ({ status: 'firing', labels: { alertname: a.alertname }, annotations: {}, startsAt: new Date().toISOString(), endsAt: '0001-01-01T00:00:00Z', generatorURL: '', fingerprint: a.fingerprint })),
+      version: '4',
+      groupKey: 'g',
+      truncatedAlerts: 0,
+      status: 'firing',
+      receiver: 'r',
+      groupLabels: {},
+      commonLabels: {},
+      commonAnnotations: {},
+      externalURL: '',
+      alerts: alerts.map((a) => ({
+        status: 'firing',
+        labels: { alertname: a.alertname },
+        annotations: {},
+        startsAt: new Date().toISOString(),
+        endsAt: '0001-01-01T00:00:00Z',
+        generatorURL: '',
+        fingerprint: a.fingerprint,
+      })),
     }),
   });
   expect(res.status).toBe(200);
@@ -38,8 +54,11 @@ describe.each(['debug', 'info'])('LOG_LEVEL=%s', (level) => {
     await redis?.destroy();
   });
 
-  it(level === 'debug' ? 'logs the route each alert matched, or that none did, and each job\'s result' : 'keeps those lines out', async () => {
-    await post(service.url, [{ alertname: 'Routed', fingerprint: 'd000000000000001' }, { alertname: 'Stray', fingerprint: 'd000000000000002' }]);
+  it(level === 'debug' ? "logs the route each alert matched, or that none did, and each job's result" : 'keeps those lines out', async () => {
+    await post(service.url, [
+      { alertname: 'Routed', fingerprint: 'd000000000000001' },
+      { alertname: 'Stray', fingerprint: 'd000000000000002' },
+    ]);
     await waitFor('the job done', () => service.logsWith('job done').length > 0, 30_000);
     const matched = service.logsWith('route 0 matched: queued for notify');
     const unmatched = service.logsWith('no route matched: acknowledged, nothing queued');
@@ -82,11 +101,23 @@ describe('volume-resize decisions in the log', () => {
   it('"would grow 50→63 GB" with where the dry run came from, and "refused: not allowlisted"', async () => {
     expect(await postAlerts(service.url, [{ labels: { volume_id: '501' } }, { labels: { volume_id: '502' } }])).toBe(200);
     const grow = await waitFor('the dry-run line', () => service.logs.find((l) => String(l.msg).startsWith('dry run (')), 30_000);
-    expect(grow).toMatchObject({ level: 'info', volume: 501, fromGb: 50, toGb: 63, msg: `dry run (dryRun: true in ${service.configFile}): would grow 50→63 GB, nothing changed` });
+    expect(grow).toMatchObject({
+      level: 'info',
+      volume: 501,
+      fromGb: 50,
+      toGb: 63,
+      msg: `dry run (dryRun: true in ${service.configFile}): would grow 50→63 GB, nothing changed`,
+    });
     const refused = await waitFor('the refusal', () => service.logs.find((l) => l.msg === 'refused: volume not allowlisted (volumeResize.volumes)'), 30_000);
     expect(refused).toMatchObject({ level: 'warn', volume: 'volume 502 (from label volume_id)' });
     // The same decisions in Slack.
-    await waitFor('both in Slack', () => slack.messages.some((m) => m.text.includes('would grow volume `data` (501) from *50 GB* to *63 GB*')) && slack.messages.some((m) => m.text.includes('not in the `volumeResize.volumes` allowlist')), 30_000);
+    await waitFor(
+      'both in Slack',
+      () =>
+        slack.messages.some((m) => m.text.includes('would grow volume `data` (501) from *50 GB* to *63 GB*')) &&
+        slack.messages.some((m) => m.text.includes('not in the `volumeResize.volumes` allowlist')),
+      30_000,
+    );
     expect(hetzner.resizePosts()).toEqual([]);
   });
 });

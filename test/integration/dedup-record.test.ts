@@ -12,7 +12,13 @@ import { waitFor } from '../support/ports.js';
 
 const TOKEN = 'dedup-record-token-0123';
 const auth = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
-const alert = (fp: string) => ({ status: 'firing' as const, labels: { alertname: 'DiskFull', fp }, annotations: { summary: 'x'.repeat(400) }, startsAt: '2026-11-01T00:00:00Z', fingerprint: fp });
+const alert = (fp: string) => ({
+  status: 'firing' as const,
+  labels: { alertname: 'DiskFull', fp },
+  annotations: { summary: 'x'.repeat(400) },
+  startsAt: '2026-11-01T00:00:00Z',
+  fingerprint: fp,
+});
 const payload = (...alerts: unknown[]) => JSON.stringify({ version: '4', receiver: 'alertworks', status: 'firing', alerts });
 
 /** Completed jobs are kept 1 s here, the dedup window stays 7 days: the record must outlive the job. */
@@ -50,7 +56,12 @@ describe('dedup outlives the job (jobs.keepCompleted < jobs.dedupWindow)', () =>
     await redis.destroy();
   });
 
-  const post = async (body: string) => (await app.request('/hooks/alertmanager', { method: 'POST', headers: auth, body })).json() as Promise<{ accepted: number; duplicates: number; unrouted: number }>;
+  const post = async (body: string) =>
+    (await app.request('/hooks/alertmanager', { method: 'POST', headers: auth, body })).json() as Promise<{
+      accepted: number;
+      duplicates: number;
+      unrouted: number;
+    }>;
 
   it('a job removed by retention still makes its re-send a duplicate, and what is left of it is small', async () => {
     const a = alert('kept-by-record');
@@ -85,10 +96,15 @@ describe('dedup outlives the job (jobs.keepCompleted < jobs.dedupWindow)', () =>
     expect(jobs.filter((j) => j.id === dedupKey(a))).toHaveLength(1);
     expect(jobs.filter((j) => j.id === dedupKey(alert('raced-2')))).toHaveLength(1);
     // One `received` record each, however the race was counted; its guard key lives an hour, not the window.
-    const received = await waitFor('the received records', async () => {
-      const r = (await audit.query({ kind: 'received' })).filter((x) => x.fingerprint === 'raced' || x.fingerprint === 'raced-2');
-      return r.length >= 2 ? r : undefined;
-    }, 5_000, 20);
+    const received = await waitFor(
+      'the received records',
+      async () => {
+        const r = (await audit.query({ kind: 'received' })).filter((x) => x.fingerprint === 'raced' || x.fingerprint === 'raced-2');
+        return r.length >= 2 ? r : undefined;
+      },
+      5_000,
+      20,
+    );
     expect(received.map((r) => r.fingerprint).sort()).toEqual(['raced', 'raced-2']);
     const guard = await producer.ttl(`${audit.key}:seen:notify:${dedupKey(a)}:received`);
     expect(guard).toBeGreaterThan(0);

@@ -8,7 +8,16 @@ const TF = 'resource "hcloud_volume" "data" {\n  name = "data"\n  size = 20\n}\n
 describe('GitHubOps against the fake GitHub REST API', () => {
   let gh: FakeGitHub;
   let ops: GitHubOps;
-  const pr = { repo: 'acme/infra', path: 'terraform/volumes.tf', resource: 'hcloud_volume.data', base: 'main', volumeId: 4711, volumeName: 'data', fromGb: 20, toGb: 30 };
+  const pr = {
+    repo: 'acme/infra',
+    path: 'terraform/volumes.tf',
+    resource: 'hcloud_volume.data',
+    base: 'main',
+    volumeId: 4711,
+    volumeName: 'data',
+    fromGb: 20,
+    toGb: 30,
+  };
 
   beforeAll(async () => {
     gh = await FakeGitHub.start();
@@ -18,8 +27,15 @@ describe('GitHubOps against the fake GitHub REST API', () => {
   afterAll(() => gh.stop());
 
   it('dispatches the workflow with string inputs', async () => {
-    await ops.dispatchWorkflow({ repo: 'acme/infra', workflow: 'volume-resize.yml', ref: 'main', inputs: { volume_id: '4711', size_gb: '30', linux_device: '/dev/x' } });
-    expect(gh.dispatches).toEqual([{ repo: 'acme/infra', workflow: 'volume-resize.yml', ref: 'main', inputs: { volume_id: '4711', size_gb: '30', linux_device: '/dev/x' } }]);
+    await ops.dispatchWorkflow({
+      repo: 'acme/infra',
+      workflow: 'volume-resize.yml',
+      ref: 'main',
+      inputs: { volume_id: '4711', size_gb: '30', linux_device: '/dev/x' },
+    });
+    expect(gh.dispatches).toEqual([
+      { repo: 'acme/infra', workflow: 'volume-resize.yml', ref: 'main', inputs: { volume_id: '4711', size_gb: '30', linux_device: '/dev/x' } },
+    ]);
     const missing = await ops.dispatchWorkflow({ repo: 'acme/infra', workflow: 'nope.yml', ref: 'main', inputs: {} }).catch((e: unknown) => e);
     expect((missing as PermanentError).code).toBe('github_404');
   });

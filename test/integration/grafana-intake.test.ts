@@ -113,10 +113,30 @@ describe('Grafana webhook contact point against a real Redis', () => {
   });
 
   it.each([
-    ['a wrong signature', () => ({ ...grafanaHeaders('{}', signing), [TS_HEADER.toLowerCase()]: String(Math.floor(Date.now() / 1000)) }), 'invalid_signature', 'invalid signature'],
-    ['no signature and no token', () => ({ 'content-type': 'application/json' }), 'missing_credentials', 'missing Authorization header or X-Grafana-Alerting-Signature signature'],
-    ['a stale timestamp', (body: string) => grafanaHeaders(body, { ...signing, timestamp: Math.floor(Date.now() / 1000) - 3600 }), 'stale_signature', 'stale or missing signature timestamp'],
-    ['a valid token beside a wrong signature', () => ({ ...grafanaHeaders('{"x":1}', signing), authorization: `Bearer ${TOKEN}` }), 'invalid_signature', 'invalid signature'],
+    [
+      'a wrong signature',
+      () => ({ ...grafanaHeaders('{}', signing), [TS_HEADER.toLowerCase()]: String(Math.floor(Date.now() / 1000)) }),
+      'invalid_signature',
+      'invalid signature',
+    ],
+    [
+      'no signature and no token',
+      () => ({ 'content-type': 'application/json' }),
+      'missing_credentials',
+      'missing Authorization header or X-Grafana-Alerting-Signature signature',
+    ],
+    [
+      'a stale timestamp',
+      (body: string) => grafanaHeaders(body, { ...signing, timestamp: Math.floor(Date.now() / 1000) - 3600 }),
+      'stale_signature',
+      'stale or missing signature timestamp',
+    ],
+    [
+      'a valid token beside a wrong signature',
+      () => ({ ...grafanaHeaders('{"x":1}', signing), authorization: `Bearer ${TOKEN}` }),
+      'invalid_signature',
+      'invalid signature',
+    ],
   ])('401 for %s, counted by reason and logged with the remote address', async (_name, headersFor, reason, error) => {
     const body = JSON.stringify(grafanaBody([{ labels: { alertname: 'High refused' }, fingerprint: `refused-${reason}` }]));
     const before = await rejected(reason);
@@ -134,7 +154,10 @@ describe('Grafana webhook contact point against a real Redis', () => {
 
   it('400 for a body that is neither format, naming what is wrong; counted as invalid_payload', async () => {
     const before = await rejected('invalid_payload');
-    const res = await post('/hooks/alertmanager', JSON.stringify({ version: '2', alerts: [] }), { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` });
+    const res = await post('/hooks/alertmanager', JSON.stringify({ version: '2', alerts: [] }), {
+      'content-type': 'application/json',
+      authorization: `Bearer ${TOKEN}`,
+    });
     expect(res.status).toBe(400);
     expect(await res.json()).toEqual({ error: 'version: "2" is neither "4" (Alertmanager webhook) nor "1" (Grafana webhook contact point)' });
     expect(await rejected('invalid_payload')).toBe(before + 1);
@@ -173,7 +196,11 @@ describe('Grafana webhook contact point against a real Redis', () => {
       expect(await res.json()).toEqual({ spooled: 1, waiting: 1 });
       expect(readdirSync(spoolDir).filter((f) => f.endsWith('.json'))).toHaveLength(1);
 
-      const am = JSON.stringify({ version: '4', receiver: 'am', alerts: [{ status: 'firing', labels: { alertname: 'High am' }, annotations: {}, startsAt: '2026-11-01T00:00:00Z', fingerprint: 'am-1' }] });
+      const am = JSON.stringify({
+        version: '4',
+        receiver: 'am',
+        alerts: [{ status: 'firing', labels: { alertname: 'High am' }, annotations: {}, startsAt: '2026-11-01T00:00:00Z', fingerprint: 'am-1' }],
+      });
       const amRes = await post('/hooks/alertmanager', am, { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` });
       expect(amRes.status).toBe(503);
 

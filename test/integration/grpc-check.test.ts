@@ -42,7 +42,11 @@ describe('grpc health check', () => {
     ['a named service, SERVING', { service: 'orders' }, { success: true, statusCode: 0 }],
     ['NOT_SERVING', { service: 'billing' }, { success: false, statusCode: 0, failureReason: 'not_serving', error: 'service "billing" is NOT_SERVING' }],
     ['UNKNOWN', { service: 'legacy' }, { success: false, failureReason: 'not_serving', error: 'service "legacy" is UNKNOWN' }],
-    ['an unknown service (NOT_FOUND)', { service: 'nope' }, { success: false, statusCode: 5, failureReason: 'service_unknown', error: 'service "nope" is unknown to the health service' }],
+    [
+      'an unknown service (NOT_FOUND)',
+      { service: 'nope' },
+      { success: false, statusCode: 5, failureReason: 'service_unknown', error: 'service "nope" is unknown to the health service' },
+    ],
   ])('plaintext: %s', async (_name, raw, expected) => {
     const result = await probe({ target: plain.target, ...raw });
     expect(result).toMatchObject(expected);
@@ -64,13 +68,22 @@ describe('grpc health check', () => {
   });
 
   it('an unreachable server is a connect failure', async () => {
-    expect(await probe({ target: `127.0.0.1:${await freePort()}` })).toMatchObject({ success: false, statusCode: 14, failureReason: 'connect', error: expect.stringContaining('ECONNREFUSED') });
+    expect(await probe({ target: `127.0.0.1:${await freePort()}` })).toMatchObject({
+      success: false,
+      statusCode: 14,
+      failureReason: 'connect',
+      error: expect.stringContaining('ECONNREFUSED'),
+    });
   });
 
   it('a server that never answers is a timeout', async () => {
     const silent = await silentServer();
     try {
-      expect(await probe({ target: `127.0.0.1:${silent.port}`, timeout: '300ms', interval: '1s' })).toMatchObject({ success: false, statusCode: 4, failureReason: 'timeout' });
+      expect(await probe({ target: `127.0.0.1:${silent.port}`, timeout: '300ms', interval: '1s' })).toMatchObject({
+        success: false,
+        statusCode: 4,
+        failureReason: 'timeout',
+      });
     } finally {
       await silent.stop();
     }

@@ -33,11 +33,15 @@ describe('HetznerClient against the fake Hetzner Cloud API', () => {
     expect((await client.listVolumeActions(1002))[0]?.id).toBe(action.id);
   });
 
-  it('reads a volume\'s resize actions since a moment, newest first, across pages, as the API sorts and pages them', async () => {
+  it("reads a volume's resize actions since a moment, newest first, across pages, as the API sorts and pages them", async () => {
     const now = Date.now();
     // 120 actions, one a minute back from now; every third an attach (not a resize), one resize failed.
     for (let i = 0; i < 120; i++) {
-      fake.addPastAction(1010, { command: i % 3 === 0 ? 'attach_volume' : 'resize_volume', started: new Date(now - (120 - i) * 60_000), status: i === 118 ? 'error' : 'success' });
+      fake.addPastAction(1010, {
+        command: i % 3 === 0 ? 'attach_volume' : 'resize_volume',
+        started: new Date(now - (120 - i) * 60_000),
+        status: i === 118 ? 'error' : 'success',
+      });
     }
     const before = fake.calls.length;
     const found = await client.listResizeActions(1010, now - 90 * 60_000);

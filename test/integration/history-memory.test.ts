@@ -34,7 +34,18 @@ async function simulate(history: CheckHistory, name: string, minutes: number): P
     const at = T0 + i * MIN + 1_234;
     const down = Math.floor(i / 100) % 2 === 1;
     const since = T0 + Math.floor(i / 100) * 100 * MIN + 1_234;
-    batch.push(history.record({ name, runAt: T0 + i * MIN, at, success: !down, durationSeconds: down ? 10 : 0.25, state: down ? 'down' : 'up', stateSince: since, reason: down ? reason : undefined }));
+    batch.push(
+      history.record({
+        name,
+        runAt: T0 + i * MIN,
+        at,
+        success: !down,
+        durationSeconds: down ? 10 : 0.25,
+        state: down ? 'down' : 'up',
+        stateSince: since,
+        reason: down ? reason : undefined,
+      }),
+    );
     if (batch.length === 2_000) await Promise.all(batch.splice(0));
   }
   await Promise.all(batch);
@@ -55,7 +66,10 @@ describe('history memory', () => {
     expect(await redis.llen(history.key('thirty-days', 'transitions'))).toBe(MAX_TRANSITIONS);
     // The rings are allocated whole on the first result: only the transition list grows, to its cap.
     for (const name of ['one-day', 'thirty-days']) {
-      expect([await redis.strlen(history.key(name, 'fine')), await redis.strlen(history.key(name, 'coarse'))]).toEqual([FINE.slots * SLOT_BYTES, COARSE.slots * SLOT_BYTES]);
+      expect([await redis.strlen(history.key(name, 'fine')), await redis.strlen(history.key(name, 'coarse'))]).toEqual([
+        FINE.slots * SLOT_BYTES,
+        COARSE.slots * SLOT_BYTES,
+      ]);
     }
     expect(thirtyDays).toBeLessThanOrEqual(HISTORY_BYTES_PER_CHECK_CAP);
     expect(oneDay).toBeLessThanOrEqual(thirtyDays);

@@ -156,7 +156,11 @@ describe('graceful shutdown', () => {
       env: { WEBHOOK_TOKEN: TOKEN, SLACK_BOT_TOKEN: slack.token, SLACK_API_URL: slack.apiUrl },
     });
     try {
-      await fetch(`${svc.url}/hooks/alertmanager`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ version: '4', receiver: 'r', alerts: [alert('slow-1', 'firing')] }) });
+      await fetch(`${svc.url}/hooks/alertmanager`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ version: '4', receiver: 'r', alerts: [alert('slow-1', 'firing')] }),
+      });
       await waitFor('job started', () => svc.logs.length > 0 && slack.calls.length === 0 && svc.logs.some((l) => l.msg === 'webhook accepted'));
       await new Promise((r) => setTimeout(r, 300));
       const code = await svc.stop('SIGTERM');

@@ -18,7 +18,13 @@ const TOKEN = 'edge-test-token-0123456789';
 const BASIC = `Basic ${Buffer.from('ops:ops-password-123').toString('base64')}`;
 const HOST = 'alertworks.example.net';
 const hook = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
-const alert = (fp: string, labels: Record<string, string> = { alertname: 'DiskFull' }) => ({ status: 'firing', labels: { ...labels, fp }, annotations: {}, startsAt: '2026-12-01T00:00:00Z', fingerprint: fp });
+const alert = (fp: string, labels: Record<string, string> = { alertname: 'DiskFull' }) => ({
+  status: 'firing',
+  labels: { ...labels, fp },
+  annotations: {},
+  startsAt: '2026-12-01T00:00:00Z',
+  fingerprint: fp,
+});
 const payload = (...alerts: unknown[]) => JSON.stringify({ version: '4', receiver: 'alertworks', status: 'firing', alerts });
 
 function configText(redisUrl: string, extra = ''): string {
@@ -47,8 +53,20 @@ describe('the receiver edge', () => {
     producer = createRedis(config.redis.url, 'producer');
     await waitForRedis(producer, 5_000);
     queues = new QueueSet(producer, config, ['notify']);
-    app = createApp({ config, queues, redis: producer, logger, extend: (a) => void mountOperatorUi(a, { config, redis: producer, queues, logger, audit: new AuditTrail(producer, config.redis.prefix) }) });
-    actingApp = createApp({ config: acting, queues, redis: producer, logger, extend: (a) => void mountOperatorUi(a, { config: acting, redis: producer, queues, logger, audit: new AuditTrail(producer, acting.redis.prefix) }) });
+    app = createApp({
+      config,
+      queues,
+      redis: producer,
+      logger,
+      extend: (a) => void mountOperatorUi(a, { config, redis: producer, queues, logger, audit: new AuditTrail(producer, config.redis.prefix) }),
+    });
+    actingApp = createApp({
+      config: acting,
+      queues,
+      redis: producer,
+      logger,
+      extend: (a) => void mountOperatorUi(a, { config: acting, redis: producer, queues, logger, audit: new AuditTrail(producer, acting.redis.prefix) }),
+    });
   });
 
   afterAll(async () => {
@@ -68,7 +86,11 @@ describe('the receiver edge', () => {
       ['Sec-Fetch-Site: same-site (a sibling subdomain)', { 'sec-fetch-site': 'same-site', origin: `https://${HOST}` }, 'Sec-Fetch-Site: same-site'],
     ])('refuses a webhook with %s (403, reason)', async (_name, headers, reason) => {
       const before = await waiting();
-      const res = await app.request('/hooks/alertmanager', { method: 'POST', headers: { ...hook, host: HOST, ...headers }, body: payload(alert(`xs-${_name}`)) });
+      const res = await app.request('/hooks/alertmanager', {
+        method: 'POST',
+        headers: { ...hook, host: HOST, ...headers },
+        body: payload(alert(`xs-${_name}`)),
+      });
       expect(res.status).toBe(403);
       expect(((await res.json()) as { error: string }).error).toContain(reason);
       expect(await waiting()).toBe(before);
@@ -77,9 +99,17 @@ describe('the receiver edge', () => {
     it('takes webhooks without Origin (Alertmanager, Grafana) and from this origin', async () => {
       const plain = await app.request('/hooks/alertmanager', { method: 'POST', headers: { ...hook, host: HOST }, body: payload(alert('xs-ok-1')) });
       expect(plain.status).toBe(200);
-      const sameOrigin = await app.request('/hooks/alertmanager', { method: 'POST', headers: { ...hook, host: HOST, origin: `https://${HOST}`, 'sec-fetch-site': 'same-origin' }, body: payload(alert('xs-ok-2')) });
+      const sameOrigin = await app.request('/hooks/alertmanager', {
+        method: 'POST',
+        headers: { ...hook, host: HOST, origin: `https://${HOST}`, 'sec-fetch-site': 'same-origin' },
+        body: payload(alert('xs-ok-2')),
+      });
       expect(sameOrigin.status).toBe(200);
-      const proxied = await app.request('/hooks/alertmanager', { method: 'POST', headers: { ...hook, host: 'alertworks:8080', 'x-forwarded-host': HOST, origin: `https://${HOST}` }, body: payload(alert('xs-ok-3')) });
+      const proxied = await app.request('/hooks/alertmanager', {
+        method: 'POST',
+        headers: { ...hook, host: 'alertworks:8080', 'x-forwarded-host': HOST, origin: `https://${HOST}` },
+        body: payload(alert('xs-ok-3')),
+      });
       expect(proxied.status).toBe(200);
     });
 
@@ -97,7 +127,11 @@ describe('the receiver edge', () => {
     });
 
     it('takes application/json with a charset', async () => {
-      const res = await app.request('/hooks/alertmanager', { method: 'POST', headers: { ...hook, 'content-type': 'application/json; charset=utf-8' }, body: payload(alert('ct-2')) });
+      const res = await app.request('/hooks/alertmanager', {
+        method: 'POST',
+        headers: { ...hook, 'content-type': 'application/json; charset=utf-8' },
+        body: payload(alert('ct-2')),
+      });
       expect(res.status).toBe(200);
     });
 
@@ -115,7 +149,11 @@ describe('the receiver edge', () => {
     it('the dashboard is read-only by default: its actions are refused (405) even from this origin; reading works', async () => {
       const before = await waiting();
       const same = { authorization: BASIC, host: HOST, origin: `https://${HOST}`, 'sec-fetch-site': 'same-origin' };
-      const add = await app.request('/admin/queues/api/queues/notify/add', { method: 'POST', headers: { ...same, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'notify', data: {} }) });
+      const add = await app.request('/admin/queues/api/queues/notify/add', {
+        method: 'POST',
+        headers: { ...same, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'notify', data: {} }),
+      });
       expect(add.status).toBe(405);
       expect(((await add.json()) as { error: string }).error).toContain('ui.queueDashboard.allowActions');
       const retry = await app.request('/admin/queues/api/queues/notify/retry/failed', { method: 'PUT', headers: same });
@@ -131,12 +169,24 @@ describe('the receiver edge', () => {
       const before = await waiting();
       const same = { authorization: BASIC, host: HOST, origin: `https://${HOST}` };
       const body = JSON.stringify({ name: 'notify', data: { fromDashboard: true } });
-      const plain = await actingApp.request('/admin/queues/api/queues/notify/add', { method: 'POST', headers: { ...same, 'content-type': 'text/plain' }, body });
+      const plain = await actingApp.request('/admin/queues/api/queues/notify/add', {
+        method: 'POST',
+        headers: { ...same, 'content-type': 'text/plain' },
+        body,
+      });
       expect(plain.status).toBe(415);
-      const foreign = await actingApp.request('/admin/queues/api/queues/notify/add', { method: 'POST', headers: { ...same, origin: 'https://evil.example', 'content-type': 'application/json' }, body });
+      const foreign = await actingApp.request('/admin/queues/api/queues/notify/add', {
+        method: 'POST',
+        headers: { ...same, origin: 'https://evil.example', 'content-type': 'application/json' },
+        body,
+      });
       expect(foreign.status).toBe(403);
       expect(await waiting()).toBe(before);
-      const json = await actingApp.request('/admin/queues/api/queues/notify/add', { method: 'POST', headers: { ...same, 'content-type': 'application/json' }, body });
+      const json = await actingApp.request('/admin/queues/api/queues/notify/add', {
+        method: 'POST',
+        headers: { ...same, 'content-type': 'application/json' },
+        body,
+      });
       expect(json.status).toBe(200);
       expect(await waiting()).toBe(before + 1);
     });
@@ -175,7 +225,13 @@ describe('the receiver edge', () => {
       const res = await app.request('/hooks/alertmanager', {
         method: 'POST',
         headers: hook,
-        body: JSON.stringify({ version: '4', receiver: long('r'), groupKey: long('g'), externalURL: `https://am.example/${long('x')}`, alerts: [hostile, other] }),
+        body: JSON.stringify({
+          version: '4',
+          receiver: long('r'),
+          groupKey: long('g'),
+          externalURL: `https://am.example/${long('x')}`,
+          alerts: [hostile, other],
+        }),
       });
       expect(res.status).toBe(200);
       expect(await res.json()).toMatchObject({ accepted: 2 });
@@ -228,7 +284,10 @@ describe('the receiver edge', () => {
       };
       const batchApp = createApp({ config, queues: slowQueues, redis: producer, logger: createLogger({ level: 'silent' }) });
       const before = await waiting();
-      const alerts = Array.from({ length: 10_000 }, (_, i) => ({ ...alert(`batch-${i}`), annotations: { summary: `disk ${i} is almost full`, runbook: 'https://runbooks.example/disk' } }));
+      const alerts = Array.from({ length: 10_000 }, (_, i) => ({
+        ...alert(`batch-${i}`),
+        annotations: { summary: `disk ${i} is almost full`, runbook: 'https://runbooks.example/disk' },
+      }));
       const started = performance.now();
       const res = await batchApp.request('/hooks/alertmanager', { method: 'POST', headers: hook, body: payload(...alerts) });
       console.info(`10,000 alerts stored in ${(performance.now() - started).toFixed(0)} ms`);

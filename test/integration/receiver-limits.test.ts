@@ -31,7 +31,9 @@ function rawClient(port: number, head: string, drip = '', everyMs = 100): RawCli
     answer += b.toString('latin1');
   });
   socket.on('error', () => undefined);
-  const closed = new Promise<{ answer: string; afterMs: number }>((resolve) => socket.on('close', () => resolve({ answer, afterMs: performance.now() - started })));
+  const closed = new Promise<{ answer: string; afterMs: number }>((resolve) =>
+    socket.on('close', () => resolve({ answer, afterMs: performance.now() - started })),
+  );
   socket.on('connect', () => {
     socket.write(head);
     let i = 0;

@@ -8,7 +8,13 @@ import { RedisServer } from '../support/redis-server.js';
 
 const TOKEN = 'receiver-test-token-0123';
 const auth = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
-const alert = (fp: string, status = 'firing', startsAt = '2026-11-01T00:00:00Z') => ({ status, labels: { alertname: 'DiskFull', fp }, annotations: {}, startsAt, fingerprint: fp });
+const alert = (fp: string, status = 'firing', startsAt = '2026-11-01T00:00:00Z') => ({
+  status,
+  labels: { alertname: 'DiskFull', fp },
+  annotations: {},
+  startsAt,
+  fingerprint: fp,
+});
 const payload = (...alerts: unknown[]) => JSON.stringify({ version: '4', receiver: 'alertworks', status: 'firing', alerts });
 
 describe('POST /hooks/alertmanager against a real Redis', () => {
@@ -58,10 +64,22 @@ describe('POST /hooks/alertmanager against a real Redis', () => {
   it.each([
     ['not JSON', '{"version": "4", alerts: [', 'body is not valid JSON'],
     ['no alerts field', '{"version":"4"}', 'not an Alertmanager v4 payload: alerts: required field is missing'],
-    ['wrong version', JSON.stringify({ version: '3', alerts: [] }), 'version: "3" is neither "4" (Alertmanager webhook) nor "1" (Grafana webhook contact point)'],
+    [
+      'wrong version',
+      JSON.stringify({ version: '3', alerts: [] }),
+      'version: "3" is neither "4" (Alertmanager webhook) nor "1" (Grafana webhook contact point)',
+    ],
     ['no version', JSON.stringify({ alerts: [] }), 'not an Alertmanager v4 payload: version: must be "4" (Alertmanager webhook payload version)'],
-    ['alerts of the wrong type', JSON.stringify({ version: '4', alerts: 'x' }), 'not an Alertmanager v4 payload: alerts: Invalid input: expected array, received string'],
-    ['a label that is not a string', payload({ ...alert('t'), labels: { alertname: 5 } }), 'not an Alertmanager v4 payload: alerts[0].labels.alertname: Invalid input: expected string, received number'],
+    [
+      'alerts of the wrong type',
+      JSON.stringify({ version: '4', alerts: 'x' }),
+      'not an Alertmanager v4 payload: alerts: Invalid input: expected array, received string',
+    ],
+    [
+      'a label that is not a string',
+      payload({ ...alert('t'), labels: { alertname: 5 } }),
+      'not an Alertmanager v4 payload: alerts[0].labels.alertname: Invalid input: expected string, received number',
+    ],
   ])('400 for %s, with the reason', async (_name, body, error) => {
     const res = await post(body);
     expect(res.status).toBe(400);

@@ -21,7 +21,10 @@ interface CliResult {
 }
 
 function queuesCli(env: Record<string, string>): Promise<CliResult> {
-  return exec(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'queues', '--json'], { cwd: repo, env: { PATH: process.env.PATH ?? '', ALERTWORKS_CONFIG: 'config/alertworks.yaml', LOG_LEVEL: 'info', ...env } }).then(
+  return exec(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'queues', '--json'], {
+    cwd: repo,
+    env: { PATH: process.env.PATH ?? '', ALERTWORKS_CONFIG: 'config/alertworks.yaml', LOG_LEVEL: 'info', ...env },
+  }).then(
     (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
     (e: CliResult) => e,
   );
@@ -47,8 +50,25 @@ describe('Redis with a password, and over TLS', () => {
     writeFileSync(join(dir, 'server.key'), leaf.keyPem);
     const port = await freePort();
     tlsPort = await freePort();
-    const tls = ['--tls-port', String(tlsPort), '--tls-cert-file', join(dir, 'server.pem'), '--tls-key-file', join(dir, 'server.key'), '--tls-ca-cert-file', caFile, '--tls-auth-clients', 'no'];
-    redis = new RedisNode(port, dir, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--requirepass', PASSWORD, ...tls], 'redis-server', PASSWORD);
+    const tls = [
+      '--tls-port',
+      String(tlsPort),
+      '--tls-cert-file',
+      join(dir, 'server.pem'),
+      '--tls-key-file',
+      join(dir, 'server.key'),
+      '--tls-ca-cert-file',
+      caFile,
+      '--tls-auth-clients',
+      'no',
+    ];
+    redis = new RedisNode(
+      port,
+      dir,
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--requirepass', PASSWORD, ...tls],
+      'redis-server',
+      PASSWORD,
+    );
     await redis.start();
   });
 

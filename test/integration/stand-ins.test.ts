@@ -21,10 +21,19 @@ describe('npm run stand-ins', () => {
     if (proc.exitCode === null) proc.kill('SIGKILL');
   });
 
-  it('prints the environment, and alertworks\' own clients reach the stand-ins with it', async () => {
+  it("prints the environment, and alertworks' own clients reach the stand-ins with it", async () => {
     await waitFor('the printed environment', () => out.includes('npm start\n'), 60_000, 100);
     const e = env();
-    expect(Object.keys(e).sort()).toEqual(['DRY_RUN', 'GITHUB_API_URL', 'GITHUB_TOKEN', 'HCLOUD_ENDPOINT', 'HCLOUD_TOKEN', 'SLACK_API_URL', 'SLACK_BOT_TOKEN', 'SLACK_CHANNEL']);
+    expect(Object.keys(e).sort()).toEqual([
+      'DRY_RUN',
+      'GITHUB_API_URL',
+      'GITHUB_TOKEN',
+      'HCLOUD_ENDPOINT',
+      'HCLOUD_TOKEN',
+      'SLACK_API_URL',
+      'SLACK_BOT_TOKEN',
+      'SLACK_CHANNEL',
+    ]);
 
     const hetzner = new HetznerClient({ token: e.HCLOUD_TOKEN, endpoint: e.HCLOUD_ENDPOINT });
     expect((await hetzner.getVolume(4711)).size).toBe(40);

@@ -28,7 +28,12 @@ describe('tls check with STARTTLS', () => {
   beforeAll(() => {
     caFile = join(mkdtempSync(join(tmpdir(), 'aw-starttls-')), 'ca.pem');
     writeFileSync(caFile, pki.ca.certPem);
-    for (const [protocol, days] of [['smtp', 5], ['imap', 30], ['pop3', 10], ['postgres', 3]] as const) {
+    for (const [protocol, days] of [
+      ['smtp', 5],
+      ['imap', 30],
+      ['pop3', 10],
+      ['postgres', 3],
+    ] as const) {
       leaves.set(protocol, pki.leaf({ commonName: `${protocol}.test`, sans: [`${protocol}.test`], notBeforeDays: -1, notAfterDays: days }));
     }
   });

@@ -71,7 +71,18 @@ async function keysAddedBy(prefix: string, write: () => Promise<unknown>): Promi
 }
 
 function certificate(name: string, daysLeft: number, now: number): TrackedCertificate {
-  return { check: 'edge', name, kind: 'live', commonName: name, sans: [name], issuer: 'CN=test ca', notAfter: new Date(now + daysLeft * DAY + 3_600_000).toISOString(), fingerprint: name.padEnd(64, '0'), level: daysLeft <= 14 ? 'warning' : 'ok', checkedAt: new Date(now).toISOString() };
+  return {
+    check: 'edge',
+    name,
+    kind: 'live',
+    commonName: name,
+    sans: [name],
+    issuer: 'CN=test ca',
+    notAfter: new Date(now + daysLeft * DAY + 3_600_000).toISOString(),
+    fingerprint: name.padEnd(64, '0'),
+    level: daysLeft <= 14 ? 'warning' : 'ok',
+    checkedAt: new Date(now).toISOString(),
+  };
 }
 
 async function statusHtml(config: AppConfig): Promise<string> {
@@ -108,7 +119,14 @@ describe('state read through its owners', () => {
     const prefix = '{owners-ok}';
     const { config, path } = configFor(prefix);
     const now = Date.now();
-    await recordResult(redis, prefix, { name: 'api', runAt: now - 1000, now: now - 1000, failureThreshold: 1, successThreshold: 1, result: { success: false, durationSeconds: 0.2, phases: {}, failureReason: 'http_status', statusCode: 503, error: 'HTTP 503' } });
+    await recordResult(redis, prefix, {
+      name: 'api',
+      runAt: now - 1000,
+      now: now - 1000,
+      failureThreshold: 1,
+      successThreshold: 1,
+      result: { success: false, durationSeconds: 0.2, phases: {}, failureReason: 'http_status', statusCode: 503, error: 'HTTP 503' },
+    });
     await new TlsInventory(redis, prefix).saveTracked('edge', [certificate('edge.example', 10, now), certificate('www.example', 40, now)]);
     const volumes = new VolumeResizeState(redis, prefix);
     await volumes.recordStatus(777, { sizeGb: 40, name: 'logs', lastResize: { at: now - 3_600_000, fromGb: 30, toGb: 40 } });
@@ -147,7 +165,16 @@ describe('state read through its owners', () => {
     const now = Date.now();
 
     // Check state: a state the machine never writes and phases that are not JSON.
-    const [checkKey] = await keysAddedBy(prefix, () => recordResult(redis, prefix, { name: 'api', runAt: now - 1000, now: now - 1000, failureThreshold: 1, successThreshold: 1, result: { success: true, durationSeconds: 0.1, phases: {} } }));
+    const [checkKey] = await keysAddedBy(prefix, () =>
+      recordResult(redis, prefix, {
+        name: 'api',
+        runAt: now - 1000,
+        now: now - 1000,
+        failureThreshold: 1,
+        successThreshold: 1,
+        result: { success: true, durationSeconds: 0.1, phases: {} },
+      }),
+    );
     await redis.hset(checkKey!, 'state', 'sideways', 'lastPhases', '{"dns": ');
     const checkState = await readCheckState(redis, prefix, 'api');
     expect(checkState.state).toBe('unknown');
@@ -156,9 +183,17 @@ describe('state read through its owners', () => {
 
     // TLS inventory: one entry not JSON, one of a foreign shape, one fine.
     const inventory = new TlsInventory(redis, prefix);
-    const [trackedKey] = await keysAddedBy(prefix, () => inventory.saveTracked('edge', [certificate('a.example', 5, now), certificate('b.example', 20, now), certificate('c.example', 60, now)]));
+    const [trackedKey] = await keysAddedBy(prefix, () =>
+      inventory.saveTracked('edge', [certificate('a.example', 5, now), certificate('b.example', 20, now), certificate('c.example', 60, now)]),
+    );
     const [fieldA, fieldB] = (await redis.hkeys(trackedKey!)).sort();
-    await redis.hset(trackedKey!, fieldA!, '{"check":"edge"', fieldB!, JSON.stringify({ check: 'edge', name: 'b.example', notAfter: 'someday', colour: 'blue' }));
+    await redis.hset(
+      trackedKey!,
+      fieldA!,
+      '{"check":"edge"',
+      fieldB!,
+      JSON.stringify({ check: 'edge', name: 'b.example', notAfter: 'someday', colour: 'blue' }),
+    );
     const listed = await inventory.list({ now });
     expect(listed.certificates.map((c) => c.name)).toEqual(['c.example']);
     expect(listed.unreadable.map((u) => [u.what, u.problem.split(':')[0]])).toEqual([
@@ -176,11 +211,23 @@ describe('state read through its owners', () => {
     // Volume-resize intent.
     const volumes = new VolumeResizeState(redis, prefix);
     await volumes.recordStatus(501, { sizeGb: 50 });
-    const intent: ResizeIntent = { volumeId: 501, volumeName: 'data', fromGb: 50, toGb: 63, issuedAt: now, budgetMember: 'm', linuxDevice: '/dev/x', owner: 'job-1' };
+    const intent: ResizeIntent = {
+      volumeId: 501,
+      volumeName: 'data',
+      fromGb: 50,
+      toGb: 63,
+      issuedAt: now,
+      budgetMember: 'm',
+      linuxDevice: '/dev/x',
+      owner: 'job-1',
+    };
     const [intentKey] = await keysAddedBy(prefix, () => volumes.saveIntent(intent));
     await redis.set(intentKey!, JSON.stringify({ volumeId: '501', toGb: 'lots' }));
     const readIntent = await volumes.getIntent(501);
-    expect(isUnreadable(readIntent) && [readIntent.what, readIntent.problem.split(';')[0]]).toEqual(['resize intent of volume 501', 'volumeId: Invalid input: expected number, received string']);
+    expect(isUnreadable(readIntent) && [readIntent.what, readIntent.problem.split(';')[0]]).toEqual([
+      'resize intent of volume 501',
+      'volumeId: Invalid input: expected number, received string',
+    ]);
 
     // A thread ref and an approval of another shape read as none (a new thread; not approvable).
     const threads = new IncidentThreads(redis, new LogNotifier(logger, '#ops'), prefix);
@@ -190,7 +237,18 @@ describe('state read through its owners', () => {
     const approvals = new ApprovalStore(redis, prefix);
     let approvalId = '';
     const approvalKeys = await keysAddedBy(prefix, async () => {
-      approvalId = (await approvals.create({ action: 'volume-resize', scope: 'volume:501', incident: 'volume:501', summary: 'grow', toGb: 63, job: { dedupKey: 'd' } as never, requestedAt: now, expiresAt: now + 60_000 })).id;
+      approvalId = (
+        await approvals.create({
+          action: 'volume-resize',
+          scope: 'volume:501',
+          incident: 'volume:501',
+          summary: 'grow',
+          toGb: 63,
+          job: { dedupKey: 'd' } as never,
+          requestedAt: now,
+          expiresAt: now + 60_000,
+        })
+      ).id;
     });
     const requestKey = approvalKeys.find((k) => k.endsWith(approvalId));
     await redis.set(requestKey!, '{"id": 1}');

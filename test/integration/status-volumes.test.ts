@@ -32,7 +32,12 @@ describe('/status volumes after real resize jobs', () => {
   };
 
   beforeAll(async () => {
-    [redis, hetzner, github, slack] = await Promise.all([RedisServer.start(), FakeHetzner.start({ actionDurationMs: 100 }), FakeGitHub.start(), new FakeSlack().start()]);
+    [redis, hetzner, github, slack] = await Promise.all([
+      RedisServer.start(),
+      FakeHetzner.start({ actionDurationMs: 100 }),
+      FakeGitHub.start(),
+      new FakeSlack().start(),
+    ]);
     hetzner.addVolume({ id: 201, name: 'data', size: 20 });
     hetzner.addVolume({ id: 202, name: 'logs', size: 40 });
     hetzner.addVolume({ id: 203, name: 'scratch', size: 20 });

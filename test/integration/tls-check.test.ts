@@ -85,13 +85,69 @@ describe('tls check against live TLS servers (real Redis)', () => {
   }
 
   const cases = [
-    { name: 'leaf-3d', make: () => pki.leaf({ commonName: 'three.test', notAfterDays: 3 }), host: 'three.test', success: true, level: 'critical', reason: undefined, says: /CRITICAL: three\.test .*expires in [23] days/ },
-    { name: 'leaf-10d', make: () => pki.leaf({ commonName: 'ten.test', notAfterDays: 10 }), host: 'ten.test', success: true, level: 'warning', reason: undefined, says: /WARNING: ten\.test .*expires in (9|10) days/ },
-    { name: 'leaf-30d', make: () => pki.leaf({ commonName: 'thirty.test', notAfterDays: 30 }), host: 'thirty.test', success: true, level: 'ok', reason: undefined, says: undefined },
-    { name: 'leaf-expired', make: () => pki.leaf({ commonName: 'old.test', notBeforeDays: -90, notAfterDays: -2 }), host: 'old.test', success: false, level: 'expired', reason: 'expired', says: /EXPIRED: old\.test .*expired on/ },
-    { name: 'not-yet-valid', make: () => pki.leaf({ commonName: 'future.test', notBeforeDays: 2, notAfterDays: 60 }), host: 'future.test', success: false, level: 'ok', reason: 'not_yet_valid', says: /future\.test .*is not valid yet \(not_yet_valid/ },
-    { name: 'self-signed', make: () => pki.selfSigned({ commonName: 'self.test', notAfterDays: 60 }), host: 'self.test', success: false, level: 'ok', reason: 'self_signed', says: /self\.test .*is self-signed \(self_signed/ },
-    { name: 'wrong-host', make: () => pki.leaf({ commonName: 'other.test', notAfterDays: 60 }), host: 'api.test', success: false, level: 'ok', reason: 'hostname_mismatch', says: /api\.test .*does not cover the name .*hostname_mismatch/ },
+    {
+      name: 'leaf-3d',
+      make: () => pki.leaf({ commonName: 'three.test', notAfterDays: 3 }),
+      host: 'three.test',
+      success: true,
+      level: 'critical',
+      reason: undefined,
+      says: /CRITICAL: three\.test .*expires in [23] days/,
+    },
+    {
+      name: 'leaf-10d',
+      make: () => pki.leaf({ commonName: 'ten.test', notAfterDays: 10 }),
+      host: 'ten.test',
+      success: true,
+      level: 'warning',
+      reason: undefined,
+      says: /WARNING: ten\.test .*expires in (9|10) days/,
+    },
+    {
+      name: 'leaf-30d',
+      make: () => pki.leaf({ commonName: 'thirty.test', notAfterDays: 30 }),
+      host: 'thirty.test',
+      success: true,
+      level: 'ok',
+      reason: undefined,
+      says: undefined,
+    },
+    {
+      name: 'leaf-expired',
+      make: () => pki.leaf({ commonName: 'old.test', notBeforeDays: -90, notAfterDays: -2 }),
+      host: 'old.test',
+      success: false,
+      level: 'expired',
+      reason: 'expired',
+      says: /EXPIRED: old\.test .*expired on/,
+    },
+    {
+      name: 'not-yet-valid',
+      make: () => pki.leaf({ commonName: 'future.test', notBeforeDays: 2, notAfterDays: 60 }),
+      host: 'future.test',
+      success: false,
+      level: 'ok',
+      reason: 'not_yet_valid',
+      says: /future\.test .*is not valid yet \(not_yet_valid/,
+    },
+    {
+      name: 'self-signed',
+      make: () => pki.selfSigned({ commonName: 'self.test', notAfterDays: 60 }),
+      host: 'self.test',
+      success: false,
+      level: 'ok',
+      reason: 'self_signed',
+      says: /self\.test .*is self-signed \(self_signed/,
+    },
+    {
+      name: 'wrong-host',
+      make: () => pki.leaf({ commonName: 'other.test', notAfterDays: 60 }),
+      host: 'api.test',
+      success: false,
+      level: 'ok',
+      reason: 'hostname_mismatch',
+      says: /api\.test .*does not cover the name .*hostname_mismatch/,
+    },
   ] as const;
 
   it.each(cases)('$name -> level $level, reason $reason, notified once', async (c) => {
@@ -137,8 +193,12 @@ describe('tls check against live TLS servers (real Redis)', () => {
     const metrics = await registry.metrics();
     expect(metrics).toContain(`probe_ssl_earliest_cert_expiry{check="chain"} ${chain[0]!.notAfterSeconds}`);
     expect(metrics).toContain(`probe_ssl_last_chain_expiry_timestamp_seconds{check="chain"} ${chain[0]!.notAfterSeconds}`);
-    expect(metrics).toContain(`alertworks_tls_cert_not_after_seconds{check="chain",cn="chain.test",fingerprint="${chain[0]!.fingerprint.slice(0, 12)}"} ${chain[0]!.notAfterSeconds}`);
-    expect(metrics).toMatch(new RegExp(`alertworks_tls_cert_days_left\\{check="chain",cn="chain.test",fingerprint="${chain[0]!.fingerprint.slice(0, 12)}"\\} (44\\.9\\d|45)\\n`));
+    expect(metrics).toContain(
+      `alertworks_tls_cert_not_after_seconds{check="chain",cn="chain.test",fingerprint="${chain[0]!.fingerprint.slice(0, 12)}"} ${chain[0]!.notAfterSeconds}`,
+    );
+    expect(metrics).toMatch(
+      new RegExp(`alertworks_tls_cert_days_left\\{check="chain",cn="chain.test",fingerprint="${chain[0]!.fingerprint.slice(0, 12)}"\\} (44\\.9\\d|45)\\n`),
+    );
   });
 
   it('an intermediate that expires before the leaf: earliest expiry is the intermediate, the level follows the leaf', async () => {
@@ -192,7 +252,9 @@ describe('tls check against live TLS servers (real Redis)', () => {
     expect(renewed.details.level).toBe('ok');
     // One audit record (the Grafana marker's source), however often the renewal is seen again.
     const records = await new AuditTrail(redis, config.redis.prefix).query({ kind: 'renewed' });
-    expect(records.map((r) => [r.action, r.summary])).toEqual([['tls-check', expect.stringMatching(/^certificate .+ renewed: renew\.test, valid until \d{4}-\d\d-\d\d$/)]]);
+    expect(records.map((r) => [r.action, r.summary])).toEqual([
+      ['tls-check', expect.stringMatching(/^certificate .+ renewed: renew\.test, valid until \d{4}-\d\d-\d\d$/)],
+    ]);
 
     // Old series gone, new one present.
     const metrics = await registry.metrics();

@@ -108,7 +108,9 @@ describe('tls-verify: TlsCertExpiringSoon webhook -> live certificate check -> S
       const m = said(/legacy\.example\.test/);
       return m.length > 0 ? m : undefined;
     });
-    expect(message!.text).toMatch(/legacy\.example\.test: not renewed\. .* still expires in [34] days \(expires .*, issuer CN=verify-int intermediate, SHA-256 [0-9a-f]{12}\)/);
+    expect(message!.text).toMatch(
+      /legacy\.example\.test: not renewed\. .* still expires in [34] days \(expires .*, issuer CN=verify-int intermediate, SHA-256 [0-9a-f]{12}\)/,
+    );
   });
 
   it('a name outside the allowlist is refused: no connection, said once', async () => {

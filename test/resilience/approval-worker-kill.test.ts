@@ -34,10 +34,18 @@ describe('worker SIGKILLed while approvals wait', () => {
   let receiver: ServiceProcess;
   let worker: ServiceProcess | undefined;
   const env = () => ({ WEBHOOK_TOKEN: TOKEN, ...fakeEnv(hetzner, github, slack), GITHUB_TOKEN: '', SLACK_SIGNING_SECRET: slack.signingSecret });
-  const threadText = (id: number) => slack.messages.filter((m) => m.text.includes(`(${id})`) || slack.messages.some((r) => r.ts === m.thread_ts && r.text.includes(`(${id})`))).map((m) => m.text);
+  const threadText = (id: number) =>
+    slack.messages
+      .filter((m) => m.text.includes(`(${id})`) || slack.messages.some((r) => r.ts === m.thread_ts && r.text.includes(`(${id})`)))
+      .map((m) => m.text);
 
   beforeAll(async () => {
-    [redis, hetzner, github, slack] = await Promise.all([RedisServer.start(), FakeHetzner.start({ actionDurationMs: 100 }), FakeGitHub.start(), new FakeSlack().start()]);
+    [redis, hetzner, github, slack] = await Promise.all([
+      RedisServer.start(),
+      FakeHetzner.start({ actionDurationMs: 100 }),
+      FakeGitHub.start(),
+      new FakeSlack().start(),
+    ]);
     hetzner.addVolume({ id: 601, name: 'v601', size: 20 });
     hetzner.addVolume({ id: 602, name: 'v602', size: 20 });
     receiver = await ServiceProcess.start({ role: 'serve', config: config(redis.url), env: env() });
@@ -57,10 +65,14 @@ describe('worker SIGKILLed while approvals wait', () => {
       body: JSON.stringify(payload([{ labels: { volume_id: '601' } }, { labels: { volume_id: '602' } }])),
     });
     expect(res.status).toBe(200);
-    const approve = await waitFor('both approval requests', () => {
-      const buttons = slack.buttons('Approve');
-      return buttons.length === 2 ? buttons.find((b) => b.message.text.includes('(601)')) : undefined;
-    }, 30_000);
+    const approve = await waitFor(
+      'both approval requests',
+      () => {
+        const buttons = slack.buttons('Approve');
+        return buttons.length === 2 ? buttons.find((b) => b.message.text.includes('(601)')) : undefined;
+      },
+      30_000,
+    );
 
     // Waiting = both alert jobs finished (no worker holds anything); then the crash.
     const queue = new Queue('volume-resize', { connection: { url: redis.url } as never, prefix: '{alertworks}' });

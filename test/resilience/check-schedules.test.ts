@@ -56,7 +56,10 @@ describe('check schedules survive Redis trouble', () => {
     // Fill Redis until it refuses writes.
     const chunk = 'x'.repeat(64 * 1024);
     for (let i = 0; ; i++) {
-      const ok = await admin.set(`filler:${i}`, chunk).then(() => true, (err: Error) => (/OOM/.test(err.message) ? false : Promise.reject(err)));
+      const ok = await admin.set(`filler:${i}`, chunk).then(
+        () => true,
+        (err: Error) => (/OOM/.test(err.message) ? false : Promise.reject(err)),
+      );
       if (!ok) break;
     }
     // Writes now fail, but frees (completed jobs removed) could let some through again: hold

@@ -30,7 +30,9 @@ describe('Redis stopped for 30 s while Grafana notifications arrive', () => {
     slack = await new FakeSlack().start();
     spoolDir = mkdtempSync(join(tmpdir(), 'aw-outage-spool-'));
     service = await ServiceProcess.start({
-      config: notifyConfig(redis.url, { server: `spool: { dir: "${spoolDir}", replayInterval: 500ms }, auth: { hmac: { timestampHeader: X-Grafana-Alerting-Timestamp } }` }),
+      config: notifyConfig(redis.url, {
+        server: `spool: { dir: "${spoolDir}", replayInterval: 500ms }, auth: { hmac: { timestampHeader: X-Grafana-Alerting-Timestamp } }`,
+      }),
       env: { WEBHOOK_TOKEN: TOKEN, GRAFANA_WEBHOOK_SECRET: SECRET, SLACK_BOT_TOKEN: slack.token, SLACK_API_URL: slack.apiUrl },
     });
   });
@@ -52,7 +54,11 @@ describe('Redis stopped for 30 s while Grafana notifications arrive', () => {
       statuses.push(res.status);
     };
     const addAlert = (i: number) =>
-      group.push({ labels: { alertname: `GrafanaOutage${i}`, severity: 'critical', grafana_folder: 'Storage' }, fingerprint: `outage-${i}`, startsAt: `2026-11-22T05:00:${String(i % 60).padStart(2, '0')}.5Z` });
+      group.push({
+        labels: { alertname: `GrafanaOutage${i}`, severity: 'critical', grafana_folder: 'Storage' },
+        fingerprint: `outage-${i}`,
+        startsAt: `2026-11-22T05:00:${String(i % 60).padStart(2, '0')}.5Z`,
+      });
 
     for (let i = 0; i < 3; i++) {
       addAlert(i);
@@ -77,14 +83,21 @@ describe('Redis stopped for 30 s while Grafana notifications arrive', () => {
     await waitFor('the spool to empty', () => readdirSync(spoolDir).length === 0, 30_000, 100);
     const { queue, close } = notifyQueue(redis.url);
     try {
-      await waitFor('the notify queue to drain', async () => {
-        const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
-        return Object.values(counts).every((n) => n === 0);
-      }, 30_000, 100);
+      await waitFor(
+        'the notify queue to drain',
+        async () => {
+          const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+          return Object.values(counts).every((n) => n === 0);
+        },
+        30_000,
+        100,
+      );
     } finally {
       await close();
     }
-    console.info(`grafana outage: Redis down ${outageMs} ms, ${statuses.length} deliveries (${spooled} spooled), ${names.length} alerts, ${slack.messages.length} Slack messages`);
+    console.info(
+      `grafana outage: Redis down ${outageMs} ms, ${statuses.length} deliveries (${spooled} spooled), ${names.length} alerts, ${slack.messages.length} Slack messages`,
+    );
     expect(outageMs).toBeGreaterThanOrEqual(OUTAGE_MS);
     expect(spooled).toBeGreaterThanOrEqual(25);
     expect(statuses.every((s) => s === 200 || s === 202)).toBe(true);

@@ -17,7 +17,8 @@ const BODY_LIMIT = 5 * 1024 * 1024;
  */
 function hostileBody(seed: string, scale = 1, ordinary = false): string {
   const prose = 'disk usage is above ninety percent on node, ';
-  const fill = (c: string, n: number) => (ordinary ? prose.repeat(Math.ceil((n * scale) / prose.length)).slice(0, Math.round(n * scale)) : c.repeat(Math.round(n * scale)));
+  const fill = (c: string, n: number) =>
+    ordinary ? prose.repeat(Math.ceil((n * scale) / prose.length)).slice(0, Math.round(n * scale)) : c.repeat(Math.round(n * scale));
   const words = (n: number) => `${seed}${fill('a', n)}`;
   const body = {
     version: '4',

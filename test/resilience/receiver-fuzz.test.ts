@@ -17,74 +17,89 @@ interface FuzzCase {
 }
 
 const json = (v: unknown) => Buffer.from(JSON.stringify(v));
-const validAlert = (labels: Record<string, string>) => ({ status: 'firing', labels, annotations: {}, startsAt: '2026-11-22T04:00:00Z', fingerprint: undefined });
-const anything = fc.oneof(fc.string(), fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.array(fc.string(), { maxLength: 3 }), fc.dictionary(fc.string(), fc.string(), { maxKeys: 3 }));
+const validAlert = (labels: Record<string, string>) => ({
+  status: 'firing',
+  labels,
+  annotations: {},
+  startsAt: '2026-11-22T04:00:00Z',
+  fingerprint: undefined,
+});
+const anything = fc.oneof(
+  fc.string(),
+  fc.integer(),
+  fc.double(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.array(fc.string(), { maxLength: 3 }),
+  fc.dictionary(fc.string(), fc.string(), { maxKeys: 3 }),
+);
 
 const arbitraries: Record<string, fc.Arbitrary<FuzzCase>> = {
   // Any JSON document at all: never an Alertmanager payload by chance (no version "4" + alerts).
   anyJson: fc.jsonValue({ maxDepth: 6 }).map((v) => ({ kind: 'anyJson', body: json(v), malformed: true })),
   // Payload-shaped, with wrong types anywhere: may be valid by chance, so only "no 5xx" holds.
   wrongTypes: fc
-    .record({
-      version: fc.oneof(fc.constant('4'), anything),
-      receiver: fc.oneof(fc.string(), anything),
-      status: fc.oneof(fc.constantFrom('firing', 'resolved'), anything),
-      truncatedAlerts: fc.oneof(fc.nat(), anything),
-      alerts: fc.oneof(
-        fc.array(
-          fc.record(
-            {
-              status: fc.oneof(fc.constantFrom('firing', 'resolved'), anything),
-              labels: fc.oneof(fc.dictionary(fc.string(), fc.string(), { maxKeys: 5 }), anything),
-              annotations: fc.oneof(fc.dictionary(fc.string(), fc.string(), { maxKeys: 3 }), anything),
-              startsAt: fc.oneof(fc.string({ minLength: 1 }), anything),
-              fingerprint: fc.oneof(fc.string(), anything),
-            },
-            { requiredKeys: [] },
+    .record(
+      {
+        version: fc.oneof(fc.constant('4'), anything),
+        receiver: fc.oneof(fc.string(), anything),
+        status: fc.oneof(fc.constantFrom('firing', 'resolved'), anything),
+        truncatedAlerts: fc.oneof(fc.nat(), anything),
+        alerts: fc.oneof(
+          fc.array(
+            fc.record(
+              {
+                status: fc.oneof(fc.constantFrom('firing', 'resolved'), anything),
+                labels: fc.oneof(fc.dictionary(fc.string(), fc.string(), { maxKeys: 5 }), anything),
+                annotations: fc.oneof(fc.dictionary(fc.string(), fc.string(), { maxKeys: 3 }), anything),
+                startsAt: fc.oneof(fc.string({ minLength: 1 }), anything),
+                fingerprint: fc.oneof(fc.string(), anything),
+              },
+              { requiredKeys: [] },
+            ),
+            { maxLength: 5 },
           ),
-          { maxLength: 5 },
+          anything,
         ),
-        anything,
-      ),
-    }, { requiredKeys: [] })
+      },
+      { requiredKeys: [] },
+    )
     .map((v) => ({ kind: 'wrongTypes', body: json(v), malformed: false })),
   // A valid payload with a huge label set (thousands of labels, long values), under the limit.
-  hugeLabels: fc
-    .record({ count: fc.integer({ min: 500, max: 3000 }), width: fc.integer({ min: 1, max: 60 }) })
-    .map(({ count, width }) => {
-      const labels: Record<string, string> = { alertname: `Huge${count}x${width}` };
-      for (let i = 0; i < count; i++) labels[`label_${i}`] = 'v'.repeat(width);
-      return { kind: 'hugeLabels', body: json({ version: '4', receiver: 'r', alerts: [validAlert(labels)] }), malformed: false };
-    }),
+  hugeLabels: fc.record({ count: fc.integer({ min: 500, max: 3000 }), width: fc.integer({ min: 1, max: 60 }) }).map(({ count, width }) => {
+    const labels: Record<string, string> = { alertname: `Huge${count}x${width}` };
+    for (let i = 0; i < count; i++) labels[`label_${i}`] = 'v'.repeat(width);
+    return { kind: 'hugeLabels', body: json({ version: '4', receiver: 'r', alerts: [validAlert(labels)] }), malformed: false };
+  }),
   // Deep nesting, in the body itself and inside labels.
-  deepNesting: fc
-    .record({ depth: fc.integer({ min: 100, max: 100_000 }), where: fc.constantFrom('root', 'labels', 'alerts') })
-    .map(({ depth, where }) => {
-      const nested = '['.repeat(depth) + ']'.repeat(depth);
-      const text =
-        where === 'root' ? nested
-        : where === 'labels' ? `{"version":"4","alerts":[{"status":"firing","startsAt":"x","labels":{"a":${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}}}]}`
-        : `{"version":"4","alerts":${nested}}`;
-      return { kind: 'deepNesting', body: Buffer.from(text.slice(0, LIMIT - 1)), malformed: true };
-    }),
+  deepNesting: fc.record({ depth: fc.integer({ min: 100, max: 100_000 }), where: fc.constantFrom('root', 'labels', 'alerts') }).map(({ depth, where }) => {
+    const nested = '['.repeat(depth) + ']'.repeat(depth);
+    const text =
+      where === 'root'
+        ? nested
+        : where === 'labels'
+          ? `{"version":"4","alerts":[{"status":"firing","startsAt":"x","labels":{"a":${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}}}]}`
+          : `{"version":"4","alerts":${nested}}`;
+    return { kind: 'deepNesting', body: Buffer.from(text.slice(0, LIMIT - 1)), malformed: true };
+  }),
   // Invalid UTF-8 bytes inside label values of an otherwise valid payload.
-  invalidUtf8: fc
-    .uint8Array({ minLength: 1, maxLength: 16 })
-    .map((bytes) => {
-      const [head, tail] = JSON.stringify({ version: '4', receiver: 'r', alerts: [validAlert({ alertname: 'Utf8', bad: '@@' })] }).split('@@');
-      const raw = Buffer.concat([Buffer.from(head ?? ''), Buffer.from(bytes.map((b) => (b < 0x80 ? b | 0x80 : b))), Buffer.from(tail ?? '')]);
-      return { kind: 'invalidUtf8', body: raw, malformed: false };
-    }),
+  invalidUtf8: fc.uint8Array({ minLength: 1, maxLength: 16 }).map((bytes) => {
+    const [head, tail] = JSON.stringify({ version: '4', receiver: 'r', alerts: [validAlert({ alertname: 'Utf8', bad: '@@' })] }).split('@@');
+    const raw = Buffer.concat([Buffer.from(head ?? ''), Buffer.from(bytes.map((b) => (b < 0x80 ? b | 0x80 : b))), Buffer.from(tail ?? '')]);
+    return { kind: 'invalidUtf8', body: raw, malformed: false };
+  }),
   // Not JSON at all.
-  garbage: fc.uint8Array({ maxLength: 2048 }).map((bytes) => ({ kind: 'garbage', body: Buffer.concat([Buffer.from('\x00'), Buffer.from(bytes)]), malformed: true })),
+  garbage: fc
+    .uint8Array({ maxLength: 2048 })
+    .map((bytes) => ({ kind: 'garbage', body: Buffer.concat([Buffer.from('\x00'), Buffer.from(bytes)]), malformed: true })),
   // Prototype-pollution keys and odd but valid label names.
-  protoKeys: fc
-    .constantFrom('__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', '', '\u0000', '💥')
-    .map((key) => ({
-      kind: 'protoKeys',
-      body: Buffer.from(`{"version":"4","receiver":"r","${key}":{"polluted":1},"alerts":[{"status":"firing","startsAt":"2026-11-22T04:00:00Z","labels":{"alertname":"Proto","${key}":"x"},"annotations":{"${key}":"y"}}]}`),
-      malformed: false,
-    })),
+  protoKeys: fc.constantFrom('__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', '', '\u0000', '💥').map((key) => ({
+    kind: 'protoKeys',
+    body: Buffer.from(
+      `{"version":"4","receiver":"r","${key}":{"polluted":1},"alerts":[{"status":"firing","startsAt":"2026-11-22T04:00:00Z","labels":{"alertname":"Proto","${key}":"x"},"annotations":{"${key}":"y"}}]}`,
+    ),
+    malformed: false,
+  })),
   // Bodies just over the limit.
   overLimit: fc.integer({ min: 1, max: 4096 }).map((extra) => ({ kind: 'overLimit', body: Buffer.alloc(LIMIT + extra, 0x20), malformed: true })),
   // Wrong or missing credentials with a valid body.
@@ -120,7 +135,11 @@ async function send(url: string, c: FuzzCase): Promise<number> {
 }
 
 /** Raw HTTP over a socket, body sent in small pieces with pauses; resolves with the status. */
-function trickle(port: number, body: Buffer, options: { chunk: number; pauseMs: number; contentLength?: number; stopAfter?: number }): { status: Promise<number>; destroy(): void } {
+function trickle(
+  port: number,
+  body: Buffer,
+  options: { chunk: number; pauseMs: number; contentLength?: number; stopAfter?: number },
+): { status: Promise<number>; destroy(): void } {
   const socket = connect(port, '127.0.0.1');
   let timer: NodeJS.Timeout | undefined;
   const status = new Promise<number>((resolve, reject) => {
@@ -134,7 +153,9 @@ function trickle(port: number, body: Buffer, options: { chunk: number; pauseMs: 
     socket.on('close', () => resolve(answer ? Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1] ?? 0) : 0));
   });
   socket.on('connect', () => {
-    socket.write(`POST /hooks/alertmanager HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Type: application/json\r\nContent-Length: ${options.contentLength ?? body.length}\r\n\r\n`);
+    socket.write(
+      `POST /hooks/alertmanager HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Type: application/json\r\nContent-Length: ${options.contentLength ?? body.length}\r\n\r\n`,
+    );
     let offset = 0;
     const limit = options.stopAfter ?? body.length;
     const next = () => {
@@ -160,7 +181,11 @@ describe('receiver fuzzed with malformed and hostile payloads', () => {
 
   beforeAll(async () => {
     redis = await RedisServer.start();
-    service = await ServiceProcess.start({ role: 'serve', config: notifyConfig(redis.url, { server: `bodyLimitBytes: ${LIMIT}` }), env: { WEBHOOK_TOKEN: TOKEN, LOG_LEVEL: 'warn' } });
+    service = await ServiceProcess.start({
+      role: 'serve',
+      config: notifyConfig(redis.url, { server: `bodyLimitBytes: ${LIMIT}` }),
+      env: { WEBHOOK_TOKEN: TOKEN, LOG_LEVEL: 'warn' },
+    });
   });
 
   afterAll(async () => {
@@ -192,7 +217,9 @@ describe('receiver fuzzed with malformed and hostile payloads', () => {
     );
     const rssAfter = rssMiB(service.proc.pid!);
     const byOutcome = Object.fromEntries([...tally(statuses)].sort());
-    console.info(`fuzz: ${cases.length} cases; RSS ${rssBefore.toFixed(0)} -> ${rssHalfway.toFixed(0)} (halfway) -> ${rssAfter.toFixed(0)} MiB; outcomes ${JSON.stringify(byOutcome)}`);
+    console.info(
+      `fuzz: ${cases.length} cases; RSS ${rssBefore.toFixed(0)} -> ${rssHalfway.toFixed(0)} (halfway) -> ${rssAfter.toFixed(0)} MiB; outcomes ${JSON.stringify(byOutcome)}`,
+    );
 
     expect(failures).toEqual([]);
     expect(statuses).toHaveLength(CASES);
@@ -205,9 +232,13 @@ describe('receiver fuzzed with malformed and hostile payloads', () => {
 
   it('answers bodies trickled byte by byte, refuses an oversized declared length at once, and stays responsive while sockets stall', async () => {
     const port = service.port;
-    const valid = Buffer.from(JSON.stringify({ version: '4', receiver: 'r', alerts: [{ status: 'firing', labels: { alertname: 'Trickled' }, startsAt: '2026-11-22T04:00:00Z' }] }));
+    const valid = Buffer.from(
+      JSON.stringify({ version: '4', receiver: 'r', alerts: [{ status: 'firing', labels: { alertname: 'Trickled' }, startsAt: '2026-11-22T04:00:00Z' }] }),
+    );
     const slowValid = Array.from({ length: 10 }, () => trickle(port, valid, { chunk: 8, pauseMs: 20 }));
-    const slowGarbage = Array.from({ length: 10 }, () => trickle(port, Buffer.from('{"version":"4","alerts":[{"labels":'.padEnd(300, '[')), { chunk: 10, pauseMs: 20 }));
+    const slowGarbage = Array.from({ length: 10 }, () =>
+      trickle(port, Buffer.from('{"version":"4","alerts":[{"labels":'.padEnd(300, '[')), { chunk: 10, pauseMs: 20 }),
+    );
     const declaredTooLarge = Array.from({ length: 5 }, () => trickle(port, Buffer.alloc(1024, 0x20), { chunk: 64, pauseMs: 50, contentLength: LIMIT + 1 }));
     // Send part of the body, then nothing: a slowloris.
     const stalled = Array.from({ length: 20 }, () => trickle(port, valid, { chunk: 16, pauseMs: 10, stopAfter: 32 }));

@@ -27,7 +27,14 @@ describe('Redis killed with SIGKILL while Alertmanager streams alerts', () => {
       config: notifyConfig(redis.url),
       env: { WEBHOOK_TOKEN: TOKEN, SLACK_BOT_TOKEN: slack.token, SLACK_API_URL: slack.apiUrl },
     });
-    am = await Alertmanager.start({ webhookUrl: `${service.url}/hooks/alertmanager`, token: TOKEN, groupBy: ['...'], groupWait: '1s', groupInterval: '2s', repeatInterval: '1h' });
+    am = await Alertmanager.start({
+      webhookUrl: `${service.url}/hooks/alertmanager`,
+      token: TOKEN,
+      groupBy: ['...'],
+      groupWait: '1s',
+      groupInterval: '2s',
+      repeatInterval: '1h',
+    });
   });
 
   afterAll(async () => {

@@ -68,15 +68,22 @@ describe('SIGTERM under load', () => {
     const q = notifyQueue(redis.url);
     try {
       const states = tally(await Promise.all(accepted.map((a) => q.queue.getJobState(jobIdOf(a)))));
-      console.info(`sigterm: ${acceptedAtStop} accepted, refused ${JSON.stringify(refused)}, job states after the stop ${JSON.stringify(Object.fromEntries(states))}`);
+      console.info(
+        `sigterm: ${acceptedAtStop} accepted, refused ${JSON.stringify(refused)}, job states after the stop ${JSON.stringify(Object.fromEntries(states))}`,
+      );
       // Whatever was accepted is stored: finished, or waiting for the next worker.
       expect(states.get('unknown') ?? 0).toBe(0);
 
       service = await start();
-      await waitFor('every accepted alert to be processed', async () => {
-        const now = await Promise.all(accepted.map((a) => q.queue.getJobState(jobIdOf(a))));
-        return now.every((s) => s === 'completed');
-      }, 90_000, 500);
+      await waitFor(
+        'every accepted alert to be processed',
+        async () => {
+          const now = await Promise.all(accepted.map((a) => q.queue.getJobState(jobIdOf(a))));
+          return now.every((s) => s === 'completed');
+        },
+        90_000,
+        500,
+      );
     } finally {
       await q.close();
     }

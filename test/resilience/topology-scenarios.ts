@@ -94,7 +94,13 @@ export function describeTopology(name: string, startTopology: () => Promise<Topo
     const work: ServiceProcess[] = [];
 
     beforeAll(async () => {
-      [topology, slack, hetzner, github, target] = await Promise.all([startTopology(), new FakeSlack().start(), FakeHetzner.start({ actionDurationMs: 200 }), FakeGitHub.start(), ScriptedServer.start()]);
+      [topology, slack, hetzner, github, target] = await Promise.all([
+        startTopology(),
+        new FakeSlack().start(),
+        FakeHetzner.start({ actionDurationMs: 200 }),
+        FakeGitHub.start(),
+        ScriptedServer.start(),
+      ]);
       hetzner.addVolume({ id: 301, name: 'topo-a', size: 20 });
       hetzner.addVolume({ id: 302, name: 'topo-b', size: 20 });
       const env = { ...fakeEnv(hetzner, github, slack), WEBHOOK_TOKEN: TOKEN, ...topology.env };
@@ -131,7 +137,10 @@ export function describeTopology(name: string, startTopology: () => Promise<Topo
       // 40 identical webhooks, alternating between the two receivers: one job, one resize.
       const alert: TestAlert = { labels: { volume_id: '301' } };
       const statuses = await Promise.all(Array.from({ length: 40 }, (_, i) => postVolumeAlert(serve[i % 2]!.url, alert)));
-      expect(statuses.every((s) => s === 200), String(statuses)).toBe(true);
+      expect(
+        statuses.every((s) => s === 200),
+        String(statuses),
+      ).toBe(true);
       const done = await finishedJob(resizes, alert, 60_000);
       expect(done.result).toMatchObject({ outcome: 'resized', fromGb: 20, toGb: 30 });
       expect(hetzner.resizePosts().filter((c) => c.path === '/volumes/301/actions/resize')).toHaveLength(1);
@@ -142,7 +151,14 @@ export function describeTopology(name: string, startTopology: () => Promise<Topo
     });
 
     it('fails over while Alertmanager streams alerts: every alert once, workers live again, schedule still firing', async () => {
-      const am = await Alertmanager.start({ webhookUrl: `${serve[0]!.url}/hooks/alertmanager`, token: TOKEN, groupBy: ['...'], groupWait: '0s', groupInterval: '1s', repeatInterval: '1h' });
+      const am = await Alertmanager.start({
+        webhookUrl: `${serve[0]!.url}/hooks/alertmanager`,
+        token: TOKEN,
+        groupBy: ['...'],
+        groupWait: '0s',
+        groupInterval: '1s',
+        repeatInterval: '1h',
+      });
       try {
         const startsAt = new Date(Date.now() - 60_000).toISOString();
         const names = Array.from({ length: STREAMED }, (_, i) => `Stream${i}`);
@@ -168,13 +184,18 @@ export function describeTopology(name: string, startTopology: () => Promise<Topo
 
         await waitFor(`${STREAMED} alerts in Slack`, () => new Set(delivered().map((m) => alertNameOf(m.text))).size === STREAMED, 120_000, 200);
         // Liveness proves the workers resumed: each replica took a canary after the new master was in place.
-        await waitFor('both work replicas took a canary on the new master', async () => {
-          for (const w of work) {
-            if ((await metric(w, 'alertworks_worker_live')) !== 1) return false;
-            if (((await metric(w, 'alertworks_worker_last_canary_timestamp_seconds')) ?? 0) * 1000 <= promotedAt) return false;
-          }
-          return true;
-        }, 60_000, 200);
+        await waitFor(
+          'both work replicas took a canary on the new master',
+          async () => {
+            for (const w of work) {
+              if ((await metric(w, 'alertworks_worker_live')) !== 1) return false;
+              if (((await metric(w, 'alertworks_worker_last_canary_timestamp_seconds')) ?? 0) * 1000 <= promotedAt) return false;
+            }
+            return true;
+          },
+          60_000,
+          200,
+        );
         // The schedule goes on after the failover: 3 more runs, no slot twice.
         await waitFor('3 check runs after the failover', async () => (await checkSlots(checks)).filter((s) => s > killedAt).length >= 3, 60_000, 200);
         const done = await finishedJob(resizes, alert, 60_000);

@@ -20,7 +20,12 @@ describe('Redis restarted empty after a resize', () => {
   let service: ServiceProcess;
 
   beforeAll(async () => {
-    [redis, hetzner, github, slack] = await Promise.all([RedisServer.start(), FakeHetzner.start({ actionDurationMs: 200 }), FakeGitHub.start(), new FakeSlack().start()]);
+    [redis, hetzner, github, slack] = await Promise.all([
+      RedisServer.start(),
+      FakeHetzner.start({ actionDurationMs: 200 }),
+      FakeGitHub.start(),
+      new FakeSlack().start(),
+    ]);
     hetzner.addVolume({ id: 4711, name: 'data', size: 20 });
     service = await ServiceProcess.start({
       role: 'all',
@@ -51,12 +56,24 @@ describe('Redis restarted empty after a resize', () => {
         status: 'firing',
         receiver: 'alertworks',
         groupKey: '{}:{alertname="VolumeUsageCritical"}',
-        alerts: [{ status: 'firing', labels: { alertname: 'VolumeUsageCritical', mountpoint: '/mnt/HC_Volume_4711' }, annotations: {}, startsAt, fingerprint: 'vol4711' }],
+        alerts: [
+          {
+            status: 'firing',
+            labels: { alertname: 'VolumeUsageCritical', mountpoint: '/mnt/HC_Volume_4711' },
+            annotations: {},
+            startsAt,
+            fingerprint: 'vol4711',
+          },
+        ],
       }),
     });
-  const outcomes = () => service.logsWith('job done').filter((l) => l.action === 'volume-resize').map((l) => l.outcome);
+  const outcomes = () =>
+    service
+      .logsWith('job done')
+      .filter((l) => l.action === 'volume-resize')
+      .map((l) => l.outcome);
 
-  it('the next alert finds the cooldown in Hetzner\'s actions: no second resize', async () => {
+  it("the next alert finds the cooldown in Hetzner's actions: no second resize", async () => {
     expect((await post('2026-11-22T05:00:00Z')).status).toBe(200);
     await waitFor('the first resize', () => outcomes().includes('resized'), 30_000, 50);
     expect(hetzner.acceptedResizes()).toHaveLength(1);
@@ -68,7 +85,9 @@ describe('Redis restarted empty after a resize', () => {
     await redis.restart();
     const admin = redis.client();
     // Nothing of the first resize is left in Redis (no alert has arrived since, so nothing wrote it again).
-    expect(await admin.exists('{alertworks}:volume-resize:cooldown:4711', '{alertworks}:volume-resize:budget', '{alertworks}:volume-resize:history:4711')).toBe(0);
+    expect(await admin.exists('{alertworks}:volume-resize:cooldown:4711', '{alertworks}:volume-resize:budget', '{alertworks}:volume-resize:history:4711')).toBe(
+      0,
+    );
     admin.disconnect();
 
     // The receiver answers 503 until its connection is back; Alertmanager would retry, so do we.

@@ -57,10 +57,15 @@ describe('worker killed with SIGKILL in the middle of jobs', () => {
     try {
       // Stalled-job recovery: the dead worker's locks expire (lockDuration 30 s), the next
       // stalled check (every 15 s) puts the jobs back in the queue.
-      await waitFor('every job completed', async () => {
-        const states = await Promise.all(alerts.map((a) => q.queue.getJobState(jobIdOf(a))));
-        return states.every((s) => s === 'completed');
-      }, 120_000, 500);
+      await waitFor(
+        'every job completed',
+        async () => {
+          const states = await Promise.all(alerts.map((a) => q.queue.getJobState(jobIdOf(a))));
+          return states.every((s) => s === 'completed');
+        },
+        120_000,
+        500,
+      );
     } finally {
       await q.close();
     }
@@ -68,7 +73,9 @@ describe('worker killed with SIGKILL in the middle of jobs', () => {
 
     const perAlert = tally(slack.messages.map((m) => alertNameOf(m.text)));
     const doubled = [...perAlert].filter(([, n]) => n > 1).map(([name]) => name);
-    console.info(`worker kill: ${postedBeforeKill.size} messages posted before the kill, recovered in ${recoverySeconds.toFixed(1)} s, ${doubled.length} of ${N} alerts posted twice: ${doubled.join(', ') || 'none'}`);
+    console.info(
+      `worker kill: ${postedBeforeKill.size} messages posted before the kill, recovered in ${recoverySeconds.toFixed(1)} s, ${doubled.length} of ${N} alerts posted twice: ${doubled.join(', ') || 'none'}`,
+    );
 
     // Nothing lost, nothing twice: including the jobs whose message Slack had accepted when the worker died.
     for (const a of alerts) expect(perAlert.get(a.name) ?? 0, a.name).toBe(1);

@@ -40,7 +40,11 @@ describe('worker liveness: a work replica whose connections are stuck recreates 
     proxy = await FreezingTcpProxy.start(redis.port);
     slack = await new FakeSlack().start();
     target = await ScriptedServer.start();
-    receiver = await ServiceProcess.start({ role: 'serve', config: notifyConfig(redis.url), env: { WEBHOOK_TOKEN: TOKEN, SLACK_SIGNING_SECRET: slack.signingSecret } });
+    receiver = await ServiceProcess.start({
+      role: 'serve',
+      config: notifyConfig(redis.url),
+      env: { WEBHOOK_TOKEN: TOKEN, SLACK_SIGNING_SECRET: slack.signingSecret },
+    });
     work = await ServiceProcess.start({
       role: 'work',
       config: notifyConfig(`redis://127.0.0.1:${proxy.port}`, {
@@ -81,9 +85,19 @@ describe('worker liveness: a work replica whose connections are stuck recreates 
     // Queued while the workers are stuck: must not be lost.
     expect((await postUntilAccepted(receiver.url, [directAlert('WhileFrozen')])).status).toBe(200);
 
-    await waitFor('worker_live 0 and /readyz 503', async () => (await metric(work, 'alertworks_worker_live')) === 0 && (await readyz(work)) === 503, 20_000, 100);
+    await waitFor(
+      'worker_live 0 and /readyz 503',
+      async () => (await metric(work, 'alertworks_worker_live')) === 0 && (await readyz(work)) === 503,
+      20_000,
+      100,
+    );
     await waitFor('workers recreated', async () => ((await metric(work, 'alertworks_worker_recreations_total')) ?? 0) >= 1, 20_000, 100);
-    await waitFor('worker_live 1 and /readyz 200 again', async () => (await metric(work, 'alertworks_worker_live')) === 1 && (await readyz(work)) === 200, 20_000, 100);
+    await waitFor(
+      'worker_live 1 and /readyz 200 again',
+      async () => (await metric(work, 'alertworks_worker_live')) === 1 && (await readyz(work)) === 200,
+      20_000,
+      100,
+    );
 
     await waitFor('alert queued while frozen in Slack', () => delivered('WhileFrozen'), 20_000, 100);
     expect((await postUntilAccepted(receiver.url, [directAlert('AfterRecovery')])).status).toBe(200);
@@ -94,10 +108,20 @@ describe('worker liveness: a work replica whose connections are stuck recreates 
     await waitFor('2 more check runs', () => target.requests.length >= probes + 2, 20_000, 100);
     // The interactions worker was recreated too: a click stored by the receiver is worked
     // (a well-formed button id alertworks never issued: the clicker is told so).
-    const button = { text: 'Approve', value: randomBytes(16).toString('hex'), action_id: 'approve', message: { channel: 'C0OPS00001', ts: '1796000000.000001', text: 'x', blocks: [], updates: [] } };
+    const button = {
+      text: 'Approve',
+      value: randomBytes(16).toString('hex'),
+      action_id: 'approve',
+      message: { channel: 'C0OPS00001', ts: '1796000000.000001', text: 'x', blocks: [], updates: [] },
+    };
     const click = await slack.click(`${receiver.url}/hooks/slack/interactions`, button, { id: 'U0CLICKER', username: 'clicker' });
     expect(click.status).toBe(200);
-    await waitFor('the click worked after recovery', () => slack.ephemerals.some((e) => e.user === 'U0CLICKER' && /does not know this button/.test(e.text)), 20_000, 100);
+    await waitFor(
+      'the click worked after recovery',
+      () => slack.ephemerals.some((e) => e.user === 'U0CLICKER' && /does not know this button/.test(e.text)),
+      20_000,
+      100,
+    );
     expect(work.logsWith('workers not live: no canary job taken in time').length).toBeGreaterThan(0);
     expect(work.logsWith('workers recreated').length).toBeGreaterThan(0);
   });

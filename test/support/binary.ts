@@ -32,11 +32,16 @@ export class ManagedBinary {
     this.proc.stderr?.on('data', keep);
     const proc = this.proc;
     try {
-      await waitFor(`${this.command} ready at ${this.readyUrl}`, async () => {
-        if (proc.exitCode !== null) throw new Error(`${this.command} exited with ${proc.exitCode}: ${this.output.join('').slice(-2000)}`);
-        const res = await fetch(this.readyUrl);
-        return res.ok;
-      }, timeoutMs, 100);
+      await waitFor(
+        `${this.command} ready at ${this.readyUrl}`,
+        async () => {
+          if (proc.exitCode !== null) throw new Error(`${this.command} exited with ${proc.exitCode}: ${this.output.join('').slice(-2000)}`);
+          const res = await fetch(this.readyUrl);
+          return res.ok;
+        },
+        timeoutMs,
+        100,
+      );
     } catch (err) {
       await this.stop();
       throw err;

@@ -91,7 +91,13 @@ export function selfSignedCert(commonName = 'localhost', days = 30): { key: stri
   cert.setIssuer(attrs);
   cert.setExtensions([
     { name: 'basicConstraints', cA: true },
-    { name: 'subjectAltName', altNames: [{ type: 2, value: commonName }, { type: 7, ip: '127.0.0.1' }] },
+    {
+      name: 'subjectAltName',
+      altNames: [
+        { type: 2, value: commonName },
+        { type: 7, ip: '127.0.0.1' },
+      ],
+    },
   ]);
   cert.sign(keys.privateKey, forge.md.sha256.create());
   return { key: keys.privateKeyPem, cert: forge.pki.certificateToPem(cert) };

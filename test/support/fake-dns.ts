@@ -67,10 +67,11 @@ export class FakeDns {
       answers.push(head, rdata);
     };
     let count = 0;
-    if (records && qtype === TYPE.A) for (const ip of records.A ?? []) {
-      rr(TYPE.A, Buffer.from(ip.split('.').map(Number)));
-      count++;
-    }
+    if (records && qtype === TYPE.A)
+      for (const ip of records.A ?? []) {
+        rr(TYPE.A, Buffer.from(ip.split('.').map(Number)));
+        count++;
+      }
     if (records && qtype === TYPE.MX) {
       for (const [pref, host] of records.MX ?? []) {
         const p = Buffer.alloc(2);
@@ -79,10 +80,11 @@ export class FakeDns {
         count++;
       }
     }
-    if (records && qtype === TYPE.TXT) for (const t of records.TXT ?? []) {
-      rr(TYPE.TXT, Buffer.concat([Buffer.from([t.length]), Buffer.from(t)]));
-      count++;
-    }
+    if (records && qtype === TYPE.TXT)
+      for (const t of records.TXT ?? []) {
+        rr(TYPE.TXT, Buffer.concat([Buffer.from([t.length]), Buffer.from(t)]));
+        count++;
+      }
     const header = Buffer.alloc(12);
     query.copy(header, 0, 0, 2); // id
     header.writeUInt16BE(0x8400 | (query.readUInt16BE(2) & 0x0100) | (records ? 0 : 3), 2); // QR, AA, RD echoed, NXDOMAIN if unknown

@@ -10,7 +10,8 @@ import * as protoLoader from '@grpc/proto-loader';
 export type ServingStatus = 'UNKNOWN' | 'SERVING' | 'NOT_SERVING' | 'SERVICE_UNKNOWN';
 
 const definition = protoLoader.loadSync(fileURLToPath(new URL('./health.proto', import.meta.url)), { enums: String, defaults: true });
-const health = (grpc.loadPackageDefinition(definition) as unknown as { grpc: { health: { v1: { Health: grpc.ServiceClientConstructor } } } }).grpc.health.v1.Health;
+const health = (grpc.loadPackageDefinition(definition) as unknown as { grpc: { health: { v1: { Health: grpc.ServiceClientConstructor } } } }).grpc.health.v1
+  .Health;
 
 export class GrpcHealthServer {
   readonly requests: string[] = [];
@@ -33,7 +34,9 @@ export class GrpcHealthServer {
         else callback(null, { status });
       },
     });
-    const credentials = tls ? grpc.ServerCredentials.createSsl(null, [{ cert_chain: Buffer.from(tls.certPem), private_key: Buffer.from(tls.keyPem) }], false) : grpc.ServerCredentials.createInsecure();
+    const credentials = tls
+      ? grpc.ServerCredentials.createSsl(null, [{ cert_chain: Buffer.from(tls.certPem), private_key: Buffer.from(tls.keyPem) }], false)
+      : grpc.ServerCredentials.createInsecure();
     const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', credentials, (err, p) => (err ? reject(err) : resolve(p))));
     self = new GrpcHealthServer(server, port, map);
     return self;

@@ -26,7 +26,14 @@ export class NpmStart {
     const [port, redisPort] = [await freePort(), await freePort()];
     const proc = spawn('npm', ['start'], {
       cwd: dir,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', PORT: String(port), ALERTWORKS_REDIS_PORT: String(redisPort), LOG_LEVEL: 'info', ...env },
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '/tmp',
+        PORT: String(port),
+        ALERTWORKS_REDIS_PORT: String(redisPort),
+        LOG_LEVEL: 'info',
+        ...env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: terminal,
     });

@@ -108,7 +108,15 @@ export class OtlpReceiver {
               temporality: data.aggregationTemporality,
               attributes: attributes(dp.attributes),
               value: dp.asDouble !== undefined ? Number(dp.asDouble) : dp.asInt !== undefined ? Number(dp.asInt) : undefined,
-              histogram: kind === 'histogram' ? { count: Number(dp.count ?? 0), sum: dp.sum === undefined ? undefined : Number(dp.sum), bucketCounts: (dp.bucketCounts ?? []).map(Number), explicitBounds: (dp.explicitBounds ?? []).map(Number) } : undefined,
+              histogram:
+                kind === 'histogram'
+                  ? {
+                      count: Number(dp.count ?? 0),
+                      sum: dp.sum === undefined ? undefined : Number(dp.sum),
+                      bucketCounts: (dp.bucketCounts ?? []).map(Number),
+                      explicitBounds: (dp.explicitBounds ?? []).map(Number),
+                    }
+                  : undefined,
               resource,
             });
           }

@@ -43,13 +43,18 @@ export class RedisServer {
     const probe = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
     probe.on('error', () => undefined);
     try {
-      await waitFor(`redis-server on ${this.port}`, async () => {
-        if (probe.status !== 'ready') {
-          probe.disconnect();
-          await probe.connect();
-        }
-        return (await probe.ping()) === 'PONG';
-      }, 10_000, 50);
+      await waitFor(
+        `redis-server on ${this.port}`,
+        async () => {
+          if (probe.status !== 'ready') {
+            probe.disconnect();
+            await probe.connect();
+          }
+          return (await probe.ping()) === 'PONG';
+        },
+        10_000,
+        50,
+      );
     } finally {
       probe.disconnect();
     }

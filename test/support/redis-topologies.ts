@@ -34,11 +34,16 @@ export class RedisNode {
     this.proc = spawn(this.binary, [...this.args], { cwd: this.dir, stdio: 'ignore' });
     const proc = this.proc;
     this.exited = new Promise((r) => proc.once('exit', () => r()));
-    await waitFor(`${this.binary} on ${this.port}`, async () => {
-      // Exited at once (e.g. another process took the port between freePort and now): say so now.
-      if (!this.running) throw new Error(`${this.binary} on ${this.port} exited (${proc.exitCode ?? proc.signalCode})`);
-      return this.ping();
-    }, 30_000, 50);
+    await waitFor(
+      `${this.binary} on ${this.port}`,
+      async () => {
+        // Exited at once (e.g. another process took the port between freePort and now): say so now.
+        if (!this.running) throw new Error(`${this.binary} on ${this.port} exited (${proc.exitCode ?? proc.signalCode})`);
+        return this.ping();
+      },
+      30_000,
+      50,
+    );
   }
 
   /** PING over a throw-away connection; false when nothing answers. */
@@ -74,7 +79,21 @@ function nodeDir(prefix: string): string {
 
 function serverArgs(port: number, extra: readonly string[] = []): string[] {
   // noeviction + AOF: the settings docs/scaling.md asks for in production.
-  return ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--maxmemory-policy', 'noeviction', '--loglevel', 'warning', ...extra];
+  return [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'yes',
+    '--maxmemory-policy',
+    'noeviction',
+    '--loglevel',
+    'warning',
+    ...extra,
+  ];
 }
 
 /**
@@ -85,7 +104,10 @@ function serverArgs(port: number, extra: readonly string[] = []): string[] {
  * can look stale, and a replica that refuses to stand leaves the slot without a master).
  */
 export class RedisClusterSet {
-  private constructor(readonly nodes: RedisNode[], private readonly root: string) {}
+  private constructor(
+    readonly nodes: RedisNode[],
+    private readonly root: string,
+  ) {}
 
   static async start(options: { password?: string; nodeTimeoutMs?: number } = {}): Promise<RedisClusterSet> {
     const root = nodeDir('aw-cluster-');
@@ -95,26 +117,49 @@ export class RedisClusterSet {
       const dir = join(root, String(port));
       mkdirSync(dir);
       const auth = options.password ? ['--requirepass', options.password, '--masterauth', options.password] : [];
-      nodes.push(new RedisNode(port, dir, serverArgs(port, ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', String(options.nodeTimeoutMs ?? 1500), '--cluster-replica-validity-factor', '0', ...auth]), 'redis-server', options.password));
+      nodes.push(
+        new RedisNode(
+          port,
+          dir,
+          serverArgs(port, [
+            '--cluster-enabled',
+            'yes',
+            '--cluster-config-file',
+            'nodes.conf',
+            '--cluster-node-timeout',
+            String(options.nodeTimeoutMs ?? 1500),
+            '--cluster-replica-validity-factor',
+            '0',
+            ...auth,
+          ]),
+          'redis-server',
+          options.password,
+        ),
+      );
     }
     const set = new RedisClusterSet(nodes, root);
     try {
       await Promise.all(nodes.map((n) => n.start()));
       const auth = options.password ? ['-a', options.password, '--no-auth-warning'] : [];
       await run('redis-cli', [...auth, '--cluster', 'create', ...nodes.map((n) => n.address), '--cluster-replicas', '1', '--cluster-yes'], { timeout: 60_000 });
-      await waitFor('cluster state ok on every node', async () => {
-        for (const n of nodes) {
-          const c = n.client({ lazyConnect: true, retryStrategy: () => null });
-          try {
-            await c.connect();
-            const info = await c.cluster('INFO');
-            if (!String(info).includes('cluster_state:ok')) return false;
-          } finally {
-            c.disconnect();
+      await waitFor(
+        'cluster state ok on every node',
+        async () => {
+          for (const n of nodes) {
+            const c = n.client({ lazyConnect: true, retryStrategy: () => null });
+            try {
+              await c.connect();
+              const info = await c.cluster('INFO');
+              if (!String(info).includes('cluster_state:ok')) return false;
+            } finally {
+              c.disconnect();
+            }
           }
-        }
-        return true;
-      }, 30_000, 200);
+          return true;
+        },
+        30_000,
+        200,
+      );
     } catch (err) {
       await set.destroy();
       throw err;
@@ -146,16 +191,21 @@ export class RedisClusterSet {
 
   /** Waits until the slot of `key` has a master that passes `accept` and the cluster is ok again. */
   async waitForMaster(key: string, accept: (node: RedisNode) => boolean, timeoutMs = 60_000): Promise<RedisNode> {
-    return waitFor(`a new master for ${key}`, async () => {
-      const node = await this.masterOf(key);
-      if (!accept(node)) return undefined;
-      const c = node.client({ maxRetriesPerRequest: 1 });
-      try {
-        return String(await c.cluster('INFO')).includes('cluster_state:ok') ? node : undefined;
-      } finally {
-        c.disconnect();
-      }
-    }, timeoutMs, 200);
+    return waitFor(
+      `a new master for ${key}`,
+      async () => {
+        const node = await this.masterOf(key);
+        if (!accept(node)) return undefined;
+        const c = node.client({ maxRetriesPerRequest: 1 });
+        try {
+          return String(await c.cluster('INFO')).includes('cluster_state:ok') ? node : undefined;
+        } finally {
+          c.disconnect();
+        }
+      },
+      timeoutMs,
+      200,
+    );
   }
 
   async destroy(): Promise<void> {
@@ -216,19 +266,24 @@ export class RedisSentinelSet {
       await master.start();
       await replica.start();
       await Promise.all(sentinels.map((s) => s.start()));
-      await waitFor('sentinels to know the replica and each other', async () => {
-        for (const s of sentinels) {
-          const c = s.client();
-          try {
-            const info = (await c.call('SENTINEL', 'MASTER', RedisSentinelSet.masterName)) as string[];
-            const field = (name: string) => Number(info[info.indexOf(name) + 1]);
-            if (field('num-slaves') < 1 || field('num-other-sentinels') < 2) return false;
-          } finally {
-            c.disconnect();
+      await waitFor(
+        'sentinels to know the replica and each other',
+        async () => {
+          for (const s of sentinels) {
+            const c = s.client();
+            try {
+              const info = (await c.call('SENTINEL', 'MASTER', RedisSentinelSet.masterName)) as string[];
+              const field = (name: string) => Number(info[info.indexOf(name) + 1]);
+              if (field('num-slaves') < 1 || field('num-other-sentinels') < 2) return false;
+            } finally {
+              c.disconnect();
+            }
           }
-        }
-        return true;
-      }, 30_000, 200);
+          return true;
+        },
+        30_000,
+        200,
+      );
     } catch (err) {
       await set.destroy();
       throw err;
@@ -259,16 +314,21 @@ export class RedisSentinelSet {
 
   /** Waits until the sentinels name a master that passes `accept` and it answers as a master. */
   async waitForMaster(accept: (node: RedisNode) => boolean, timeoutMs = 60_000): Promise<RedisNode> {
-    return waitFor('the sentinels to promote a replica', async () => {
-      const node = await this.master();
-      if (!accept(node) || !node.running) return undefined;
-      const c = node.client({ maxRetriesPerRequest: 1 });
-      try {
-        return String(await c.info('replication')).includes('role:master') ? node : undefined;
-      } finally {
-        c.disconnect();
-      }
-    }, timeoutMs, 200);
+    return waitFor(
+      'the sentinels to promote a replica',
+      async () => {
+        const node = await this.master();
+        if (!accept(node) || !node.running) return undefined;
+        const c = node.client({ maxRetriesPerRequest: 1 });
+        try {
+          return String(await c.info('replication')).includes('role:master') ? node : undefined;
+        } finally {
+          c.disconnect();
+        }
+      },
+      timeoutMs,
+      200,
+    );
   }
 
   async destroy(): Promise<void> {

@@ -73,7 +73,8 @@ export class ServiceProcess {
     await waitFor(
       'alertworks to start',
       async () => {
-        if (this.proc.exitCode !== null || this.proc.signalCode !== null) throw new Error(`alertworks exited ${this.proc.exitCode ?? this.proc.signalCode}: ${this.stderr}`);
+        if (this.proc.exitCode !== null || this.proc.signalCode !== null)
+          throw new Error(`alertworks exited ${this.proc.exitCode ?? this.proc.signalCode}: ${this.stderr}`);
         if (role !== 'work') {
           const res = await fetch(`http://127.0.0.1:${this.port}/healthz`).catch(() => undefined);
           if (!res?.ok) return false;

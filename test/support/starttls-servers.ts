@@ -25,7 +25,8 @@ function dialog(protocol: Exclude<StartTlsProtocol, 'postgres'>, refuse: boolean
         greeting: '220 mail.test ESMTP ready\r\n',
         answer: (line) => {
           if (/^EHLO /i.test(line)) return { write: `250-mail.test greets you\r\n250-SIZE 10240000\r\n${refuse ? '' : '250-STARTTLS\r\n'}250 HELP\r\n` };
-          if (/^STARTTLS$/i.test(line)) return refuse ? { write: '502 5.5.1 command not implemented\r\n' } : { write: '220 2.0.0 Ready to start TLS\r\n', upgrade: true };
+          if (/^STARTTLS$/i.test(line))
+            return refuse ? { write: '502 5.5.1 command not implemented\r\n' } : { write: '220 2.0.0 Ready to start TLS\r\n', upgrade: true };
           return { write: '500 5.5.2 unknown command\r\n' };
         },
       };
@@ -34,7 +35,8 @@ function dialog(protocol: Exclude<StartTlsProtocol, 'postgres'>, refuse: boolean
         greeting: `* OK [CAPABILITY IMAP4rev1${refuse ? '' : ' STARTTLS'}] imap.test ready\r\n`,
         answer: (line) => {
           const [tag, command] = line.split(' ');
-          if (command?.toUpperCase() === 'STARTTLS') return refuse ? { write: `${tag} NO STARTTLS is not available\r\n` } : { write: `${tag} OK Begin TLS negotiation now\r\n`, upgrade: true };
+          if (command?.toUpperCase() === 'STARTTLS')
+            return refuse ? { write: `${tag} NO STARTTLS is not available\r\n` } : { write: `${tag} OK Begin TLS negotiation now\r\n`, upgrade: true };
           return { write: `${tag} BAD unknown command\r\n` };
         },
       };

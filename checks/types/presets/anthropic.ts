@@ -25,7 +25,9 @@ export const anthropicCheck = defineCheckType({
   example: { apiKey: 'sk-ant-example-not-a-key' },
   probe(check, ctx) {
     const headers = { 'x-api-key': check.apiKey, 'anthropic-version': check.apiVersion, accept: 'application/json' };
-    return runHttpProbe(presetRequest(check, ctx, { url: joinUrl(check.endpoint, 'v1/models'), headers }), { status: [200], json: [{ path: '$.data', exists: true }] });
+    return runHttpProbe(presetRequest(check, ctx, { url: joinUrl(check.endpoint, 'v1/models'), headers }), {
+      status: [200],
+      json: [{ path: '$.data', exists: true }],
+    });
   },
 });
-

@@ -26,7 +26,9 @@ export const openaiCheck = defineCheckType({
   probe(check, ctx) {
     const headers: Record<string, string> = { authorization: `Bearer ${check.apiKey}`, accept: 'application/json' };
     if (check.organization) headers['openai-organization'] = check.organization;
-    return runHttpProbe(presetRequest(check, ctx, { url: joinUrl(check.endpoint, 'models'), headers }), { status: [200], json: [{ path: '$.data', exists: true }] });
+    return runHttpProbe(presetRequest(check, ctx, { url: joinUrl(check.endpoint, 'models'), headers }), {
+      status: [200],
+      json: [{ path: '$.data', exists: true }],
+    });
   },
 });
-

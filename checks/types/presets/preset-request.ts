@@ -65,7 +65,11 @@ export function sigv4Signer(options: {
     return new Signer({
       service: options.service,
       region: options.region,
-      credentials: { accessKeyId: options.credentials.accessKeyId, secretAccessKey: options.credentials.secretAccessKey, sessionToken: options.credentials.sessionToken },
+      credentials: {
+        accessKeyId: options.credentials.accessKeyId,
+        secretAccessKey: options.credentials.secretAccessKey,
+        sessionToken: options.credentials.sessionToken,
+      },
       sha256: Sha256,
       uriEscapePath: options.uriEscapePath ?? true,
     });

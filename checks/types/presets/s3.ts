@@ -41,4 +41,3 @@ export const s3Check = defineCheckType({
     return runHttpProbe(presetRequest(check, ctx, { url: headBucketUrl(check), method: 'HEAD', sign }), { status: [200], json: [] });
   },
 });
-

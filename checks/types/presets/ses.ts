@@ -33,4 +33,3 @@ export const sesCheck = defineCheckType({
     return runHttpProbe(request, { status: [200], json: check.requireSendingEnabled ? [{ path: '$.SendingEnabled', equals: true }] : [] });
   },
 });
-

@@ -24,7 +24,11 @@ async function decide(ctx: InteractionContext, approvalId: string, click: Click,
   const verb = to === 'approved' ? 'approve' : 'reject';
   const request = await ctx.approvals.get(approvalId);
   if (!request) {
-    return { outcome: 'expired', thread: { text: `:hourglass: ${who(click)} tried to ${verb}, but this approval request no longer exists. Nothing was done.` }, ephemeral: 'This approval request no longer exists.' };
+    return {
+      outcome: 'expired',
+      thread: { text: `:hourglass: ${who(click)} tried to ${verb}, but this approval request no longer exists. Nothing was done.` },
+      ephemeral: 'This approval request no longer exists.',
+    };
   }
   if (!(await ctx.approvers.allows(click.user.id))) {
     return {
@@ -34,14 +38,23 @@ async function decide(ctx: InteractionContext, approvalId: string, click: Click,
     };
   }
   if (Date.now() >= request.expiresAt && (await ctx.approvals.decide(request, 'expired'))) {
-    return { outcome: 'expired', thread: { text: `:hourglass: ${who(click)} tried to ${verb}, but the approval had expired. Nothing was done.` }, ephemeral: 'This approval has expired.' };
+    return {
+      outcome: 'expired',
+      thread: { text: `:hourglass: ${who(click)} tried to ${verb}, but the approval had expired. Nothing was done.` },
+      ephemeral: 'This approval has expired.',
+    };
   }
   if (await ctx.approvals.decide(request, to, click.user)) {
     if (to === 'approved') await requeue(ctx, request);
     await recordDecision(ctx, request, click, to);
     return {
       outcome: 'done',
-      thread: { text: to === 'approved' ? `:white_check_mark: Approved by ${who(click)}: ${request.summary}. Every guard is checked again before it runs.` : `:no_entry_sign: Rejected by ${who(click)}: ${request.summary}. Nothing was done.` },
+      thread: {
+        text:
+          to === 'approved'
+            ? `:white_check_mark: Approved by ${who(click)}: ${request.summary}. Every guard is checked again before it runs.`
+            : `:no_entry_sign: Rejected by ${who(click)}: ${request.summary}. Nothing was done.`,
+      },
     };
   }
   const decision = await ctx.approvals.decision(request.id);

@@ -13,9 +13,17 @@ export const silenceHandler = defineHandler({
   action: 'silence',
   async handle(ctx, record, click, clickId) {
     const am = ctx.alertmanager;
-    if (!am) return { outcome: 'failed', thread: { text: `:warning: ${who(click)} clicked Silence, but no Alertmanager is configured (\`alertmanager.url\`). Nothing was done.` } };
+    if (!am)
+      return {
+        outcome: 'failed',
+        thread: { text: `:warning: ${who(click)} clicked Silence, but no Alertmanager is configured (\`alertmanager.url\`). Nothing was done.` },
+      };
     const matchers = silenceMatchers(record.labels);
-    if (!matchers) return { outcome: 'failed', thread: { text: `:warning: ${who(click)} clicked Silence, but the alert has no labels a silence could match. Nothing was done.` } };
+    if (!matchers)
+      return {
+        outcome: 'failed',
+        thread: { text: `:warning: ${who(click)} clicked Silence, but the alert has no labels a silence could match. Nothing was done.` },
+      };
     // A retried click job finds the silence it already made instead of making a second one.
     const now = Date.now();
     const endsAt = now + record.durationMs;
@@ -33,7 +41,10 @@ export const silenceHandler = defineHandler({
         });
       } catch (err) {
         if (err instanceof AlertworksError && err.retryable) throw err;
-        return { outcome: 'failed', thread: { text: `:x: ${who(click)} clicked Silence, but Alertmanager refused it: ${err instanceof AlertworksError ? err.code : 'error'}.` } };
+        return {
+          outcome: 'failed',
+          thread: { text: `:x: ${who(click)} clicked Silence, but Alertmanager refused it: ${err instanceof AlertworksError ? err.code : 'error'}.` },
+        };
       }
       await ctx.buttons.recordSilenceMade(clickId, id);
     }
@@ -49,17 +60,27 @@ export const expireSilenceHandler = defineHandler({
   action: 'expire_silence',
   async handle(ctx, record, click) {
     const am = ctx.alertmanager;
-    if (!am) return { outcome: 'failed', thread: { text: `:warning: ${who(click)} clicked Expire silence, but no Alertmanager is configured. Nothing was done.` } };
+    if (!am)
+      return { outcome: 'failed', thread: { text: `:warning: ${who(click)} clicked Expire silence, but no Alertmanager is configured. Nothing was done.` } };
     try {
       await am.expireSilence(record.silenceId);
     } catch (err) {
       // Already expired (Alertmanager answers an error for that): say so rather than fail.
-      const state = await am.getSilence(record.silenceId).then((s) => s.status?.state, () => undefined);
+      const state = await am.getSilence(record.silenceId).then(
+        (s) => s.status?.state,
+        () => undefined,
+      );
       if (state !== 'expired') {
         if (err instanceof AlertworksError && err.retryable) throw err;
-        return { outcome: 'failed', thread: { text: `:x: ${who(click)} clicked Expire silence, but Alertmanager refused: ${err instanceof AlertworksError ? err.code : 'error'}.` } };
+        return {
+          outcome: 'failed',
+          thread: { text: `:x: ${who(click)} clicked Expire silence, but Alertmanager refused: ${err instanceof AlertworksError ? err.code : 'error'}.` },
+        };
       }
-      return { outcome: 'already_decided', thread: { text: `:information_source: ${who(click)} clicked Expire silence: silence \`${record.silenceId}\` had already expired.` } };
+      return {
+        outcome: 'already_decided',
+        thread: { text: `:information_source: ${who(click)} clicked Expire silence: silence \`${record.silenceId}\` had already expired.` },
+      };
     }
     return { outcome: 'done', thread: { text: `:loud_sound: Silence \`${record.silenceId}\` expired by ${who(click)}: notifications resume.` } };
   },

@@ -57,7 +57,10 @@ describe('Acknowledge on a check that is DOWN', () => {
       expect(texts().filter((t) => t.includes('still DOWN'))).toHaveLength(1);
 
       const ctx = interactionContext({ config, redis, threads, notifier, logger }, new Map());
-      const job = { id: 'click-ack-1', data: { click: { buttonId: ack!.value, user: { id: 'U0ONCALL1', name: 'oncall' } }, receivedAt: Date.now(), via: 'http' } } as unknown as Job<ClickJobData>;
+      const job = {
+        id: 'click-ack-1',
+        data: { click: { buttonId: ack!.value, user: { id: 'U0ONCALL1', name: 'oncall' } }, receivedAt: Date.now(), via: 'http' },
+      } as unknown as Job<ClickJobData>;
       expect(await processClick(ctx, job, logger)).toEqual({ outcome: 'done' });
       expect(ack!.message.updates.at(-1)?.text).toContain('(acknowledged)');
       expect(JSON.stringify(ack!.message.updates.at(-1)?.blocks)).toContain('Acknowledged by <@U0ONCALL1>');

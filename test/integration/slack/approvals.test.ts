@@ -53,13 +53,22 @@ describe('Slack approvals for volume resizes (signed HTTP interactions)', () => 
     return alert;
   };
   const approvedJob = async (approvalId: string) =>
-    waitFor('the approved resize job', async () => {
-      const job = await aw.queue.getJob(`approved-${approvalId}`);
-      return job && (await job.getState()) === 'completed' ? job : undefined;
-    }, 30_000);
+    waitFor(
+      'the approved resize job',
+      async () => {
+        const job = await aw.queue.getJob(`approved-${approvalId}`);
+        return job && (await job.getState()) === 'completed' ? job : undefined;
+      },
+      30_000,
+    );
 
   beforeAll(async () => {
-    [redis, hetzner, github, slack] = await Promise.all([RedisServer.start(), FakeHetzner.start({ actionDurationMs: 100 }), FakeGitHub.start(), new FakeSlack().start()]);
+    [redis, hetzner, github, slack] = await Promise.all([
+      RedisServer.start(),
+      FakeHetzner.start({ actionDurationMs: 100 }),
+      FakeGitHub.start(),
+      new FakeSlack().start(),
+    ]);
     for (const id of [401, 402, 403, 404, 405, 406, 407]) hetzner.addVolume({ id, name: `v${id}`, size: 20 });
     slack.usergroups.S0OPSTEAM = [GROUP_MEMBER.id];
     aw = await startInProcess(CONFIG, { ...fakeEnv(hetzner, github, slack), SLACK_SIGNING_SECRET: slack.signingSecret }, redis.url, PREFIX);
@@ -94,7 +103,11 @@ describe('Slack approvals for volume resizes (signed HTTP interactions)', () => 
     expect(replay.status).toBe(409);
     expect(await interactionCount('unknown', 'replayed')).toBeGreaterThanOrEqual(1);
     // Unsigned body that merely looks like Slack's: refused.
-    const forged = await fetch(hook(), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ payload: JSON.stringify(payload) }).toString() });
+    const forged = await fetch(hook(), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ payload: JSON.stringify(payload) }).toString(),
+    });
     expect(forged.status).toBe(401);
     await waitFor('the stranger click to be answered', () => slack.ephemerals.find((e) => e.user === STRANGER.id));
     expect(posts(401)).toEqual([]);
@@ -124,7 +137,9 @@ describe('Slack approvals for volume resizes (signed HTTP interactions)', () => 
   it('Approve -> exactly one resize through the real resize path; a second Approve -> nothing more', async () => {
     const approve = approvalButton(401, 'Approve')!;
     expect((await slack.click(hook(), approve, APPROVER)).status).toBe(200);
-    const approvalId = await waitFor('the approval to be queued', async () => (await aw.queue.getJobs(['waiting', 'active', 'completed', 'delayed'])).find((j) => j.id?.startsWith('approved-'))?.id?.slice('approved-'.length));
+    const approvalId = await waitFor('the approval to be queued', async () =>
+      (await aw.queue.getJobs(['waiting', 'active', 'completed', 'delayed'])).find((j) => j.id?.startsWith('approved-'))?.id?.slice('approved-'.length),
+    );
     const job = await approvedJob(approvalId);
     expect(job.returnvalue).toMatchObject({ outcome: 'resized', fromGb: 20, toGb: 30 });
     expect(posts(401).map((c) => c.body)).toEqual([{ size: 30 }]);
@@ -132,19 +147,29 @@ describe('Slack approvals for volume resizes (signed HTTP interactions)', () => 
     expect(repliesOf(401).some((t) => t.includes(`Approved by <@${APPROVER.id}>`))).toBe(true);
 
     expect((await slack.click(hook(), approve, SECOND)).status).toBe(200);
-    await waitFor('the second click answered', () => repliesOf(401).some((t) => t.includes(`<@${SECOND.id}> clicked approve, but this was already approved by <@${APPROVER.id}>`)));
+    await waitFor('the second click answered', () =>
+      repliesOf(401).some((t) => t.includes(`<@${SECOND.id}> clicked approve, but this was already approved by <@${APPROVER.id}>`)),
+    );
     expect(posts(401)).toHaveLength(1);
     expect(hetzner.volumes.get(401)?.size).toBe(30);
     // The audit trail says who approved what, once (the second click decided nothing).
     const approvals = await auditOf('approved', 'volume 401');
     expect(approvals).toHaveLength(1);
-    expect(approvals[0]).toMatchObject({ action: 'volume-resize', actor: expect.stringContaining(APPROVER.id), summary: expect.stringContaining('approved by') });
+    expect(approvals[0]).toMatchObject({
+      action: 'volume-resize',
+      actor: expect.stringContaining(APPROVER.id),
+      summary: expect.stringContaining('approved by'),
+    });
   });
 
   it('two approvers clicking at once -> one resize', async () => {
     await waitingFor(402);
     const approve = approvalButton(402, 'Approve')!;
-    const answers = await Promise.all([slack.click(hook(), approve, APPROVER), slack.click(hook(), approve, SECOND), slack.click(hook(), approve, GROUP_MEMBER)]);
+    const answers = await Promise.all([
+      slack.click(hook(), approve, APPROVER),
+      slack.click(hook(), approve, SECOND),
+      slack.click(hook(), approve, GROUP_MEMBER),
+    ]);
     expect(answers.map((r) => r.status)).toEqual([200, 200, 200]);
     await waitFor('the resize', () => repliesOf(402).some((t) => t.includes('Hetzner resized volume `v402` (402)')), 30_000);
     await waitFor('all three clicks answered', () => repliesOf(402).filter((t) => t.includes('Approved by') || t.includes('already approved')).length === 3);
@@ -176,7 +201,9 @@ describe('Slack approvals for volume resizes (signed HTTP interactions)', () => 
   it('the alert resolving while it waits cancels the resize', async () => {
     const alert = await waitingFor(405);
     await postAlerts(aw.url, [{ ...alert, status: 'resolved' }]);
-    await waitFor('the cancellation', () => repliesOf(405).some((t) => t.includes('The alert resolved while waiting for approval: growing volume `v405` (405) from 20 GB to 30 GB was cancelled')));
+    await waitFor('the cancellation', () =>
+      repliesOf(405).some((t) => t.includes('The alert resolved while waiting for approval: growing volume `v405` (405) from 20 GB to 30 GB was cancelled')),
+    );
     expect((await slack.click(hook(), approvalButton(405, 'Approve')!, APPROVER)).status).toBe(200);
     await waitFor('late approve answered in the same thread', () => repliesOf(405).some((t) => t.includes('already cancelled')));
     expect(posts(405)).toEqual([]);
@@ -197,7 +224,12 @@ describe('Slack approvals for volume resizes (signed HTTP interactions)', () => 
     const root = threadOf(407)!.root;
     expect(root.text).toContain('Growing volume `v407` (407) from *20 GB* to *30 GB*');
     // No Alertmanager configured here: no Silence button, only Acknowledge.
-    expect(slack.buttons().filter((b) => b.message === root).map((b) => b.text)).toEqual(['Acknowledge']);
+    expect(
+      slack
+        .buttons()
+        .filter((b) => b.message === root)
+        .map((b) => b.text),
+    ).toEqual(['Acknowledge']);
   });
 
   it('every click is counted by action and outcome', async () => {

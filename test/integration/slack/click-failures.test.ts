@@ -35,16 +35,26 @@ describe('a Silence click while Alertmanager is down', () => {
     const threads = new IncidentThreads(redis, notifier, prefix);
     try {
       const controls = IncidentControls.fromConfig(config, redis)!;
-      await threads.say('alert:f00', await controls.alertMessage('alert:f00', { alertname: 'DiskPressure', job: 'node' }, { text: 'FIRING: DiskPressure' }, '*DiskPressure*'));
+      await threads.say(
+        'alert:f00',
+        await controls.alertMessage('alert:f00', { alertname: 'DiskPressure', job: 'node' }, { text: 'FIRING: DiskPressure' }, '*DiskPressure*'),
+      );
       const silence = slack.buttons('Silence 2h')[0]!;
       const ctx = interactionContext({ config, redis, threads, notifier, logger }, new Map());
       const job = (attemptsMade: number) =>
-        ({ id: 'click-f1', attemptsMade, opts: { attempts: 3 }, data: { click: { buttonId: silence.value, user: { id: 'U0OPERATOR', name: 'olga' } }, receivedAt: Date.now(), via: 'http' } }) as unknown as Job<ClickJobData>;
+        ({
+          id: 'click-f1',
+          attemptsMade,
+          opts: { attempts: 3 },
+          data: { click: { buttonId: silence.value, user: { id: 'U0OPERATOR', name: 'olga' } }, receivedAt: Date.now(), via: 'http' },
+        }) as unknown as Job<ClickJobData>;
 
       await expect(processClick(ctx, job(0), logger)).rejects.toMatchObject({ code: 'alertmanager_unreachable' });
       expect(slack.messages.filter((m) => m.thread_ts)).toEqual([]);
       expect(await processClick(ctx, job(2), logger)).toEqual({ outcome: 'failed' });
-      expect(slack.messages.filter((m) => m.thread_ts).map((m) => m.text)).toEqual(['<@U0OPERATOR> clicked silence, but it failed (alertmanager_unreachable). Nothing was done.'].map((t) => `:x: ${t}`));
+      expect(slack.messages.filter((m) => m.thread_ts).map((m) => m.text)).toEqual(
+        ['<@U0OPERATOR> clicked silence, but it failed (alertmanager_unreachable). Nothing was done.'].map((t) => `:x: ${t}`),
+      );
     } finally {
       await redis.quit();
     }

@@ -21,7 +21,12 @@ describe('silence check when Alertmanager cannot be asked', () => {
   };
 
   beforeAll(async () => {
-    [redis, hetzner, github, slack] = await Promise.all([RedisServer.start(), FakeHetzner.start({ actionDurationMs: 100 }), FakeGitHub.start(), new FakeSlack().start()]);
+    [redis, hetzner, github, slack] = await Promise.all([
+      RedisServer.start(),
+      FakeHetzner.start({ actionDurationMs: 100 }),
+      FakeGitHub.start(),
+      new FakeSlack().start(),
+    ]);
     hetzner.addVolume({ id: 501, name: 'v501', size: 20 });
     hetzner.addVolume({ id: 502, name: 'v502', size: 20 });
     // Nothing listens there: every request is refused.
@@ -37,7 +42,11 @@ describe('silence check when Alertmanager cannot be asked', () => {
     const alert = { labels: { volume_id: '501' } };
     await postAlerts(aw.url, [alert]);
     expect((await finishedJob(aw.queue, alert)).result).toMatchObject({ outcome: 'resized' });
-    expect(slack.messages.some((m) => m.text.includes('Could not ask Alertmanager whether the alert for volume `501` (501) is silenced (alertmanager_unreachable); acting anyway'))).toBe(true);
+    expect(
+      slack.messages.some((m) =>
+        m.text.includes('Could not ask Alertmanager whether the alert for volume `501` (501) is silenced (alertmanager_unreachable); acting anyway'),
+      ),
+    ).toBe(true);
   });
 
   it('onUnreachable: wait: changes nothing and retries later', async () => {

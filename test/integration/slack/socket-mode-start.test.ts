@@ -19,7 +19,12 @@ describe('Socket Mode when Slack cannot be reached at start', () => {
 
   it('the workers start anyway; the connection is retried', async () => {
     const closed = `http://127.0.0.1:${await freePort()}/api/`;
-    aw = await startInProcess('redis: { prefix: "{sms}" }\n', { SLACK_APP_TOKEN: slack.appToken, SLACK_BOT_TOKEN: slack.token, SLACK_API_URL: closed }, redis.url, '{sms}');
+    aw = await startInProcess(
+      'redis: { prefix: "{sms}" }\n',
+      { SLACK_APP_TOKEN: slack.appToken, SLACK_BOT_TOKEN: slack.token, SLACK_API_URL: closed },
+      redis.url,
+      '{sms}',
+    );
     const res = await waitFor('readiness', async () => {
       const r = await fetch(`${aw!.url}/readyz`);
       return r.ok ? r : undefined;

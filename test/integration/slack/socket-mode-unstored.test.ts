@@ -19,7 +19,12 @@ describe('Socket Mode: a click that cannot be stored is left for Slack to re-sen
 
   beforeAll(async () => {
     [redis, slack] = await Promise.all([RedisServer.start(), new FakeSlack().start()]);
-    aw = await startInProcess('redis: { prefix: "{smu}" }\n', { SLACK_APP_TOKEN: slack.appToken, SLACK_BOT_TOKEN: slack.token, SLACK_API_URL: slack.apiUrl, SLACK_CHANNEL: '#ops' }, redis.url, '{smu}');
+    aw = await startInProcess(
+      'redis: { prefix: "{smu}" }\n',
+      { SLACK_APP_TOKEN: slack.appToken, SLACK_BOT_TOKEN: slack.token, SLACK_API_URL: slack.apiUrl, SLACK_CHANNEL: '#ops' },
+      redis.url,
+      '{smu}',
+    );
     await waitFor('the Socket Mode connection', () => slack.socket.connections > 0, 30_000);
   });
   afterAll(async () => {
@@ -30,7 +35,12 @@ describe('Socket Mode: a click that cannot be stored is left for Slack to re-sen
 
   it('is not acknowledged while Redis is frozen, and is worked once Redis is back', async () => {
     // A well-formed button id that alertworks never issued: stored, then answered "unknown".
-    const button = { text: 'Approve', value: randomBytes(16).toString('hex'), action_id: 'approve', message: { channel: 'C0OPS00001', ts: '1796000000.000001', text: 'x', blocks: [], updates: [] } };
+    const button = {
+      text: 'Approve',
+      value: randomBytes(16).toString('hex'),
+      action_id: 'approve',
+      message: { channel: 'C0OPS00001', ts: '1796000000.000001', text: 'x', blocks: [], updates: [] },
+    };
     redis.pause();
     const envelope = slack.socketClick(button, { id: 'U0CLICKER', username: 'clicker' });
     // The product gives up storing after 2 s (counted as unavailable); the stand-in re-sends after 3 s.

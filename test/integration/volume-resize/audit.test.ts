@@ -33,7 +33,13 @@ describe('volume-resize audit records and Grafana annotations', () => {
   let aw: Harness;
 
   beforeAll(async () => {
-    [redis, hetzner, github, slack, grafana] = await Promise.all([RedisServer.start(), FakeHetzner.start({ actionDurationMs: 200 }), FakeGitHub.start(), new FakeSlack().start(), new FakeGrafana().start()]);
+    [redis, hetzner, github, slack, grafana] = await Promise.all([
+      RedisServer.start(),
+      FakeHetzner.start({ actionDurationMs: 200 }),
+      FakeGitHub.start(),
+      new FakeSlack().start(),
+      new FakeGrafana().start(),
+    ]);
     hetzner.addVolume({ id: 501, name: 'grow', size: 20 });
     hetzner.addVolume({ id: 502, name: 'full', size: 50 });
     hetzner.addVolume({ id: 503, name: 'rehearse', size: 20 });
@@ -104,7 +110,11 @@ volumeResize:
       ['resolved', 'volume 501'],
     ]);
     const resized = records.find((r) => r.kind === 'resized')!;
-    expect(resized.links).toEqual({ hetznerAction: expect.stringMatching(/^\d+$/), pr: github.pulls('acme/infra')[0]!.html_url, slackThread: expect.stringMatching(/^C0OPS00001\/\d+\.\d+$/) });
+    expect(resized.links).toEqual({
+      hetznerAction: expect.stringMatching(/^\d+$/),
+      pr: github.pulls('acme/infra')[0]!.html_url,
+      slackThread: expect.stringMatching(/^C0OPS00001\/\d+\.\d+$/),
+    });
     expect(resized).toMatchObject({ sender: 'alertworks', route: 'volume-resize' });
 
     const received = await waitFor('the received records', async () => {
@@ -112,7 +122,9 @@ volumeResize:
       return r.length >= cases.length + 2 ? r : undefined;
     });
     expect(received).toHaveLength(cases.length + 2);
-    expect(records.at(-1)).toMatchObject({ summary: expect.stringMatching(/^volume-resize failed: hetzner_action_failed: resize of volume 505 failed: action \d+ ended with action_failed/) });
+    expect(records.at(-1)).toMatchObject({
+      summary: expect.stringMatching(/^volume-resize failed: hetzner_action_failed: resize of volume 505 failed: action \d+ ended with action_failed/),
+    });
     expect(received.every((r) => r.sender === 'alertworks' && r.route === 'volume-resize')).toBe(true);
 
     // The resize's annotation failed (503) and was not retried; the drift PR's got through.

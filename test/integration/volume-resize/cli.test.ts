@@ -27,7 +27,10 @@ describe('alertworks volume plan', () => {
     hetzner.addVolume({ id: 404, name: 'cooling', size: 20 });
     dir = mkdtempSync(join(tmpdir(), 'aw-cli-'));
     configPath = join(dir, 'alertworks.yaml');
-    writeFileSync(configPath, 'redis: { prefix: "{plan}" }\nvolumeResize:\n  hourlyBudget: 2\n  volumes: [{ id: 401 }, { name: big, maxSizeGb: 100 }, { id: 404 }]\n');
+    writeFileSync(
+      configPath,
+      'redis: { prefix: "{plan}" }\nvolumeResize:\n  hourlyBudget: 2\n  volumes: [{ id: 401 }, { name: big, maxSizeGb: 100 }, { id: 404 }]\n',
+    );
     vi.stubEnv('HCLOUD_TOKEN', hetzner.token);
     vi.stubEnv('HCLOUD_ENDPOINT', hetzner.url);
     vi.stubEnv('REDIS_URL', redisServer.url);

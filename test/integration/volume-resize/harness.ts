@@ -67,7 +67,11 @@ export function payload(alerts: TestAlert[]) {
 }
 
 export async function postAlerts(url: string, alerts: TestAlert[]): Promise<number> {
-  const res = await fetch(`${url}/hooks/alertmanager`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload(alerts)) });
+  const res = await fetch(`${url}/hooks/alertmanager`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(payload(alerts)),
+  });
   await res.text();
   return res.status;
 }

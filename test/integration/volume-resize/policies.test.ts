@@ -29,7 +29,12 @@ describe('volume-resize policies: budget, global dry-run, no token, volume not r
   const posts = (id: number) => hetzner.resizePosts().filter((c) => c.path === `/volumes/${id}/actions/resize`);
 
   beforeAll(async () => {
-    [redis, hetzner, github, slack] = await Promise.all([RedisServer.start(), FakeHetzner.start({ actionDurationMs: 200 }), FakeGitHub.start(), new FakeSlack().start()]);
+    [redis, hetzner, github, slack] = await Promise.all([
+      RedisServer.start(),
+      FakeHetzner.start({ actionDurationMs: 200 }),
+      FakeGitHub.start(),
+      new FakeSlack().start(),
+    ]);
     for (const id of [301, 302, 303, 304, 305, 306, 307, 308, 309]) hetzner.addVolume({ id, name: `v${id}`, size: 20 });
   });
   afterAll(async () => {
@@ -46,7 +51,11 @@ describe('volume-resize policies: budget, global dry-run, no token, volume not r
     await postAlerts(aw.url, [b]);
     expect((await finishedJob(aw.queue, b)).result).toMatchObject({ outcome: 'budget_exhausted' });
     expect(posts(302)).toEqual([]);
-    expect(slack.messages.some((m) => m.text.includes('Not growing volume `v302` (302) (20 → 30 GB): the budget of 1 resizes per hour across all volumes is used up'))).toBe(true);
+    expect(
+      slack.messages.some((m) =>
+        m.text.includes('Not growing volume `v302` (302) (20 → 30 GB): the budget of 1 resizes per hour across all volumes is used up'),
+      ),
+    ).toBe(true);
   });
 
   it('global DRY_RUN plans and reports, calls nothing that changes anything', async () => {
@@ -55,7 +64,9 @@ describe('volume-resize policies: budget, global dry-run, no token, volume not r
     await postAlerts(aw.url, [a]);
     expect((await finishedJob(aw.queue, a)).result).toMatchObject({ outcome: 'dry_run', fromGb: 20, toGb: 30 });
     expect(posts(303)).toEqual([]);
-    expect(slack.messages.some((m) => m.text.includes('*Dry run* (DRY_RUN=true in the environment): would grow volume `v303` (303) from *20 GB* to *30 GB*'))).toBe(true);
+    expect(
+      slack.messages.some((m) => m.text.includes('*Dry run* (DRY_RUN=true in the environment): would grow volume `v303` (303) from *20 GB* to *30 GB*')),
+    ).toBe(true);
   });
 
   it('names where a dry run came from: the file, or the volume', async () => {
@@ -81,7 +92,11 @@ describe('volume-resize policies: budget, global dry-run, no token, volume not r
     expect((await finishedJob(aw.queue, a)).result).toMatchObject({ outcome: 'dry_run' });
     expect((await finishedJob(aw.queue, byName)).result).toMatchObject({ outcome: 'dry_run' });
     expect(posts(304)).toEqual([]);
-    expect(slack.messages.some((m) => m.text.includes('*Dry run* (no HCLOUD_TOKEN): volume `304` (304) is allowlisted but its size cannot be read: hetzner_unauthorized'))).toBe(true);
+    expect(
+      slack.messages.some((m) =>
+        m.text.includes('*Dry run* (no HCLOUD_TOKEN): volume `304` (304) is allowlisted but its size cannot be read: hetzner_unauthorized'),
+      ),
+    ).toBe(true);
     expect(slack.messages.some((m) => m.text.includes('*Dry run* (no HCLOUD_TOKEN): cannot tell whether volume "v305" is in the allowlist'))).toBe(true);
   });
 
@@ -105,7 +120,16 @@ describe('volume-resize policies: budget, global dry-run, no token, volume not r
     const aw = await start('{awi}', '  volumes: [{ id: 306 }, { id: 307 }]');
     const client = redis.client();
     const state = new VolumeResizeState(client, '{awi}');
-    const intent = (id: number, toGb: number): ResizeIntent => ({ volumeId: id, volumeName: String(id), fromGb: 20, toGb, issuedAt: Date.now() - 5_000, budgetMember: `${id}:x`, linuxDevice: `/dev/disk/by-id/scsi-0HC_Volume_${id}`, owner: 'an-earlier-job' });
+    const intent = (id: number, toGb: number): ResizeIntent => ({
+      volumeId: id,
+      volumeName: String(id),
+      fromGb: 20,
+      toGb,
+      issuedAt: Date.now() - 5_000,
+      budgetMember: `${id}:x`,
+      linuxDevice: `/dev/disk/by-id/scsi-0HC_Volume_${id}`,
+      owner: 'an-earlier-job',
+    });
     hetzner.volumes.get(306)!.size = 30; // grew, but the earlier job never saw the answer
     await state.saveIntent(intent(306, 30));
     await state.startCooldown(306, 3_600_000);

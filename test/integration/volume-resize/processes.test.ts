@@ -38,7 +38,12 @@ describe('volume-resize across processes', () => {
   };
 
   beforeAll(async () => {
-    [redis, hetzner, github, slack] = await Promise.all([RedisServer.start(), FakeHetzner.start({ actionDurationMs: 300 }), FakeGitHub.start(), new FakeSlack().start()]);
+    [redis, hetzner, github, slack] = await Promise.all([
+      RedisServer.start(),
+      FakeHetzner.start({ actionDurationMs: 300 }),
+      FakeGitHub.start(),
+      new FakeSlack().start(),
+    ]);
     hetzner.addVolume({ id: 201, name: 'storm', size: 20 });
     hetzner.addVolume({ id: 202, name: 'crash', size: 20 });
     hetzner.addVolume({ id: 203, name: 'many', size: 20 });
@@ -71,13 +76,23 @@ describe('volume-resize across processes', () => {
     const alerts = Array.from({ length: 20 }, (_, i) => ({ labels: { volume_id: '203', instance: `node-${i}` } }));
     await Promise.all(
       alerts.map((alert, i) =>
-        fetch(`${(i % 2 ? a : b)!.url}/hooks/alertmanager`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload([alert])) }),
+        fetch(`${(i % 2 ? a : b)!.url}/hooks/alertmanager`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(payload([alert])),
+        }),
       ),
     );
     const finished = await Promise.all(alerts.map((alert) => finishedJob(queue, alert, 60_000)));
     const outcomes = finished.map((f) => f.result?.outcome ?? f.reason);
-    expect(outcomes.filter((o) => o === 'resized'), String(outcomes)).toHaveLength(1);
-    expect(outcomes.filter((o) => o === 'cooldown'), String(outcomes)).toHaveLength(19);
+    expect(
+      outcomes.filter((o) => o === 'resized'),
+      String(outcomes),
+    ).toHaveLength(1);
+    expect(
+      outcomes.filter((o) => o === 'cooldown'),
+      String(outcomes),
+    ).toHaveLength(19);
     expect(hetzner.resizePosts().filter((c) => c.path === '/volumes/203/actions/resize')).toHaveLength(1);
     await Promise.all([a!.stop(), b!.stop()]);
   }, 90_000);
@@ -91,7 +106,11 @@ describe('volume-resize across processes', () => {
       await first.stop('SIGKILL');
     };
     const alert = { labels: { volume_id: '202' } };
-    const res = await fetch(`${first.url}/hooks/alertmanager`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload([alert])) });
+    const res = await fetch(`${first.url}/hooks/alertmanager`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(payload([alert])),
+    });
     expect(res.status).toBe(200);
     await expect.poll(() => killed, { timeout: 20_000 }).toBe(true);
 

@@ -31,7 +31,12 @@ describe('volume-resize recalls cooldown and budget from Hetzner when Redis has 
   const accepted = (id: number) => hetzner.acceptedResizes().filter((c) => c.path === `/volumes/${id}/actions/resize`);
 
   beforeAll(async () => {
-    [redis, hetzner, github, slack] = await Promise.all([RedisServer.start(), FakeHetzner.start({ actionDurationMs: 100 }), FakeGitHub.start(), new FakeSlack().start()]);
+    [redis, hetzner, github, slack] = await Promise.all([
+      RedisServer.start(),
+      FakeHetzner.start({ actionDurationMs: 100 }),
+      FakeGitHub.start(),
+      new FakeSlack().start(),
+    ]);
     for (const id of [401, 402, 403, 404, 405]) hetzner.addVolume({ id, name: `v${id}`, size: 20 });
   });
   afterAll(async () => {

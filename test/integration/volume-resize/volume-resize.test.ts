@@ -52,7 +52,12 @@ describe('volume-resize against real Redis and the fake Hetzner, GitHub and Slac
   };
 
   beforeAll(async () => {
-    [redis, hetzner, github, slack] = await Promise.all([RedisServer.start(), FakeHetzner.start({ actionDurationMs: 300 }), FakeGitHub.start(), new FakeSlack().start()]);
+    [redis, hetzner, github, slack] = await Promise.all([
+      RedisServer.start(),
+      FakeHetzner.start({ actionDurationMs: 300 }),
+      FakeGitHub.start(),
+      new FakeSlack().start(),
+    ]);
     github.addRepo('acme/infra', { 'terraform/volumes.tf': TF }, { workflows: ['volume-resize.yml'] });
     hetzner.addVolume({ id: 101, name: 'data', size: 20 });
     hetzner.addVolume({ id: 102, name: 'capped', size: 95 });
@@ -80,8 +85,20 @@ describe('volume-resize against real Redis and the fake Hetzner, GitHub and Slac
     expect(done.result).toMatchObject({ outcome: 'resized', volume: 101, fromGb: 20, toGb: 30 });
 
     expect(hetzner.volumes.get(101)?.size).toBe(30);
-    expect(hetzner.resizePosts().filter((c) => c.path === '/volumes/101/actions/resize').map((c) => c.body)).toEqual([{ size: 30 }]);
-    expect(github.dispatches).toEqual([{ repo: 'acme/infra', workflow: 'volume-resize.yml', ref: 'main', inputs: { volume_id: '101', size_gb: '30', linux_device: '/dev/disk/by-id/scsi-0HC_Volume_101' } }]);
+    expect(
+      hetzner
+        .resizePosts()
+        .filter((c) => c.path === '/volumes/101/actions/resize')
+        .map((c) => c.body),
+    ).toEqual([{ size: 30 }]);
+    expect(github.dispatches).toEqual([
+      {
+        repo: 'acme/infra',
+        workflow: 'volume-resize.yml',
+        ref: 'main',
+        inputs: { volume_id: '101', size_gb: '30', linux_device: '/dev/disk/by-id/scsi-0HC_Volume_101' },
+      },
+    ]);
     const pulls = github.pulls('acme/infra');
     expect(pulls).toHaveLength(1);
     expect(github.fileAt('acme/infra', pulls[0]!.head, 'terraform/volumes.tf')).toBe(TF.replace('size     = 20', 'size     = 30'));
@@ -145,7 +162,9 @@ describe('volume-resize against real Redis and the fake Hetzner, GitHub and Slac
     await postAlerts(aw.url, [alert]);
     expect((await finishedJob(aw.queue, alert)).result).toMatchObject({ outcome: 'dry_run', fromGb: 40, toGb: 50 });
     expect(hetzner.resizePosts().filter((c) => c.path.startsWith('/volumes/104'))).toEqual([]);
-    expect(texts('`rehearsal` (104)')[0]).toMatch(/Dry run\* \(dryRun: true for volume rehearsal in volumeResize\): would grow volume `rehearsal` \(104\) from \*40 GB\* to \*50 GB\*/);
+    expect(texts('`rehearsal` (104)')[0]).toMatch(
+      /Dry run\* \(dryRun: true for volume rehearsal in volumeResize\): would grow volume `rehearsal` \(104\) from \*40 GB\* to \*50 GB\*/,
+    );
     expect(await resizeCount('rehearsal', 'dry_run')).toBe(1);
   });
 
@@ -179,7 +198,9 @@ describe('volume-resize against real Redis and the fake Hetzner, GitHub and Slac
     expect(done.state).toBe('failed');
     expect(done.attempts).toBe(1);
     expect(hetzner.resizePosts().filter((c) => c.path === '/volumes/106/actions/resize')).toHaveLength(1);
-    expect(texts('`refused-by-api` (106)').at(-1)).toContain('failed and will not be retried: hetzner_invalid_input: Hetzner API 400 invalid_input: invalid input in field size (size: must be greater than the current size)');
+    expect(texts('`refused-by-api` (106)').at(-1)).toContain(
+      'failed and will not be retried: hetzner_invalid_input: Hetzner API 400 invalid_input: invalid input in field size (size: must be greater than the current size)',
+    );
     expect(await resizeCount('refused-by-api', 'failed')).toBe(1);
   });
 
@@ -190,7 +211,9 @@ describe('volume-resize against real Redis and the fake Hetzner, GitHub and Slac
     const done = await finishedJob(aw.queue, alert);
     expect(done.state).toBe('failed');
     expect(done.attempts).toBe(1);
-    expect(texts('`action-fails` (108)').at(-1)).toMatch(/failed and will not be retried: action \d+ ended with action_failed: volume resize failed on the storage backend\. Nothing else was done; the cooldown stays\./);
+    expect(texts('`action-fails` (108)').at(-1)).toMatch(
+      /failed and will not be retried: action \d+ ended with action_failed: volume resize failed on the storage backend\. Nothing else was done; the cooldown stays\./,
+    );
     const again = { labels: { volume_id: '108' }, startsAt: '2026-11-22T05:30:00Z' };
     await postAlerts(aw.url, [again]);
     expect((await finishedJob(aw.queue, again)).result).toMatchObject({ outcome: 'cooldown' });
@@ -207,7 +230,9 @@ describe('volume-resize against real Redis and the fake Hetzner, GitHub and Slac
     expect(hetzner.resizePosts().filter((c) => c.path === '/volumes/109/actions/resize')).toHaveLength(1);
     const thread = texts('`drifted` (109)');
     expect(thread.filter((t) => t.includes('Hetzner resized'))).toHaveLength(1);
-    expect(thread.at(-1)).toContain('The Terraform drift PR failed: acme/infra/terraform/volumes.tf: resource "hcloud_volume" "missing" not found (terraform_not_found). The resize stands.');
+    expect(thread.at(-1)).toContain(
+      'The Terraform drift PR failed: acme/infra/terraform/volumes.tf: resource "hcloud_volume" "missing" not found (terraform_not_found). The resize stands.',
+    );
   });
 
   it('Slack rate-limits the first message: the job comes back, says every step once, resizes once', async () => {
