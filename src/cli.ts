@@ -209,8 +209,12 @@ function findCommand(command: string, rest: string[]): { command: CliCommand; ar
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
-    // Give pino a tick to flush, then leave even if a library keeps a handle open.
-    setTimeout(() => process.exit(code), 200).unref();
+    // pino writes stdout asynchronously: exiting while a write is still queued (a loaded
+    // machine, a slow pipe) lost the last lines ("stopped") in a fresh-clone run. Leave once
+    // they are written, and leave anyway (bounded) if a library keeps a handle open.
+    const exit = () => process.exit(code);
+    setTimeout(exit, 2_000).unref();
+    logger.flush(() => setTimeout(exit, 0));
   },
   (err) => {
     process.stderr.write(`alertworks: ${String(err)}\n`);
