@@ -51,7 +51,8 @@ export function parseBool(text: string): unknown {
   return text;
 }
 
-interface Def {
+/** The parts of a zod schema's definition that the config walks (marks, known keys) look at. */
+export interface Def {
   type: string;
   shape?: Record<string, z.ZodType>;
   innerType?: z.ZodType;
@@ -61,7 +62,7 @@ interface Def {
   valueType?: z.ZodType;
 }
 
-const defOf = (schema: z.ZodType): Def => schema._zod.def as Def;
+export const defOf = (schema: z.ZodType): Def => schema._zod.def as Def;
 
 /** One marked field: its path from the root (`*` for every element of a list or record). */
 export interface MarkedField extends FieldMark {

@@ -1,16 +1,5 @@
 import type { z } from 'zod';
-
-interface Def {
-  type: string;
-  shape?: Record<string, z.ZodType>;
-  innerType?: z.ZodType;
-  in?: z.ZodType;
-  element?: z.ZodType;
-  options?: readonly z.ZodType[];
-  valueType?: z.ZodType;
-}
-
-const defOf = (schema: z.ZodType): Def => schema._zod.def as Def;
+import { defOf, type Def } from './field-marks.js';
 
 /**
  * The object schemas reachable at `path` (wrappers such as default, optional and pipes are

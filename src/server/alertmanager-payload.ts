@@ -59,14 +59,7 @@ export function parsePayload(body: unknown): PayloadResult {
   if (!('alerts' in body)) return { ok: false, reason: 'alerts: required field is missing' };
   const result = payloadSchema.safeParse(body);
   if (!result.success) {
-    const issue = result.error.issues[0];
-    const path = issue
-      ? issue.path
-          .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
-          .join('')
-          .replace(/^\./, '')
-      : '';
-    return { ok: false, reason: `${path || '(root)'}: ${issue?.message ?? 'invalid payload'}` };
+    return { ok: false, reason: issueReason(result.error) };
   }
   const alerts = result.data.alerts.map((a) => ({ ...a, fingerprint: a.fingerprint ?? labelsFingerprint(a.labels) }));
   return { ok: true, payload: { ...result.data, alerts } };
@@ -82,4 +75,16 @@ export function labelsFingerprint(labels: Record<string, string>): string {
 /** The idempotency key of one alert occurrence: fingerprint + startsAt + status (DESIGN.md). */
 export function dedupKey(alert: Pick<Alert, 'fingerprint' | 'startsAt' | 'status'>): string {
   return createHash('sha256').update(`${alert.fingerprint}|${alert.startsAt}|${alert.status}`).digest('hex').slice(0, 32);
+}
+
+/** A refused payload's reason: where the first problem is (`alerts[0].labels`) and what it is. */
+export function issueReason(error: z.ZodError): string {
+  const issue = error.issues[0];
+  const path = issue
+    ? issue.path
+        .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+        .join('')
+        .replace(/^\./, '')
+    : '';
+  return `${path || '(root)'}: ${issue?.message ?? 'invalid payload'}`;
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { alertSchema, labelsFingerprint, type Alert } from './alertmanager-payload.js';
+import { alertSchema, issueReason, labelsFingerprint, type Alert } from './alertmanager-payload.js';
 
 /**
  * Grafana's webhook contact point (Grafana-managed alerting), payload `"version": "1"`.
@@ -71,14 +71,7 @@ export type GrafanaPayloadResult = { ok: true; payload: GrafanaPayload } | { ok:
 export function parseGrafanaPayload(body: object): GrafanaPayloadResult {
   const result = grafanaPayloadSchema.safeParse(body);
   if (!result.success) {
-    const issue = result.error.issues[0];
-    const path = issue
-      ? issue.path
-          .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
-          .join('')
-          .replace(/^\./, '')
-      : '';
-    return { ok: false, reason: `${path || '(root)'}: ${issue?.message ?? 'invalid payload'}` };
+    return { ok: false, reason: issueReason(result.error) };
   }
   const { data } = result;
   const alerts = data.alerts.map((a): Alert => {
