@@ -46,7 +46,12 @@ export function createRedis(target: RedisTarget, role: RedisRole, extra: RedisOp
       redisOptions: common,
       enableOfflineQueue: common.enableOfflineQueue ?? true,
       lazyConnect: common.lazyConnect ?? false,
-      enableReadyCheck: true,
+      // No ready check: ioredis' Cluster.connect() never settles when its check finds
+      // cluster_state:fail (a failover in progress) — it reconnects on its own but leaves the
+      // caller's promise pending. BullMQ awaits that promise when it resets a worker's blocking
+      // connection, so a worker idle at the moment of a failover never took a job again.
+      // While the cluster is down, commands meet CLUSTERDOWN and are retried (below).
+      enableReadyCheck: false,
       clusterRetryStrategy: backoff,
       // While a replica is promoted the slot answers CLUSTERDOWN or its node is gone: wait and retry.
       retryDelayOnFailover: 200,
