@@ -40,7 +40,22 @@ export interface RunningCheckScheduler {
   worker: Worker<CheckJobData>;
   /** Absent with `sync: false`. */
   keeper?: ScheduleKeeper;
+  /**
+   * Why this replica's check worker looks stuck, or undefined: it has free slots and took no
+   * job for `timeoutMs` while a run waits more than `timeoutMs` past its moment. The canary
+   * proves a worker made like the action workers can take jobs; this watches the check worker
+   * itself, whose fetch loop a failover once froze while the canary went on.
+   */
+  stuckReason(timeoutMs: number): Promise<string | undefined>;
   close(): Promise<void>;
+}
+
+/**
+ * Whether a check worker is stuck: free slots, no job taken for `timeoutMs`, and the run it
+ * would take next (`nextDue`, its scheduled moment) more than `timeoutMs` overdue.
+ */
+export function checkWorkerStuck(s: { now: number; timeoutMs: number; freeSlots: number; lastStartedAt: number; nextDue: number }): boolean {
+  return s.freeSlots > 0 && s.now - s.lastStartedAt > s.timeoutMs && s.now - s.nextDue > s.timeoutMs;
 }
 
 /**
@@ -59,27 +74,17 @@ export async function startCheckScheduler(options: CheckSchedulerOptions): Promi
   const gate = new LogGate(logger);
   queue.on('error', (err) => gate.log('warn', errorKey('checks queue', err), { err }, 'checks queue error'));
   initCheckRunMetrics(config.checks, Date.now());
+  let inFlight = 0;
+  let lastStartedAt = Date.now();
   const worker = new Worker<CheckJobData>(
     CHECKS_QUEUE,
     async (job) => {
-      const startedAt = Date.now();
-      const runAt = scheduledAt(job);
-      scheduleDelay.observe(Math.max(0, startedAt - runAt) / 1000);
-      options.onRunStart?.({ check: job.data.check, scheduledAt: runAt, startedAt });
-      const found = findCheck(config, job.data.check);
-      if (!found) {
-        // Scheduled by a replica with another config; the one that removed it has the final word.
-        logger.info({ check: job.data.check }, 'check not in this config; skipped');
-        return { outcome: 'unknown_check' };
+      inFlight++;
+      try {
+        return await runCheckJob(job);
+      } finally {
+        inFlight--;
       }
-      return withLogContext({ check: found.check.name, job_id: job.id }, () =>
-        // Job figures (duration, outcome, last success) of the `checks` group on the Pushgateway.
-        pushReporter.reportJob(CHECKS_QUEUE, async () => {
-          const { result, transition } = await executeCheck(found.check, found.type, runAt, options);
-          observeRun(found.check.name, Date.now());
-          return { outcome: result.success ? 'success' : 'failure', reason: result.failureReason, transition };
-        }),
-      );
     },
     // Started once this replica's config owns the schedules (ScheduleKeeper), paused while another one does.
     {
@@ -91,6 +96,27 @@ export async function startCheckScheduler(options: CheckSchedulerOptions): Promi
       autorun: false,
     },
   );
+  async function runCheckJob(job: Job<CheckJobData>) {
+    const startedAt = Date.now();
+    lastStartedAt = startedAt;
+    const runAt = scheduledAt(job);
+    scheduleDelay.observe(Math.max(0, startedAt - runAt) / 1000);
+    options.onRunStart?.({ check: job.data.check, scheduledAt: runAt, startedAt });
+    const found = findCheck(config, job.data.check);
+    if (!found) {
+      // Scheduled by a replica with another config; the one that removed it has the final word.
+      logger.info({ check: job.data.check }, 'check not in this config; skipped');
+      return { outcome: 'unknown_check' };
+    }
+    return withLogContext({ check: found.check.name, job_id: job.id }, () =>
+      // Job figures (duration, outcome, last success) of the `checks` group on the Pushgateway.
+      pushReporter.reportJob(CHECKS_QUEUE, async () => {
+        const { result, transition } = await executeCheck(found.check, found.type, runAt, options);
+        observeRun(found.check.name, Date.now());
+        return { outcome: result.success ? 'success' : 'failure', reason: result.failureReason, transition };
+      }),
+    );
+  }
   worker.on('error', (err) => gate.log('warn', errorKey('checks worker', err), { err }, 'checks worker error'));
   worker.on('failed', (job, err) => gate.log('warn', errorKey(`check job ${job?.data.check}`, err), { check: job?.data.check, err }, 'check job failed'));
 
@@ -122,6 +148,16 @@ export async function startCheckScheduler(options: CheckSchedulerOptions): Promi
     queue,
     worker,
     keeper,
+    async stuckReason(timeoutMs) {
+      const now = Date.now();
+      const figures = { now, timeoutMs, freeSlots: config.checkRunner.concurrency - inFlight, lastStartedAt };
+      // Paused (another config owns the schedules), busy or at work lately: not stuck, and Redis is not asked.
+      if (worker.isPaused() || !worker.isRunning() || !checkWorkerStuck({ ...figures, nextDue: -Infinity })) return undefined;
+      // The run this worker would take next (the tail of the wait list), and when it was due.
+      const [next] = await queue.getJobs(['wait'], 0, 0, true);
+      if (!next || !checkWorkerStuck({ ...figures, nextDue: scheduledAt(next) })) return undefined;
+      return `check worker took no job for ${Math.round((now - lastStartedAt) / 1000)}s with ${figures.freeSlots} free slots while a run waits ${Math.round((now - scheduledAt(next)) / 1000)}s past its moment`;
+    },
     async close() {
       await Promise.race([synced, new Promise((r) => setTimeout(r, 2_000).unref())]);
       await keeper?.stop();

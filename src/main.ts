@@ -180,6 +180,7 @@ export async function run(options: RunOptions): Promise<RunningService> {
         await interactivity?.recreateWorker();
         logger.info({ queues: queueNames() }, 'workers recreated');
       },
+      stuckWorker: async () => checks?.stuckReason(config.jobs.livenessTimeout),
     });
     liveness.start();
     interactivity = await startInteractivity({ config, redis: stateRedis, threads, notifier, logger });

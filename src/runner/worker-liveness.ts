@@ -21,7 +21,7 @@ const lastCanary = new Gauge({
 
 const workerRecreations = new Counter({
   name: 'alertworks_worker_recreations_total',
-  help: 'Times this replica recreated its workers because a canary job was not picked up in time.',
+  help: 'Times this replica recreated its workers because a canary job was not picked up in time, or a worker took no job while runs waited overdue.',
   registers: [registry],
 });
 
@@ -30,6 +30,11 @@ export interface WorkerLivenessOptions {
   logger: Logger;
   /** Recreates every worker of the replica (the action, check and Slack interactions workers) on fresh connections. */
   recreateWorkers(): Promise<void>;
+  /**
+   * Why one of the real workers looks stuck although the canary is taken (each has its own
+   * blocking connection, and one can freeze alone), or undefined. Asked every tick.
+   */
+  stuckWorker?(): Promise<string | undefined>;
   /** Names this replica's canary queue. @defaultValue host name, pid and a random suffix */
   replicaId?: string;
 }
@@ -125,6 +130,13 @@ export class WorkerLiveness {
         this.recreating = this.recreate().finally(() => (this.recreating = undefined));
         return;
       }
+    }
+    // The canary is taken, but a worker of its own may still be frozen: recreate, once per timeout.
+    const stuck = await withTimeout(this.options.stuckWorker?.() ?? Promise.resolve(undefined), livenessInterval, 'stuck worker probe').catch(() => undefined);
+    if (stuck && now - this.lastRecreated > livenessTimeout && !this.closed) {
+      this.options.logger.error({ reason: stuck }, 'a worker takes no jobs although its canary is taken');
+      this.recreating = this.recreate().finally(() => (this.recreating = undefined));
+      return;
     }
     // A canary that cannot even be stored proves nothing either way; the next tick tries again.
     await withTimeout(
