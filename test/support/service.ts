@@ -81,7 +81,9 @@ export class ServiceProcess {
         }
         return role === 'serve' || this.logs.some((l) => l.msg === 'workers started');
       },
-      30_000,
+      // A hang detector, not a speed test: tsx compiling the sources takes 30 s and more on a
+      // 2-core machine running the other suites (seen at load average 17).
+      60_000,
       100,
     );
   }
