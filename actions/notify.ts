@@ -20,14 +20,15 @@ export const notifyAction = defineAction({
       const message = alertMessage(alert, externalURL);
 
       if (alert.status === 'firing') {
-        // A retried firing job that lost the race to its own resolution must not reopen it.
-        if ((await redis.exists(resolvedMarker)) === 1) return { outcome: 'stale' };
         // Asked only when there are buttons to add: two round trips per alert otherwise.
         const opening = !!controls && !(await threads.get(incident)) && !(await threads.hasSaid(incident, dedupKey));
         const withControls =
           controls && opening ? await controls.alertMessage(incident, alert.labels, message, `*${alert.labels.alertname ?? 'alert'}*`) : message;
-        const ref = await threads.say(incident, withControls, { step: dedupKey });
-        return { outcome: 'notified', thread: ref?.ts };
+        // A retried firing job that lost the race to its own resolution must not reopen it:
+        // the marker is asked in the same round trip as the thread's state.
+        const said = await threads.sayUnless(resolvedMarker, incident, withControls, { step: dedupKey });
+        if (said.skipped) return { outcome: 'stale' };
+        return { outcome: 'notified', thread: said.root?.ts };
       }
       const ref = await threads.say(incident, message, { step: dedupKey, updateRoot: message });
       await redis.set(resolvedMarker, '1', 'EX', 86_400);

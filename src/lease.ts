@@ -36,8 +36,28 @@ function scripts(redis: RedisClient): Required<Pick<LeaseScripts, 'leaseRenew' |
 
 export async function withLease<T>(redis: RedisClient, key: string, work: () => Promise<T>, options: LeaseOptions = {}): Promise<LeaseResult<T>> {
   const ttlMs = options.ttlMs ?? 5_000;
-  const token = randomUUID();
+  const token = newLeaseToken();
   if ((await redis.set(key, token, 'PX', ttlMs, 'NX')) !== 'OK') return { acquired: false };
+  const stop = keepLease(redis, key, token, ttlMs);
+  try {
+    return { acquired: true, value: await work() };
+  } finally {
+    stop();
+    await releaseLease(redis, key, token);
+  }
+}
+
+/** A holder's token: what RENEW and RELEASE compare, so only the holder extends or frees its lease. */
+export function newLeaseToken(): string {
+  return randomUUID();
+}
+
+/**
+ * Renews a lease taken elsewhere (`SET key token PX ttlMs NX`, e.g. inside a script that
+ * does more in the same round trip) every third of `ttlMs` until the returned stop is called.
+ * The caller frees it with `releaseLease`, or in its own script with the same compare-and-delete.
+ */
+export function keepLease(redis: RedisClient, key: string, token: string, ttlMs: number): () => void {
   const lease = scripts(redis);
   const renew = setInterval(
     () => {
@@ -46,10 +66,12 @@ export async function withLease<T>(redis: RedisClient, key: string, work: () => 
     Math.max(1, Math.floor(ttlMs / 3)),
   );
   renew.unref();
-  try {
-    return { acquired: true, value: await work() };
-  } finally {
-    clearInterval(renew);
-    await lease.leaseRelease(key, token).catch(() => undefined);
-  }
+  return () => clearInterval(renew);
+}
+
+/** Frees the lease if it is still `token`'s; never fails (an unreleased lease frees itself within its ttl). */
+export async function releaseLease(redis: RedisClient, key: string, token: string): Promise<void> {
+  await scripts(redis)
+    .leaseRelease(key, token)
+    .catch(() => undefined);
 }

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { RedisClient } from '../redis.js';
 import { isUnreadable, parseJsonRecord } from '../state/stored-record.js';
 import { TransientError } from '../errors.js';
-import { withLease } from '../lease.js';
+import { keepLease, newLeaseToken, releaseLease, withLease } from '../lease.js';
 import type { ChatMessage, ChatNotifier, ChatRef, MessageMarker } from './notifier.js';
 
 export interface SayOptions {
@@ -32,6 +32,52 @@ const storedRef = z.object({ channel: z.string().min(1), ts: z.string().min(1) }
 
 /** How far before a stored intent a retry looks for its message (clock skew, slow posts). */
 const LOOKBACK_MS = 60_000;
+
+/** The opener's lease on an incident: how long a killed opener holds the others back. */
+const OPEN_LEASE_MS = 5_000;
+
+/**
+ * BEGIN of say(): KEYS steps, ref, intent, lock[, unless]; ARGV step ('' = none), now (ms),
+ * ttl (s), lease token ('' = do not open), lease ttl (ms). Returns {status, ref, locked}:
+ * status 0 go on (the intent is stored: before the post, so a retry looks for the message
+ * before posting again), 1 said already, 2 an intent is pending (a job died while posting),
+ * 3 skipped (the `unless` key exists). `locked` 1: no thread yet, and this caller opens it.
+ */
+const BEGIN = `
+if KEYS[5] and redis.call('EXISTS', KEYS[5]) == 1 then return {3, false, 0} end
+local ref = redis.call('GET', KEYS[2])
+if ARGV[1] ~= '' then
+  if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then return {1, ref, 0} end
+  if redis.call('EXISTS', KEYS[3]) == 1 then return {2, ref, 0} end
+  redis.call('SET', KEYS[3], ARGV[2], 'EX', tonumber(ARGV[3]))
+end
+local locked = 0
+if not ref and ARGV[4] ~= '' and redis.call('SET', KEYS[4], ARGV[4], 'PX', tonumber(ARGV[5]), 'NX') then locked = 1 end
+return {0, ref, locked}
+`;
+
+/**
+ * FINISH of say(): KEYS steps, intent, ref, channel, lock; ARGV step ('' = none), ttl (s),
+ * the opened thread's ref ('' = none), its channel id, lease token ('' = none held).
+ */
+const FINISH = `
+if ARGV[3] ~= '' then
+  redis.call('SET', KEYS[3], ARGV[3], 'EX', tonumber(ARGV[2]))
+  redis.call('SET', KEYS[4], ARGV[4])
+end
+if ARGV[1] ~= '' then
+  redis.call('SADD', KEYS[1], ARGV[1])
+  redis.call('EXPIRE', KEYS[1], tonumber(ARGV[2]))
+  redis.call('DEL', KEYS[2])
+end
+if ARGV[5] ~= '' and redis.call('GET', KEYS[5]) == ARGV[5] then redis.call('DEL', KEYS[5]) end
+return 1
+`;
+
+type ThreadScripts = RedisClient & {
+  threadBegin(numKeys: number, ...keysAndArgs: string[]): Promise<unknown>;
+  threadFinish(numKeys: number, ...keysAndArgs: string[]): Promise<unknown>;
+};
 
 /**
  * One chat thread per incident (an alert fingerprint, a volume, a check...): the first
@@ -69,23 +115,131 @@ export class IncidentThreads {
 
   /** Posts into the incident's thread, opening it if needed; returns the thread's root. */
   async say(incident: string, message: ChatMessage, options: SayOptions = {}): Promise<ChatRef | undefined> {
+    return (await this.speak(incident, message, options)).root;
+  }
+
+  /**
+   * say(), unless `unlessKey` exists (e.g. the incident's resolution, which a late retry of its
+   * firing message must not reopen): asked in the same round trip as the thread's state.
+   */
+  async sayUnless(unlessKey: string, incident: string, message: ChatMessage, options: SayOptions = {}): Promise<{ skipped: boolean; root?: ChatRef }> {
+    return this.speak(incident, message, options, unlessKey);
+  }
+
+  /**
+   * The common case in two round trips around the post: BEGIN (said? the thread, a pending
+   * intent; stores the intent and, with no thread yet, takes the opener's lease) and FINISH
+   * (the thread's ref, the step, the intent dropped and the lease freed, in one script). A
+   * pending intent (a job died while posting) takes the slow path: look for the message first.
+   */
+  private async speak(incident: string, message: ChatMessage, options: SayOptions, unlessKey?: string): Promise<{ skipped: boolean; root?: ChatRef }> {
     const { step } = options;
-    const stepsKey = this.key(incident, 'steps');
-    // Said already? The thread, and an intent left by a job that died while posting: one round trip.
-    const [said, rawRoot, intent] = await this.state(incident, step);
-    const stored = this.parseRef(incident, rawRoot);
-    if (said) return stored;
+    const opening = options.root ? undefined : newLeaseToken();
+    const begun = await this.begin(incident, step, opening, unlessKey);
+    if (begun.skipped) return { skipped: true };
+    const stored = this.parseRef(incident, begun.ref);
+    if (begun.said) return { skipped: false, root: stored };
+    if (begun.pending) return { skipped: false, root: await this.sayAfterCrash(incident, message, options, stored) };
+
+    const tagged = step ? { ...message, marker: { incident, step } } : message;
     let root = options.root ?? stored;
-    const marker: MessageMarker | undefined = step ? { incident, step } : undefined;
-    // No intent: nothing was being posted for this step, nothing to look for.
-    const posted = marker && intent ? await this.findUnrecorded(incident, marker, root) : undefined;
+    let opened: ChatRef | undefined;
+    if (root) {
+      await this.notifier.post(tagged, root.ts);
+    } else if (begun.locked && opening) {
+      root = opened = await this.openLeased(incident, tagged, opening);
+      if (options.updateRoot) {
+        // The thread is out there: stored (and the lease freed) before the update can fail.
+        await this.finish(incident, undefined, opened, opening);
+        opened = undefined;
+      }
+    } else if (begun.ref === null) {
+      root = await this.replyOnceOpened(incident, tagged);
+    } else {
+      // A stored ref that does not fit the schema: a new thread replaces it (under the lease).
+      root = await this.openThread(incident, tagged);
+    }
+    if (options.updateRoot) await this.notifier.update(root, options.updateRoot);
+    if (step || opened) await this.finish(incident, step, opened, opened ? opening : undefined);
+    return { skipped: false, root };
+  }
+
+  /** BEGIN as one script call; see the script. */
+  private async begin(
+    incident: string,
+    step: string | undefined,
+    leaseToken: string | undefined,
+    unlessKey: string | undefined,
+  ): Promise<{ skipped: boolean; said: boolean; pending: boolean; ref: string | null; locked: boolean }> {
+    const keys = [this.key(incident, 'steps'), this.key(incident, 'ref'), this.intentKey(incident, step ?? ''), this.key(incident, 'lock')];
+    if (unlessKey) keys.push(unlessKey);
+    const [status, ref, locked] = (await this.scripts().threadBegin(
+      keys.length,
+      ...keys,
+      step ?? '',
+      String(Date.now()),
+      String(this.ttl),
+      leaseToken ?? '',
+      String(OPEN_LEASE_MS),
+    )) as [number, string | null, number];
+    return { skipped: status === 3, said: status === 1, pending: status === 2, ref: ref || null, locked: locked === 1 };
+  }
+
+  /** FINISH as one script call: the opened thread's ref, the step said, the opener's lease freed. */
+  private async finish(incident: string, step: string | undefined, opened: ChatRef | undefined, leaseToken: string | undefined): Promise<void> {
+    await this.scripts().threadFinish(
+      5,
+      this.key(incident, 'steps'),
+      this.intentKey(incident, step ?? ''),
+      this.key(incident, 'ref'),
+      `${this.prefix}:chat:channel`,
+      this.key(incident, 'lock'),
+      step ?? '',
+      String(this.ttl),
+      opened ? JSON.stringify(opened) : '',
+      opened?.channel ?? '',
+      leaseToken ?? '',
+    );
+  }
+
+  /** Opens the thread under the lease BEGIN took (renewed while the post runs; freed by FINISH, or here when the post fails). */
+  private async openLeased(incident: string, message: ChatMessage, token: string): Promise<ChatRef> {
+    const lock = this.key(incident, 'lock');
+    const stop = keepLease(this.redis, lock, token, OPEN_LEASE_MS);
+    try {
+      return await this.notifier.post(message);
+    } catch (err) {
+      await releaseLease(this.redis, lock, token);
+      throw err;
+    } finally {
+      stop();
+    }
+  }
+
+  private scripts(): ThreadScripts {
+    const r = this.redis as Partial<ThreadScripts> & RedisClient;
+    if (!r.threadBegin) r.defineCommand('threadBegin', { lua: BEGIN });
+    if (!r.threadFinish) r.defineCommand('threadFinish', { lua: FINISH });
+    return r as ThreadScripts;
+  }
+
+  /**
+   * A step with an intent but no record: the job before died while posting it. Looks for the
+   * message before posting again, then records it as before (several round trips: rare).
+   */
+  private async sayAfterCrash(incident: string, message: ChatMessage, options: SayOptions, stored: ChatRef | undefined): Promise<ChatRef | undefined> {
+    const step = options.step!;
+    const stepsKey = this.key(incident, 'steps');
+    let root = options.root ?? stored;
+    const marker: MessageMarker = { incident, step };
+    const posted = await this.findUnrecorded(incident, marker, root);
     if (posted && !root) {
       root = posted;
       await this.redis.set(this.key(incident, 'ref'), JSON.stringify(root), 'EX', this.ttl);
     }
     if (!posted) {
-      if (marker) await this.redis.set(this.intentKey(incident, marker.step), String(Date.now()), 'EX', this.ttl);
-      const tagged = marker ? { ...message, marker } : message;
+      await this.redis.set(this.intentKey(incident, step), String(Date.now()), 'EX', this.ttl);
+      const tagged = { ...message, marker };
       if (root) {
         await this.notifier.post(tagged, root.ts);
       } else {
@@ -93,20 +247,8 @@ export class IncidentThreads {
       }
     }
     if (options.updateRoot) await this.notifier.update(root!, options.updateRoot);
-    if (step) {
-      await this.redis.multi().sadd(stepsKey, step).expire(stepsKey, this.ttl).del(this.intentKey(incident, step)).exec();
-    }
+    await this.redis.multi().sadd(stepsKey, step).expire(stepsKey, this.ttl).del(this.intentKey(incident, step)).exec();
     return root;
-  }
-
-  /** Whether `step` was said, the thread's root (JSON) and whether an intent for `step` is stored. */
-  private async state(incident: string, step: string | undefined): Promise<[boolean, string | null, boolean]> {
-    if (!step) return [false, await this.redis.get(this.key(incident, 'ref')), false];
-    const results =
-      (await this.redis.multi().sismember(this.key(incident, 'steps'), step).get(this.key(incident, 'ref')).exists(this.intentKey(incident, step)).exec()) ??
-      [];
-    for (const [err] of results) if (err) throw err;
-    return [results[0]?.[1] === 1, (results[1]?.[1] as string | null) ?? null, results[2]?.[1] === 1];
   }
 
   async hasSaid(incident: string, step: string): Promise<boolean> {
@@ -191,6 +333,11 @@ export class IncidentThreads {
       return ref;
     });
     if (opened.acquired) return opened.value;
+    return this.replyOnceOpened(incident, message);
+  }
+
+  /** Another job is opening the incident's thread: waits for it (seconds at most) and replies in it. */
+  private async replyOnceOpened(incident: string, message: ChatMessage): Promise<ChatRef> {
     for (let i = 0; i < 50; i++) {
       await new Promise((r) => setTimeout(r, 100));
       const ref = await this.get(incident);

@@ -94,4 +94,36 @@ describe('incident threads: a job that dies between posting and recording posts 
     expect(slack.calls.length).toBe(calls);
     expect(slack.messages.filter((m) => m.text === 'once')).toHaveLength(1);
   });
+  it('jobs about one new incident at once open one thread; the others reply in it', async () => {
+    const jobs = Array.from({ length: 4 }, (_, i) => new IncidentThreads(client, notifier, '{t}').say('inc-race', { text: `race ${i}` }, { step: `s${i}` }));
+    const roots = await Promise.all(jobs);
+    const posted = slack.messages.filter((m) => m.text.startsWith('race '));
+    expect(posted).toHaveLength(4);
+    expect(posted.filter((m) => !m.thread_ts)).toHaveLength(1);
+    expect(new Set(roots.map((r) => r?.ts)).size).toBe(1);
+    expect(posted.filter((m) => m.thread_ts).every((m) => m.thread_ts === roots[0]?.ts)).toBe(true);
+    // The opener's lease is freed with the record, not left to expire.
+    expect(await client.exists('{t}:thread:inc-race:lock')).toBe(0);
+  });
+
+  it('sayUnless posts nothing and records nothing while its key exists', async () => {
+    const threads = new IncidentThreads(client, notifier, '{t}');
+    await client.set('{t}:resolved:inc-unless', '1');
+    expect(await threads.sayUnless('{t}:resolved:inc-unless', 'inc-unless', { text: 'unless' }, { step: 'f' })).toEqual({ skipped: true });
+    expect(slack.messages.filter((m) => m.text === 'unless')).toHaveLength(0);
+    expect(await threads.hasSaid('inc-unless', 'f')).toBe(false);
+    await client.del('{t}:resolved:inc-unless');
+    const said = await threads.sayUnless('{t}:resolved:inc-unless', 'inc-unless', { text: 'unless' }, { step: 'f' });
+    expect(said.skipped).toBe(false);
+    expect(said.root?.ts).toBe(slack.messages.find((m) => m.text === 'unless')?.ts);
+  });
+
+  it('a stored thread ref that does not fit its schema is replaced by a new thread', async () => {
+    await client.set('{t}:thread:inc-bad:ref', '{"channel":""}');
+    const root = await new IncidentThreads(client, notifier, '{t}').say('inc-bad', { text: 'after bad ref' }, { step: 'a' });
+    const msg = slack.messages.find((m) => m.text === 'after bad ref');
+    expect(msg?.thread_ts).toBeUndefined();
+    expect(root?.ts).toBe(msg?.ts);
+    expect(JSON.parse((await client.get('{t}:thread:inc-bad:ref'))!)).toEqual(root);
+  });
 });
