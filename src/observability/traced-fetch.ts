@@ -37,6 +37,9 @@ export function createTracedFetch(options: TracedFetchOptions = {}): typeof fetc
   const claimed = new WeakSet<Span>();
 
   return async function tracedFetch(input: FetchInput, init?: RequestInit): Promise<Response> {
+    // Tracing off (no SDK registered: no propagator, spans record nothing): nothing to
+    // describe and no traceparent to send, so no URL parsing, header copies or span per call.
+    if (tracingOff()) return base(input, init);
     const url = new URL(input instanceof Request ? input.url : String(input));
     const method = (init?.method ?? (input instanceof Request ? input.method : 'GET')).toUpperCase();
     const attributes: Attributes = {
@@ -76,6 +79,15 @@ export function createTracedFetch(options: TracedFetchOptions = {}): typeof fetc
       }
     }
   };
+}
+
+/**
+ * Whether tracing is off: the SDK (observability/otel-sdk.ts) registers its provider together
+ * with its propagators, so no propagator means no provider, and a non-recording active span
+ * (or none) confirms that nothing would be recorded.
+ */
+function tracingOff(): boolean {
+  return propagation.fields().length === 0 && !trace.getActiveSpan()?.isRecording();
 }
 
 /** url.full without userinfo and with secret-looking query values redacted. */
