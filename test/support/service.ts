@@ -65,7 +65,14 @@ export class ServiceProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const service = new ServiceProcess(proc, port, dir);
-    await service.ready(role);
+    try {
+      await service.ready(role);
+    } catch (err) {
+      // Not returned, so no afterAll will stop it: an orphan would keep running (and polling
+      // Redis) after the suite, as two did for 45 minutes after a start-up time-out.
+      proc.kill('SIGKILL');
+      throw err;
+    }
     return service;
   }
 
