@@ -148,6 +148,9 @@ describe('npm start in a fresh clone', () => {
     const stopped = app.stdout.indexOf('"msg":"stopped"');
     expect(stopped).toBeGreaterThan(0);
     expect(app.stdout.indexOf('Redis is now ready to exit')).toBeGreaterThan(stopped);
+    // start.sh removes the URL file once it has seen its Redis exit (it polls every 0.1 s),
+    // i.e. after the port closed and the goodbye line: look once the script has exited.
+    await waitFor('npm start to exit', () => app.proc.exitCode !== null || app.proc.signalCode !== null, 30_000, 100);
     expect(existsSync(join(clone.dir, '.data/redis-url'))).toBe(false);
     expect(clone.status()).toBe('');
   });
