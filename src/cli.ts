@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError } from './errors.js';
 import { configFieldMarks, DEFAULT_CONFIG_PATH, loadConfig } from './config/load.js';
 import { closest } from './config/suggest.js';
-import { invalidLogLevel, logger } from './observability/logger.js';
+import { endLog, invalidLogLevel, logger } from './observability/logger.js';
 import { run, StartupError, type Role, type RunningService } from './main.js';
 import { cliCommands, type CliCommand } from './cli/commands.js';
 import { cliRedisSource } from './cli/redis-source.js';
@@ -209,12 +209,13 @@ function findCommand(command: string, rest: string[]): { command: CliCommand; ar
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
-    // pino writes stdout asynchronously: exiting while a write is still queued (a loaded
-    // machine, a slow pipe) lost the last lines ("stopped") in a fresh-clone run. Leave once
-    // they are written, and leave anyway (bounded) if a library keeps a handle open.
+    // pino writes stdout asynchronously: exiting while a chunk is in flight, or waiting on a
+    // full pipe, lost the last lines ("stopped"). Leave once they are written (nothing logs
+    // after that), and leave anyway after 5 s if stdout stays blocked: the exit handler pino
+    // registers then writes what is still queued.
     const exit = () => process.exit(code);
-    setTimeout(exit, 2_000).unref();
-    logger.flush(() => setTimeout(exit, 0));
+    setTimeout(exit, 5_000).unref();
+    endLog(logger, exit);
   },
   (err) => {
     process.stderr.write(`alertworks: ${String(err)}\n`);

@@ -68,3 +68,24 @@ function withoutBound(fields: object | undefined, self: Logger): Record<string, 
 
 /** The process-wide logger. */
 export const logger: Logger = createLogger();
+
+/**
+ * Ends the process' log and calls `done` once every line logged so far has left the process;
+ * nothing may be logged after that. pino's `flush` is no such point: its stdout destination
+ * calls back at once, while a chunk may still be in flight or waiting to retry on a full pipe
+ * (a terminal or log shipper that fell behind), and `process.exit` drops that chunk. A
+ * destination that can be ended (pino's own) is ended, which waits for those writes; any other
+ * is flushed.
+ */
+export function endLog(log: Logger, done: () => void): void {
+  const stream = (log as unknown as Record<symbol, unknown>)[pino.symbols.streamSym] as Partial<EndableStream> | undefined;
+  if (typeof stream?.end === 'function' && typeof stream.once === 'function') {
+    stream.once('close', done);
+    stream.end();
+  } else log.flush(() => done());
+}
+
+interface EndableStream {
+  end(): void;
+  once(event: 'close', listener: () => void): void;
+}
