@@ -8,8 +8,10 @@ import type { Role, RunningService } from '../main.js';
 export function signalQueue(): { next(): Promise<NodeJS.Signals>; close(): void } {
   const pending: NodeJS.Signals[] = [];
   let waiting: ((s: NodeJS.Signals) => void) | undefined;
+  let ctrlC = false;
   const onSignal = (signal: NodeJS.Signals) => {
     logger.info({ signal }, 'signal received');
+    if (signal === 'SIGINT') ctrlC = true;
     if (waiting) {
       const w = waiting;
       waiting = undefined;
@@ -24,12 +26,15 @@ export function signalQueue(): { next(): Promise<NodeJS.Signals>; close(): void 
       return first ? Promise.resolve(first) : new Promise((resolve) => (waiting = resolve));
     },
     // Shutting down. A Ctrl-C under `npm start` reaches this process twice (SIGINT from the
-    // terminal, SIGTERM from scripts/start.sh), so further SIGTERMs (and SIGHUPs) are only
-    // logged: active jobs still finish. A second Ctrl-C (SIGINT) means "stop now".
+    // terminal, SIGTERM from scripts/start.sh), in either order, so further SIGTERMs (and
+    // SIGHUPs) are only logged: active jobs still finish. A second Ctrl-C (a SIGINT after a
+    // SIGINT) means "stop now".
     close: () => {
       for (const n of names) process.off(n, onSignal);
       const later = (signal: NodeJS.Signals) => {
-        if (signal !== 'SIGINT') return logger.info({ signal }, 'already stopping: letting active jobs finish (Ctrl-C again to stop now)');
+        const again = signal === 'SIGINT' && ctrlC;
+        if (signal === 'SIGINT') ctrlC = true;
+        if (!again) return logger.info({ signal }, 'already stopping: letting active jobs finish (Ctrl-C again to stop now)');
         logger.warn({ signal }, 'second Ctrl-C: stopping now; unfinished jobs will be retried');
         process.exit(130);
       };
