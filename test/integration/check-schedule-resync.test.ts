@@ -1,0 +1,80 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
+import { parseConfig } from '../../src/config/load.js';
+import { IncidentThreads } from '../../src/notify/threads.js';
+import { LogNotifier } from '../../src/notify/log-notifier.js';
+import { logger } from '../../src/observability/logger.js';
+import { createRedis } from '../../src/redis.js';
+import { startCheckScheduler, type RunningCheckScheduler } from '../../checks/scheduler.js';
+import { RedisServer } from '../support/redis-server.js';
+
+const PREFIX = '{resync}';
+const CHECKS = ['api', 'db', 'web'];
+// Hourly, so every next run stays in the delayed set for the whole test; resyncs are asked for by hand.
+const CONFIG = `redis: { url: "REDIS", prefix: "${PREFIX}" }\nserver: { host: 127.0.0.1 }\ncheckRunner: { resyncInterval: 1h }\nchecks:\n${CHECKS.map(
+  (name) => `  - { name: ${name}, type: http, url: "http://127.0.0.1:9/${name}", interval: 1h }`,
+).join('\n')}\n`;
+
+/**
+ * The periodic resync re-derives the check schedules from the config, but a schedule that is
+ * healthy is not rewritten: BullMQ's upsert would remove its pending job and add it back, which
+ * at 10,000 checks is hundreds of writes a second for nothing.
+ */
+describe('check schedule resync', () => {
+  let server: RedisServer;
+  let admin: Redis;
+  let redis: ReturnType<typeof createRedis>;
+  let scheduler: RunningCheckScheduler;
+
+  beforeAll(async () => {
+    server = await RedisServer.start();
+    admin = server.client();
+    const config = parseConfig(CONFIG.replace('REDIS', server.url), 'resync.yaml', {});
+    redis = createRedis(config.redis.url, 'worker');
+    scheduler = await startCheckScheduler({ config, redis, threads: new IncidentThreads(redis, new LogNotifier(logger, '#ops'), PREFIX), logger });
+    await scheduler.synced;
+  });
+
+  afterAll(async () => {
+    await scheduler?.close();
+    await redis?.quit();
+    admin?.disconnect();
+    await server?.destroy();
+  });
+
+  const delayed = () => admin.zrange(`${PREFIX}:checks:delayed`, 0, -1, 'WITHSCORES');
+  const jobsAdded = async () => Number(await admin.get(`${PREFIX}:checks:id`));
+  const resync = async () => {
+    const outcome = await scheduler.keeper?.resync('test');
+    if (!outcome?.owner) throw new Error(`not the owner: ${JSON.stringify(outcome)}`);
+    return outcome;
+  };
+
+  it('a resync leaves healthy schedules and their pending runs untouched', async () => {
+    const before = await delayed();
+    expect(before.filter((_, i) => i % 2 === 0).sort()).toEqual(CHECKS.map((c) => expect.stringMatching(new RegExp(`^repeat:check:${c}:\\d+$`))));
+    const added = await jobsAdded();
+    const outcome = await resync();
+    expect(outcome.upserted).toEqual([]);
+    expect(await delayed()).toEqual(before);
+    expect(await jobsAdded()).toBe(added);
+  });
+
+  it('a schedule whose pending run is gone (a broken chain) is upserted again, and only that one', async () => {
+    const [jobId] = (await delayed()).filter((m) => m.startsWith('repeat:check:db:'));
+    if (!jobId) throw new Error('no pending run of db');
+    await admin.zrem(`${PREFIX}:checks:delayed`, jobId);
+    await admin.del(`${PREFIX}:checks:${jobId}`);
+    const outcome = await resync();
+    expect(outcome.upserted).toEqual(['db']);
+    expect((await delayed()).filter((m) => m.startsWith('repeat:check:'))).toHaveLength(CHECKS.length);
+  });
+
+  it('after Redis lost every key, the next resync writes every schedule again', async () => {
+    await admin.flushall();
+    const outcome = await resync();
+    expect(outcome.upserted.sort()).toEqual(CHECKS);
+    expect(await admin.zrange(`${PREFIX}:checks:repeat`, 0, -1)).toEqual(expect.arrayContaining(CHECKS.map((c) => `check:${c}`)));
+    expect((await delayed()).filter((m) => m.startsWith('repeat:check:'))).toHaveLength(CHECKS.length);
+  });
+});
