@@ -3,7 +3,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import type { AppConfig } from './config/schema.js';
 import { logger as rootLogger, type Logger } from './observability/logger.js';
 import { registerSecretsFromEnv } from './observability/redact.js';
-import { closeRedis, createRedis, describeRedis, waitForRedis, withTimeout } from './redis.js';
+import { closeRedis, createRedis, describeRedis, redisUnavailable, waitForRedis, withTimeout } from './redis.js';
 import { QueueSet } from './queue/queues.js';
 import { WebhookSpool, defaultSpoolDir } from './queue/spool.js';
 import { createApp } from './server/app.js';
@@ -70,8 +70,11 @@ export async function run(options: RunOptions): Promise<RunningService> {
   const redis = createRedis(config.redis, 'producer');
   try {
     await waitForRedis(redis, 10_000);
-  } catch {
-    logger.warn({ redis: describeRedis(config.redis) }, 'Redis not reachable yet; starting anyway, /readyz says 503 until it is');
+  } catch (err) {
+    logger.warn(
+      { redis: describeRedis(config.redis) },
+      `${redisUnavailable(err, 'Redis', 10_000, { hint: false })}; starting anyway, /readyz says 503 until it is ready`,
+    );
   }
   const queues = new QueueSet(redis, config, observedQueueNames());
   let liveness: WorkerLiveness | undefined;

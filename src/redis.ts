@@ -118,23 +118,62 @@ function scrubUrl(url: string): string {
   }
 }
 
+/**
+ * Why a connection never became ready. `auth`: Redis answered and refused the credentials
+ * (WRONGPASS, or NOAUTH when none were given): waiting cannot help, so it is said at once.
+ * `unreachable`: no answer within the wait. The message is Redis' own reply, never a password.
+ */
+export class RedisWaitError extends Error {
+  constructor(
+    readonly kind: 'auth' | 'unreachable',
+    message: string,
+    /** Redis' reply that refused the credentials (scrubbed, bounded). */
+    readonly reply?: string,
+  ) {
+    super(message);
+    this.name = 'RedisWaitError';
+  }
+}
+
+/** Redis' replies to a connection's AUTH (or to a command sent without one). */
+const AUTH_REPLIES = ['WRONGPASS', 'NOAUTH', 'ERR invalid password', 'ERR AUTH', 'ERR Client sent AUTH'];
+
 export async function waitForRedis(client: RedisClient, timeoutMs: number): Promise<void> {
   if (client.status === 'ready') return;
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
       cleanup();
-      reject(new Error(`Redis not reachable after ${timeoutMs}ms`));
+      reject(new RedisWaitError('unreachable', `Redis not reachable after ${timeoutMs}ms`));
     }, timeoutMs);
     const onReady = () => {
       cleanup();
       resolve();
     };
+    const onError = (err: Error) => {
+      const reply = String(err?.message ?? '');
+      if (!AUTH_REPLIES.some((r) => reply.startsWith(r))) return;
+      cleanup();
+      const said = scrub(reply).slice(0, 200);
+      reject(new RedisWaitError('auth', `Redis refused the credentials: ${said}`, said));
+    };
     const cleanup = () => {
       clearTimeout(timer);
       client.off('ready', onReady);
+      client.off('error', onError);
     };
     client.on('ready', onReady);
+    client.on('error', onError);
   });
+}
+
+/**
+ * What a CLI command says when Redis is not there for it: no answer ("is it running?"), or an
+ * answer refusing the password ("check the password"), which used to read as "not reachable".
+ */
+export function redisUnavailable(err: unknown, where: string, waitMs: number, { hint = true } = {}): string {
+  if (err instanceof RedisWaitError && err.kind === 'auth')
+    return `${where} refused alertworks' credentials (${err.reply})${hint ? '; check REDIS_PASSWORD or the password in the Redis URL' : ''}`;
+  return `${where} is not reachable within ${waitMs / 1000}s${hint ? "; is alertworks' Redis running?" : ''}`;
 }
 
 export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {

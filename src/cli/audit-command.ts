@@ -2,7 +2,7 @@ import { AuditQueryError, auditQueryFrom } from '../audit/audit-query.js';
 import { AuditTrail } from '../audit/audit-trail.js';
 import type { StoredAuditRecord } from '../audit/record.js';
 import { loadConfig } from '../config/load.js';
-import { createRedis, describeRedis, waitForRedis, withTimeout } from '../redis.js';
+import { createRedis, describeRedis, redisUnavailable, waitForRedis, withTimeout } from '../redis.js';
 import type { CliCommand } from './commands.js';
 
 /** One line per record, oldest first (like a log): time, kind, action, resource, summary, links. */
@@ -44,8 +44,8 @@ export const auditCommand: CliCommand = {
     const config = loadConfig(configPath);
     const redis = createRedis(config.redis.url, 'producer');
     try {
-      await waitForRedis(redis, 5_000).catch(() => {
-        throw new Error(`Redis at ${describeRedis(config.redis.url)} is not reachable`);
+      await waitForRedis(redis, 5_000).catch((err: unknown) => {
+        throw new Error(redisUnavailable(err, `Redis at ${describeRedis(config.redis.url)}`, 5_000));
       });
       const records = await withTimeout(new AuditTrail(redis, config.redis.prefix).query(query), 10_000, 'reading the audit trail');
       process.stdout.write(

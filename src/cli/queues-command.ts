@@ -1,7 +1,7 @@
 import { loadConfig } from '../config/load.js';
 import { observedQueueNames } from '../main.js';
 import { JOB_STATES, QueueSet } from '../queue/queues.js';
-import { createRedis, describeRedis, waitForRedis, withTimeout } from '../redis.js';
+import { createRedis, describeRedis, redisUnavailable, waitForRedis, withTimeout } from '../redis.js';
 import type { CliCommand } from './commands.js';
 import { redisLine } from './redis-source.js';
 
@@ -34,10 +34,8 @@ export const queuesCommand: CliCommand = {
     const redis = createRedis(config.redis, 'producer', { connectTimeout: REDIS_WAIT_MS });
     let queues: QueueSet | undefined;
     try {
-      await waitForRedis(redis, REDIS_WAIT_MS).catch(() => {
-        throw new Error(
-          `Redis at ${describeRedis(config.redis)} (from ${redisFrom}) is not reachable within ${REDIS_WAIT_MS / 1000}s; is alertworks' Redis running?`,
-        );
+      await waitForRedis(redis, REDIS_WAIT_MS).catch((err: unknown) => {
+        throw new Error(redisUnavailable(err, `Redis at ${describeRedis(config.redis)} (from ${redisFrom})`, REDIS_WAIT_MS));
       });
       // After the connection is ready: the producer connection has no offline queue.
       queues = new QueueSet(redis, config, observedQueueNames());

@@ -1,5 +1,5 @@
 import { loadConfig } from '../config/load.js';
-import { createRedis, describeRedis, waitForRedis } from '../redis.js';
+import { createRedis, describeRedis, redisUnavailable, waitForRedis } from '../redis.js';
 import { loadSections, type LoadedSection } from '../status/status-page.js';
 import type { StatusCell } from '../status/section.js';
 import type { CliCommand } from './commands.js';
@@ -63,10 +63,8 @@ export const statusCommand: CliCommand = {
     try {
       try {
         await waitForRedis(redis, REDIS_WAIT_MS);
-      } catch {
-        process.stderr.write(
-          `alertworks status: Redis at ${describeRedis(config.redis)} (from ${redisFrom}) is not reachable within ${REDIS_WAIT_MS / 1000}s; is alertworks' Redis running?\n`,
-        );
+      } catch (err) {
+        process.stderr.write(`alertworks status: ${redisUnavailable(err, `Redis at ${describeRedis(config.redis)} (from ${redisFrom})`, REDIS_WAIT_MS)}\n`);
         return 1;
       }
       const loaded = await loadSections({ config, redis, now: Date.now() });

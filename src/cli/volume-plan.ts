@@ -3,7 +3,7 @@ import { formatDuration } from '../config/duration.js';
 import { AlertworksError } from '../errors.js';
 import { HetznerClient } from '../hetzner/client.js';
 import type { Volume } from '../hetzner/types.js';
-import { createRedis, describeRedis, waitForRedis } from '../redis.js';
+import { createRedis, describeRedis, redisUnavailable, waitForRedis } from '../redis.js';
 import { resizePlan, type ResizePlan } from '../../actions/volume-resize/plan.js';
 import { volumePolicy, type VolumePolicy } from '../../actions/volume-resize/settings.js';
 import { VolumeResizeState } from '../../actions/volume-resize/state.js';
@@ -112,8 +112,11 @@ export const volumePlanCommand: CliCommand = {
       try {
         await waitForRedis(redis, REDIS_WAIT_MS);
         now = await readNow(new VolumeResizeState(redis, config.redis.prefix), volume.id, settings.hourlyBudget, nowMs);
-      } catch {
-        now = { kind: 'unknown', reason: `Redis at ${describeRedis(config.redis)} (from ${ctx.redisFrom}) not reachable within ${REDIS_WAIT_MS / 1000}s` };
+      } catch (err) {
+        now = {
+          kind: 'unknown',
+          reason: redisUnavailable(err, `Redis at ${describeRedis(config.redis)} (from ${ctx.redisFrom})`, REDIS_WAIT_MS, { hint: false }),
+        };
       } finally {
         redis.disconnect();
       }

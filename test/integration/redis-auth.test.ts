@@ -92,13 +92,46 @@ describe('Redis with a password, and over TLS', () => {
     expect(Object.keys(JSON.parse(result.stdout) as object)).toContain('notify');
   });
 
-  it('a wrong password fails with a message that names Redis but shows no password', async () => {
+  it('a wrong password fails saying Redis refused it (not "not reachable"), naming Redis but showing no password', async () => {
     const wrong = 'wrong-password-9876543210';
     const result = await queuesCli({ REDIS_URL: `redis://:${wrong}@${redis.address}`, REDIS_PASSWORD: PASSWORD });
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain(`Redis at redis://${redis.address}`);
+    expect(result.stderr).toContain(
+      `alertworks queues: Redis at redis://${redis.address} (from REDIS_URL) refused alertworks' credentials (WRONGPASS invalid username-password pair`,
+    );
+    expect(result.stderr).toContain('check REDIS_PASSWORD or the password in the Redis URL');
+    expect(result.stderr).not.toContain('not reachable');
     expect(result.stderr).not.toContain(wrong);
     expect(result.stderr).not.toContain(PASSWORD);
+  });
+
+  it('no password where Redis asks for one: says so (NOAUTH), not "not reachable"', async () => {
+    const result = await queuesCli({ REDIS_URL: `redis://${redis.address}` });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`Redis at redis://${redis.address} (from REDIS_URL) refused alertworks' credentials (NOAUTH Authentication required.)`);
+    expect(result.stderr).not.toContain('not reachable');
+  });
+
+  it('the service started with a wrong password warns that Redis refused it, and /readyz says 503', async () => {
+    const lines: string[] = [];
+    const { default: pino } = await import('pino');
+    const logger = pino({ level: 'info' }, { write: (l: string) => void lines.push(l) });
+    const wrong = 'wrong-password-for-the-service';
+    const config = parseConfig(`redis: { url: "redis://:${wrong}@${redis.address}" }\nserver: { host: 127.0.0.1, port: 0 }\n`, 'auth.yaml', {});
+    const started = Date.now();
+    const service = await run({ role: 'serve', config, insecureNoAuth: true, logger });
+    try {
+      // Refused at the first answer, not after the 10 s wait for an unreachable Redis.
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expect((await fetch(`http://127.0.0.1:${service.port}/readyz`)).status).toBe(503);
+    } finally {
+      await service.stop();
+    }
+    const warn = lines.map((l) => JSON.parse(l) as { level: number; msg: string }).find((l) => l.msg.includes('refused'));
+    expect(warn?.level).toBe(40);
+    expect(warn?.msg).toContain("Redis refused alertworks' credentials (WRONGPASS");
+    expect(warn?.msg).toContain('starting anyway, /readyz says 503 until it is ready');
+    expect(lines.join('\n')).not.toContain(wrong);
   });
 
   it('the service logs where Redis is, never the password, and is ready', async () => {

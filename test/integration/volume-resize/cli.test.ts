@@ -99,7 +99,7 @@ describe('alertworks volume plan', () => {
     const url = `redis://127.0.0.1:${await freePort()}`;
     const r = await plan(['401'], false, { ...process.env, REDIS_URL: url });
     expect(r.code).toBe(0);
-    expect(r.out).toContain(`would grow 20 GB -> 30 GB (cooldown and budget unknown: Redis at ${url} (from REDIS_URL) not reachable within 1.5s)`);
+    expect(r.out).toContain(`would grow 20 GB -> 30 GB (cooldown and budget unknown: Redis at ${url} (from REDIS_URL) is not reachable within 1.5s)`);
   });
 
   it('prints JSON and makes no mutating call', async () => {
