@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { RedisServer } from '../test/support/redis-server.js';
 import { freePort, waitFor } from '../test/support/ports.js';
 import { runLoad, type LoadOptions, type LoadResult } from './support/autocannon.js';
-import { startNode, type NodeChild } from './support/child.js';
+import { productNodeFlags, startNode, type NodeChild } from './support/child.js';
 import { cpuSeconds } from './support/cpu.js';
 import { alertmanagerBody } from './support/payload.js';
 import { figureSeconds, fmt, pct, printHeader, table, targetsTable, type Target } from './support/report.js';
@@ -112,7 +112,7 @@ export async function benchIngest(): Promise<IngestFigures> {
     const profDir = process.env.BENCH_CPU_PROF;
     const receiver = startNode('src/cli.ts', ['serve', '--config', join(tmp, 'alertworks.yaml')], {
       env: { PORT: String(port), WEBHOOK_TOKEN: TOKEN, LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info' },
-      nodeFlags: profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [],
+      nodeFlags: [...productNodeFlags(), ...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [])],
       discardStdout: true,
     });
     children.push(receiver);

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { FakeSlack } from '../test/fakes/slack.js';
 import { freePort, waitFor } from '../test/support/ports.js';
 import { RedisServer } from '../test/support/redis-server.js';
-import { startNode, type NodeChild } from './support/child.js';
+import { productNodeFlags, startNode, type NodeChild } from './support/child.js';
 import { cpuSeconds } from './support/cpu.js';
 import { alertmanagerBody } from './support/payload.js';
 import { fmt, printHeader, table, targetsTable, type Target } from './support/report.js';
@@ -68,7 +68,7 @@ export async function benchStorm(): Promise<{ targets: Target[] }> {
       const child = startNode('src/cli.ts', ['all', '--config', join(tmp, 'alertworks.yaml')], {
         env: { PORT: String(port), WEBHOOK_TOKEN: TOKEN, SLACK_BOT_TOKEN: slack.token, SLACK_API_URL: slack.apiUrl, LOG_LEVEL: 'info' },
         discardStdout: true,
-        nodeFlags: process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [],
+        nodeFlags: [...productNodeFlags(), ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])],
       });
       children.push(child);
       try {

@@ -23,6 +23,11 @@ export interface StartNodeOptions {
   discardStdout?: boolean;
 }
 
+/** BENCH_NODE_FLAGS: node flags for the alertworks process under test (e.g. `--heap-growing-percent=0`, V8's default heap growth). */
+export function productNodeFlags(): string[] {
+  return (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+}
+
 export function startNode(entry: string, args: string[], options: StartNodeOptions = {}): NodeChild {
   const proc = spawn(process.execPath, [...(options.nodeFlags ?? []), '--import', 'tsx', join(ROOT, entry), ...args], {
     cwd: ROOT,
