@@ -14,6 +14,8 @@ const SCHEDULER_PREFIX = 'check:';
 
 export interface CheckJobData {
   check: string;
+  /** The settings its schedule was written with (scheduleSettings): how a resync tells a healthy schedule. */
+  schedule?: string;
 }
 
 const configMismatch = new Gauge({
@@ -37,80 +39,87 @@ export function spreadOffset(name: string, intervalMs: number): number {
   return h % intervalMs;
 }
 
-/** What an upsert of a check's schedule writes that could differ from the last one. */
+/** Bump when the job template written below changes (attempts, backoff, data): every schedule is then written again. */
+const SCHEDULE_FORMAT = 1;
+
+/** What an upsert of a check's schedule writes that could differ from the last one; stored in its job template. */
 function scheduleSettings(check: AppConfig['checks'][number], keep: number): string {
-  return `${check.intervalMs}/${spreadOffset(check.name, check.intervalMs)}/${keep}`;
+  return `${SCHEDULE_FORMAT}/${check.intervalMs}/${spreadOffset(check.name, check.intervalMs)}/${keep}`;
+}
+
+function templateData(check: AppConfig['checks'][number], keep: number): CheckJobData {
+  return { check: check.name, schedule: scheduleSettings(check, keep) };
 }
 
 /**
- * The ids (ARGV) of the schedulers (KEYS[1], BullMQ's repeat set) whose next run is waiting in
- * the delayed set (KEYS[2]), under the job id BullMQ gives it.
+ * ARGV: pairs of a scheduler id and the job template data (JSON, as BullMQ stores it) it should
+ * have. Returns the ids whose scheduler (KEYS[1], BullMQ's repeat set; its hash at
+ * KEYS[1]:<id>) holds that template and whose next run is waiting in the delayed set (KEYS[2])
+ * under the job id BullMQ gives it. Read from the schedules themselves, not from a record of
+ * what was written: whoever wrote them (another replica, an older alertworks, nobody since
+ * Redis lost them), what is there is what counts.
  */
-const PENDING_LUA = `local pending = {}
-for i = 1, #ARGV do
-  local at = redis.call('ZSCORE', KEYS[1], ARGV[i])
-  if at and redis.call('ZSCORE', KEYS[2], 'repeat:' .. ARGV[i] .. ':' .. at) then pending[#pending + 1] = ARGV[i] end
+const HEALTHY_LUA = `local healthy = {}
+for i = 1, #ARGV, 2 do
+  local id = ARGV[i]
+  local at = redis.call('ZSCORE', KEYS[1], id)
+  if at and redis.call('HGET', KEYS[1] .. ':' .. id, 'data') == ARGV[i + 1]
+    and redis.call('ZSCORE', KEYS[2], 'repeat:' .. id .. ':' .. at) then healthy[#healthy + 1] = id end
 end
-return pending`;
+return healthy`;
 
-/** Ids per script call: Redis answers each in about a millisecond, so due runs are not held up. */
-const PENDING_BATCH = 1_000;
+/** Schedules per script call: Redis answers each in about a millisecond, so due runs are not held up. */
+const HEALTHY_BATCH = 1_000;
 
 /**
- * The checks among `names` (upserted by this process with the settings it now wants) whose
- * next run is still waiting in the delayed set. Upserting those again would change nothing but
- * cost: BullMQ's upsert removes the pending job and adds it back, ~10 writes and 2 events per
- * check, every resync (at 10,000 checks and 30 s, 330 a second). One script call per 1,000
- * checks: a pipeline of 20,000 commands kept the event loop busy long enough to delay due runs.
+ * The checks whose schedule already holds the settings the config wants and whose next run is
+ * still waiting in the delayed set. Upserting those again would change nothing but cost:
+ * BullMQ's upsert removes the pending job and adds it back, ~10 writes and 2 events per check,
+ * at every resync (at 10,000 checks and 30 s, 330 a second) and at every restart of every
+ * replica (10,000 upserts took ~2 s and delayed the runs due meanwhile). One script call per
+ * 1,000 checks: a pipeline of 20,000 commands kept the event loop busy long enough to delay
+ * due runs.
  */
-async function pendingSchedules(queue: Queue<CheckJobData>, client: Redis, names: readonly string[]): Promise<Set<string>> {
-  const pending = new Set<string>();
-  for (let i = 0; i < names.length; i += PENDING_BATCH) {
-    const ids = names.slice(i, i + PENDING_BATCH).map(schedulerId);
-    const found = (await client.eval(PENDING_LUA, 2, queue.toKey('repeat'), queue.toKey('delayed'), ...ids)) as string[];
-    for (const id of found) pending.add(id.slice(SCHEDULER_PREFIX.length));
+async function healthySchedules(queue: Queue<CheckJobData>, client: Redis, checks: AppConfig['checks'], keep: number): Promise<Set<string>> {
+  const healthy = new Set<string>();
+  for (let i = 0; i < checks.length; i += HEALTHY_BATCH) {
+    const args = checks.slice(i, i + HEALTHY_BATCH).flatMap((c) => [schedulerId(c.name), JSON.stringify(templateData(c, keep))]);
+    const found = (await client.eval(HEALTHY_LUA, 2, queue.toKey('repeat'), queue.toKey('delayed'), ...args)) as string[];
+    for (const id of found) healthy.add(id.slice(SCHEDULER_PREFIX.length));
   }
-  return pending;
+  return healthy;
 }
 
 /**
  * Makes the queue's job schedulers match the config: one per check (upsert is keyed by the
  * check name, so any number of replicas leave exactly one), none for checks that left it.
- * Idempotent: upserting a healthy schedule keeps its next run where it was; upserting one
- * whose chain of runs broke (its next job never written) starts the chain again. `known`
- * holds what this process upserted: a check upserted with its current settings whose next run
- * is still pending is left alone; after a Redis that lost data, a broken chain, or a change,
- * it is upserted again.
+ * Idempotent: a schedule that holds the wanted settings and has its next run pending is left
+ * alone; one written with other settings (a config change, another alertworks version), lost
+ * with Redis' data, or whose chain of runs broke (its next job never written) is upserted,
+ * which starts its chain again.
  */
 async function syncCheckSchedules(
   queue: Queue<CheckJobData>,
   client: Redis,
   config: AppConfig,
-  known: Map<string, string>,
 ): Promise<{ upserted: string[]; removed: string[]; failed: { check: string; err: unknown }[] }> {
   const keep = config.checkRunner.keepJobs;
   const upserted: string[] = [];
   const failed: { check: string; err: unknown }[] = [];
-  const pending = await pendingSchedules(
-    queue,
-    client,
-    config.checks.filter((c) => known.get(c.name) === scheduleSettings(c, keep)).map((c) => c.name),
-  );
+  const healthy = await healthySchedules(queue, client, config.checks, keep);
   for (const check of config.checks) {
-    if (pending.has(check.name)) continue;
+    if (healthy.has(check.name)) continue;
     try {
-      known.delete(check.name);
       await queue.upsertJobScheduler(
         schedulerId(check.name),
         { every: check.intervalMs, offset: spreadOffset(check.name, check.intervalMs) },
         // One attempt plus one retry: a retry re-probes but records nothing twice (runAt dedup) and finishes notifying.
         {
           name: 'check',
-          data: { check: check.name },
+          data: templateData(check, keep),
           opts: { attempts: 2, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: keep, removeOnFail: keep },
         },
       );
-      known.set(check.name, scheduleSettings(check, keep));
       upserted.push(check.name);
     } catch (err) {
       // One schedule that cannot be written must not keep the others from being written (or run).
@@ -165,8 +174,6 @@ export class ScheduleKeeper {
   private stopped = false;
   private owner = false;
   private firstReadySeen = false;
-  /** The schedules this process upserted, with their settings (see syncCheckSchedules). */
-  private readonly known = new Map<string, string>();
   /** The connection's first `ready` is the start itself; every later one follows a reconnect. */
   private readonly onReady = () => {
     if (this.firstReadySeen) void this.resync('reconnect');
@@ -238,7 +245,7 @@ export class ScheduleKeeper {
       if (claim.previous && claim.previous !== this.generation) {
         logger.warn({ generation: this.generation, previous: claim.previous, takeOver: takeOverSchedules }, 'this config now owns the check schedules');
       }
-      const { upserted, removed, failed } = await syncCheckSchedules(this.o.queue, this.o.connection, config, this.known);
+      const { upserted, removed, failed } = await syncCheckSchedules(this.o.queue, this.o.connection, config);
       this.owner = true;
       await this.o.onOwnership(true);
       if (removed.length > 0) await this.o.onRemoved?.(removed);
@@ -264,8 +271,6 @@ export class ScheduleKeeper {
   private async reportMismatch(claim: Extract<Claim, { owner: false }>): Promise<void> {
     configMismatch.set(1);
     this.owner = false;
-    // The owning config may rewrite every schedule: nothing upserted here is known any more.
-    this.known.clear();
     await this.o.onOwnership(false);
     const ours = new Set(this.o.config.checks.map((c) => c.name));
     const theirs = new Set(claim.checks);

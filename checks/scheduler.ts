@@ -8,7 +8,7 @@ import { initCheckRunMetrics, observeRun } from './check-metrics.js';
 import { CheckHistory } from '../src/history/check-history.js';
 import { pushReporter } from '../src/observability/pushgateway.js';
 import { LogGate, errorKey } from '../src/observability/log-gate.js';
-import { ScheduleKeeper, type CheckJobData } from './schedule-keeper.js';
+import { ScheduleKeeper, type CheckJobData, type SyncOutcome } from './schedule-keeper.js';
 
 export const CHECKS_QUEUE = 'checks';
 export { spreadOffset, type CheckJobData } from './schedule-keeper.js';
@@ -34,8 +34,8 @@ export interface CheckSchedulerOptions extends CheckRunDeps {
 }
 
 export interface RunningCheckScheduler {
-  /** Settles once the first sync is done (or failed, which is logged and retried). */
-  synced: Promise<void>;
+  /** Settles once the first sync is done (or failed, which is logged and retried), with its outcome (none without a keeper or when it failed). */
+  synced: Promise<SyncOutcome | undefined>;
   queue: Queue<CheckJobData>;
   worker: Worker<CheckJobData>;
   /** Absent with `sync: false`. */
@@ -141,7 +141,7 @@ export async function startCheckScheduler(options: CheckSchedulerOptions): Promi
           },
         });
   // Not awaited by startup: with Redis away the first sync waits for it, and the process must still start.
-  const synced = keeper ? keeper.start().then(() => undefined) : worker.resume();
+  const synced = keeper ? keeper.start() : worker.resume().then(() => undefined);
 
   return {
     synced,

@@ -70,6 +70,43 @@ describe('check schedule resync', () => {
     expect((await delayed()).filter((m) => m.startsWith('repeat:check:'))).toHaveLength(CHECKS.length);
   });
 
+  it('a restart (or another replica) with the same config writes no healthy schedule at its start', async () => {
+    const lines: { msg: string; upserted?: number; reason?: string }[] = [];
+    const { default: pino } = await import('pino');
+    const captured = pino({ level: 'info' }, { write: (l: string) => void lines.push(JSON.parse(l) as (typeof lines)[number]) });
+    const config = parseConfig(CONFIG.replace('REDIS', server.url), 'resync.yaml', {});
+    const conn = createRedis(config.redis.url, 'worker');
+    const before = await delayed();
+    const added = await jobsAdded();
+    const second = await startCheckScheduler({
+      config,
+      redis: conn,
+      threads: new IncidentThreads(conn, new LogNotifier(captured, '#ops'), PREFIX),
+      logger: captured,
+    });
+    try {
+      await second.synced;
+      const started = lines.find((l) => l.msg === 'check schedules in place' && l.reason === 'start');
+      expect(started?.upserted).toBe(0);
+      expect(await delayed()).toEqual(before);
+      expect(await jobsAdded()).toBe(added);
+    } finally {
+      await second.close();
+      await conn.quit();
+    }
+  });
+
+  it('a schedule written with other settings (an older alertworks, another config) is written again, and only that one', async () => {
+    // As a version that kept no settings in the job template wrote it: same interval, plain data.
+    const queue = scheduler.queue;
+    await queue.upsertJobScheduler('check:web', { every: 3_600_000 }, { name: 'check', data: { check: 'web' } });
+    const outcome = await resync();
+    expect(outcome.upserted).toEqual(['web']);
+    const data = JSON.parse((await admin.hget(`${PREFIX}:checks:repeat:check:web`, 'data')) ?? '{}') as { check?: string; schedule?: string };
+    expect(data).toEqual({ check: 'web', schedule: expect.stringMatching(/^\d+\/3600000\/\d+\/\d+$/) });
+    expect((await resync()).upserted).toEqual([]);
+  });
+
   it('after Redis lost every key, the next resync writes every schedule again', async () => {
     await admin.flushall();
     const outcome = await resync();
