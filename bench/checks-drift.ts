@@ -1,7 +1,8 @@
 /**
  * Schedule drift and CPU of scheduled checks: N http checks at one interval against a local
  * target, run (A) as a plain setInterval loop doing the same probes in this process — the
- * baseline — and (B) through alertworks' BullMQ Job Schedulers, worker and Redis state machine.
+ * baseline — and (B) through alertworks' BullMQ Job Schedulers, worker and Redis state machine,
+ * then (C) B started again on the same Redis, as a deploy or a second replica does.
  * Drift = probe start - scheduled moment. Prints p50/p99 drift, CPU per check run, and B/A ratios.
  *
  *   npm run bench:checks -- [--checks 200] [--interval 10s] [--duration 40s] [--concurrency 50] [--redis-hz 10]
@@ -150,13 +151,25 @@ async function runPhases(redisServer: RedisServer, targetPort: number) {
   // B: the real scheduler: job schedulers, worker, probe, Lua state machine, announce.
   const stateRedis = createRedis(redisServer.url, 'worker');
   const threads = new IncidentThreads(stateRedis, new LogNotifier(logger, '#bench'), config.redis.prefix);
-  const scheduled = await measure('alertworks BullMQ schedulers', admin, async (record) => {
-    const running = await startCheckScheduler({ config, redis: stateRedis, threads, logger, onRunStart: (r) => record(r.startedAt - r.scheduledAt) });
-    return () => running.close();
-  });
+  // The first sync's time (start -> schedules in place) and how many schedules it wrote.
+  const syncs: { ms: number; upserted: number }[] = [];
+  const schedulerPhase = (name: string) =>
+    measure(name, admin, async (record) => {
+      const t0 = Date.now();
+      const running = await startCheckScheduler({ config, redis: stateRedis, threads, logger, onRunStart: (r) => record(r.startedAt - r.scheduledAt) });
+      void running.synced.then((outcome) => syncs.push({ ms: Date.now() - t0, upserted: outcome?.owner ? outcome.upserted.length : NaN }));
+      return () => running.close();
+    });
+  const scheduled = await schedulerPhase('alertworks BullMQ schedulers');
+  // C: the same process started again on the same Redis (a deploy, a crash, another replica):
+  // the schedules are there; what does the start cost the runs due meanwhile?
+  const restarted = await schedulerPhase('alertworks restarted');
+  process.stdout.write(
+    `first sync: at first start ${syncs[0]?.ms ?? NaN} ms (${syncs[0]?.upserted ?? NaN} schedules written), at restart ${syncs[1]?.ms ?? NaN} ms (${syncs[1]?.upserted ?? NaN} written)\n`,
+  );
 
   const rssMiB = process.memoryUsage().rss / 2 ** 20;
-  const rows = [baseline, scheduled];
+  const rows = [baseline, scheduled, restarted];
   process.stdout.write(
     `\n${'phase'.padEnd(30)} ${'runs'.padStart(6)} ${'drift p50'.padStart(10)} ${'drift p99'.padStart(10)} ${'max'.padStart(8)} ${'CPU/run'.padStart(9)} ${'Redis CPU/run'.padStart(14)}\n`,
   );
@@ -172,7 +185,7 @@ async function runPhases(redisServer: RedisServer, targetPort: number) {
   // For the scale figures (issue 11): RSS of this process after the scheduler phase (it also ran
   // the baseline, so this is an upper bound for a `work` process), and the scheduler's figures alone.
   process.stdout.write(
-    `scale: ${N} checks, RSS ${rssMiB.toFixed(0)} MiB after both phases, CPU per probe ${scheduled.cpuMsPerRun.toFixed(3)} ms (+ Redis ${scheduled.redisCpuMsPerRun.toFixed(3)} ms), drift p99 ${scheduled.p99.toFixed(0)} ms (after the first 10 s: ${scheduled.steadyP99.toFixed(0)} ms), runs ${scheduled.runs}\n`,
+    `scale: ${N} checks, RSS ${rssMiB.toFixed(0)} MiB after all phases, CPU per probe ${scheduled.cpuMsPerRun.toFixed(3)} ms (+ Redis ${scheduled.redisCpuMsPerRun.toFixed(3)} ms), drift p99 ${scheduled.p99.toFixed(0)} ms (after the first 10 s: ${scheduled.steadyP99.toFixed(0)} ms), runs ${scheduled.runs}; restarted: drift p99 ${restarted.p99.toFixed(0)} ms (after the first 10 s: ${restarted.steadyP99.toFixed(0)} ms)\n`,
   );
   process.stdout.write(
     `CPU per check at this interval: ${((scheduled.cpuMsPerRun / intervalMs) * 100).toFixed(4)}% of a core (scheduler), ${((baseline.cpuMsPerRun / intervalMs) * 100).toFixed(4)}% (baseline)\n`,
