@@ -135,8 +135,12 @@ export class RedisWaitError extends Error {
   }
 }
 
-/** Redis' replies to a connection's AUTH (or to a command sent without one). */
-const AUTH_REPLIES = ['WRONGPASS', 'NOAUTH', 'ERR invalid password', 'ERR AUTH', 'ERR Client sent AUTH'];
+/**
+ * Redis' replies refusing a connection's credentials (Redis 6+, and `ERR invalid password` from
+ * older servers). Not the "no password is set" replies to an AUTH Redis did not ask for: ioredis
+ * warns and goes on with those, and the connection becomes ready.
+ */
+const AUTH_REPLIES = ['WRONGPASS', 'NOAUTH', 'ERR invalid password'];
 
 export async function waitForRedis(client: RedisClient, timeoutMs: number): Promise<void> {
   if (client.status === 'ready') return;

@@ -8,6 +8,7 @@ import { parseConfig } from '../../src/config/load.js';
 import { run } from '../../src/main.js';
 import { freePort } from '../support/ports.js';
 import { RedisNode } from '../support/redis-topologies.js';
+import { RedisServer } from '../support/redis-server.js';
 import { TestPki } from '../support/certs.js';
 
 const exec = promisify(execFile);
@@ -148,5 +149,19 @@ describe('Redis with a password, and over TLS', () => {
     }
     expect(lines.length).toBeGreaterThan(0);
     expect(lines.join('\n')).not.toContain(PASSWORD);
+  });
+});
+
+describe('a password given to a Redis that asks for none', () => {
+  it('is not taken for a refusal: Redis warns, the connection is used', async () => {
+    const server = await RedisServer.start();
+    try {
+      const result = await queuesCli({ REDIS_URL: server.url, REDIS_PASSWORD: 'a-password-nobody-asked-for' });
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stderr).not.toContain('refused');
+      expect(Object.keys(JSON.parse(result.stdout) as object)).toContain('notify');
+    } finally {
+      await server.destroy();
+    }
   });
 });
