@@ -14,7 +14,7 @@ const SCHEDULER_PREFIX = 'check:';
 
 export interface CheckJobData {
   check: string;
-  /** The settings its schedule was written with (scheduleSettings): how a resync tells a healthy schedule. */
+  /** The settings its schedule was written with (see templateData): how a resync tells a healthy schedule. */
   schedule?: string;
 }
 
@@ -42,13 +42,13 @@ export function spreadOffset(name: string, intervalMs: number): number {
 /** Bump when the job template written below changes (attempts, backoff, data): every schedule is then written again. */
 const SCHEDULE_FORMAT = 1;
 
-/** What an upsert of a check's schedule writes that could differ from the last one; stored in its job template. */
-function scheduleSettings(check: AppConfig['checks'][number], keep: number): string {
-  return `${SCHEDULE_FORMAT}/${check.intervalMs}/${spreadOffset(check.name, check.intervalMs)}/${keep}`;
-}
-
+/**
+ * A check's job template data: its name, and the settings its schedule is written with
+ * (format, interval, offset, job retention), which BullMQ keeps in the scheduler's hash so a
+ * resync can tell a schedule that holds them.
+ */
 function templateData(check: AppConfig['checks'][number], keep: number): CheckJobData {
-  return { check: check.name, schedule: scheduleSettings(check, keep) };
+  return { check: check.name, schedule: `${SCHEDULE_FORMAT}/${check.intervalMs}/${spreadOffset(check.name, check.intervalMs)}/${keep}` };
 }
 
 /**

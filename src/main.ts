@@ -52,6 +52,9 @@ export function observedQueueNames(): string[] {
   return [...queueNames(), CHECKS_QUEUE, INTERACTIONS_QUEUE];
 }
 
+/** How long startup waits for Redis before it starts anyway (/readyz says 503 until Redis is ready). */
+const REDIS_START_WAIT_MS = 10_000;
+
 export async function run(options: RunOptions): Promise<RunningService> {
   const { role, config } = options;
   const env = options.env ?? process.env;
@@ -69,11 +72,11 @@ export async function run(options: RunOptions): Promise<RunningService> {
 
   const redis = createRedis(config.redis, 'producer');
   try {
-    await waitForRedis(redis, 10_000);
+    await waitForRedis(redis, REDIS_START_WAIT_MS);
   } catch (err) {
     logger.warn(
       { redis: describeRedis(config.redis) },
-      `${redisUnavailable(err, 'Redis', 10_000, { hint: false })}; starting anyway, /readyz says 503 until it is ready`,
+      `${redisUnavailable(err, 'Redis', REDIS_START_WAIT_MS, { hint: false })}; starting anyway, /readyz says 503 until it is ready`,
     );
   }
   const queues = new QueueSet(redis, config, observedQueueNames());
