@@ -4,6 +4,7 @@ import type { StoredAuditRecord } from '../audit/record.js';
 import { loadConfig } from '../config/load.js';
 import { createRedis, describeRedis, redisUnavailable, waitForRedis, withTimeout } from '../redis.js';
 import type { CliCommand } from './commands.js';
+import { REDIS_WAIT_MS } from './queues-command.js';
 
 /** One line per record, oldest first (like a log): time, kind, action, resource, summary, links. */
 function formatAuditRecords(records: readonly StoredAuditRecord[]): string {
@@ -32,7 +33,7 @@ export const auditCommand: CliCommand = {
   name: 'audit',
   usage: 'audit [--since 1h] [--action A] [--resource R] [--kind K] [--json]',
   summary: 'what alertworks received, decided and did (the audit trail), oldest first',
-  async run({ configPath, json, flags }) {
+  async run({ configPath, json, flags, env, redisFrom }) {
     let query;
     try {
       query = auditQueryFrom({ since: '1h', limit: '1000', ...flags }, Date.now());
@@ -41,11 +42,13 @@ export const auditCommand: CliCommand = {
       process.stderr.write(`alertworks audit: ${err.message}\n`);
       return 2;
     }
-    const config = loadConfig(configPath);
-    const redis = createRedis(config.redis.url, 'producer');
+    const config = loadConfig(configPath, env);
+    // The whole redis section (password, Sentinel, Cluster), as every other command: the URL
+    // alone made `audit` fail with NOAUTH where REDIS_PASSWORD was set.
+    const redis = createRedis(config.redis, 'producer', { connectTimeout: REDIS_WAIT_MS });
     try {
-      await waitForRedis(redis, 5_000).catch((err: unknown) => {
-        throw new Error(redisUnavailable(err, `Redis at ${describeRedis(config.redis.url)}`, 5_000));
+      await waitForRedis(redis, REDIS_WAIT_MS).catch((err: unknown) => {
+        throw new Error(redisUnavailable(err, `Redis at ${describeRedis(config.redis)} (from ${redisFrom})`, REDIS_WAIT_MS));
       });
       const records = await withTimeout(new AuditTrail(redis, config.redis.prefix).query(query), 10_000, 'reading the audit trail');
       process.stdout.write(

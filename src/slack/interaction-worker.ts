@@ -68,7 +68,7 @@ export function startInteractionWorker(deps: InteractionWorkerDeps): RunningInte
   const queues = new Map<string, Queue>();
   const ctx = interactionContext(deps, queues);
   const log = deps.logger.child({ queue: INTERACTIONS_QUEUE });
-  const connection = createRedis(deps.config.redis.url, 'worker');
+  const connection = createRedis(deps.config.redis, 'worker');
   const worker = new Worker(
     INTERACTIONS_QUEUE,
     async (job: Job, token?: string) => {

@@ -6,7 +6,14 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import { run } from '../../src/main.js';
-import { freePort } from '../support/ports.js';
+import { Queue } from 'bullmq';
+import { createLogger } from '../../src/observability/logger.js';
+import { LogNotifier } from '../../src/notify/log-notifier.js';
+import { IncidentThreads } from '../../src/notify/threads.js';
+import { createRedis, waitForRedis } from '../../src/redis.js';
+import { INTERACTIONS_QUEUE } from '../../src/slack/interaction-intake.js';
+import { startInteractionWorker } from '../../src/slack/interaction-worker.js';
+import { freePort, waitFor } from '../support/ports.js';
 import { RedisNode } from '../support/redis-topologies.js';
 import { RedisServer } from '../support/redis-server.js';
 import { TestPki } from '../support/certs.js';
@@ -21,8 +28,8 @@ interface CliResult {
   stderr: string;
 }
 
-function queuesCli(env: Record<string, string>): Promise<CliResult> {
-  return exec(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'queues', '--json'], {
+function queuesCli(env: Record<string, string>, command = 'queues'): Promise<CliResult> {
+  return exec(process.execPath, ['--import', 'tsx', 'src/cli.ts', command, '--json'], {
     cwd: repo,
     env: { PATH: process.env.PATH ?? '', ALERTWORKS_CONFIG: 'config/alertworks.yaml', LOG_LEVEL: 'info', ...env },
   }).then(
@@ -91,6 +98,31 @@ describe('Redis with a password, and over TLS', () => {
     const result = await queuesCli(env());
     expect(result.code, result.stderr).toBe(0);
     expect(Object.keys(JSON.parse(result.stdout) as object)).toContain('notify');
+  });
+
+  it('`alertworks audit` and the Slack interactions worker use the password from REDIS_PASSWORD too', async () => {
+    const env = { REDIS_URL: `redis://${redis.address}`, REDIS_PASSWORD: PASSWORD };
+    const audit = await queuesCli(env, 'audit');
+    expect(audit.code, audit.stderr).toBe(0);
+    expect(JSON.parse(audit.stdout)).toEqual([]);
+
+    const config = parseConfig(`redis: { url: "redis://${redis.address}", password: "${PASSWORD}" }\n`, 'auth.yaml', {});
+    const logger = createLogger({ level: 'silent' });
+    const client = createRedis(config.redis, 'worker');
+    await waitForRedis(client, 5_000);
+    const notifier = new LogNotifier(logger, '#ops');
+    const worker = startInteractionWorker({ config, redis: client, threads: new IncidentThreads(client, notifier, config.redis.prefix), notifier, logger });
+    const queue = new Queue(INTERACTIONS_QUEUE, { connection: client, prefix: config.redis.prefix });
+    try {
+      const click = { buttonId: 'b'.repeat(32), user: { id: 'U0NOBODY', name: 'nobody' } };
+      const job = await queue.add('click', { click, receivedAt: Date.now(), via: 'http' }, { jobId: 'click-auth-test' });
+      await waitFor('the click to be worked', async () => (await queue.getJobState(job.id!)) === 'completed', 10_000);
+      expect((await queue.getJob(job.id!))?.returnvalue).toEqual({ outcome: 'unknown_button' });
+    } finally {
+      await worker.close({ force: true });
+      await queue.close();
+      client.disconnect();
+    }
   });
 
   it('a wrong password fails saying Redis refused it (not "not reachable"), naming Redis but showing no password', async () => {
