@@ -1,3 +1,5 @@
+import type { Socket } from 'node:net';
+import { setImmediate } from 'node:timers';
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { RedisSettings } from './config/redis-schema.js';
 import { registerSecret, scrub } from './observability/redact.js';
@@ -26,7 +28,9 @@ const backoff = (times: number) => Math.min(100 * 2 ** Math.min(times, 5), 2_000
 /** After a failover the old master comes back as a replica: a write there must reconnect (to the new master), not fail. */
 const reconnectOnReadonly = (err: Error) => (err.message.startsWith('READONLY') ? 2 : false);
 
-export function createRedis(target: RedisTarget, role: RedisRole, extra: RedisOptions = {}): RedisClient {
+export function createRedis(target: RedisTarget, role: RedisRole, options: RedisOptions & { coalesceWrites?: boolean } = {}): RedisClient {
+  // Off only for the benchmarks' raw BullMQ baselines, which measure BullMQ as it ships.
+  const { coalesceWrites: coalesce = true, ...extra } = options;
   const settings: Exclude<RedisTarget, string> = typeof target === 'string' ? { url: target } : target;
   registerRedisSecrets(settings);
   const roleOptions: RedisOptions =
@@ -75,7 +79,37 @@ export function createRedis(target: RedisTarget, role: RedisRole, extra: RedisOp
   }
   // ioredis emits 'error' on every failed reconnect; an unhandled one would crash the process.
   client.on('error', () => undefined);
+  if (coalesce && client instanceof Redis) client.on('connect', () => coalesceWrites(client.stream));
   return client;
+}
+
+const coalesced = new WeakSet<Socket>();
+
+/**
+ * Every command a connection sends during one event-loop turn leaves in one socket write
+ * (cork at the turn's first write, uncork when the turn ends). Under load a receiver answers
+ * many webhooks per turn and a worker finishes many jobs per turn, and each command was its
+ * own write system call: the largest single cost of a webhook after the HTTP exchange
+ * (bench/receiver-layers.ts). A command waits at most until the end of the turn it was sent
+ * in; nothing is reordered. Applied to each new socket of a connection (reconnects included).
+ */
+export function coalesceWrites(socket: Socket | undefined): void {
+  if (!socket || coalesced.has(socket)) return;
+  coalesced.add(socket);
+  let corked = false;
+  const uncork = () => {
+    corked = false;
+    socket.uncork();
+  };
+  const write = socket.write;
+  socket.write = function (this: Socket, ...args: Parameters<Socket['write']>) {
+    if (!corked) {
+      corked = true;
+      socket.cork();
+      setImmediate(uncork);
+    }
+    return write.apply(this, args);
+  } as Socket['write'];
 }
 
 export function parseHostPort(node: string): { host: string; port: number } {
