@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers';
 import type { RedisClient as Redis } from '../redis.js';
 import type { Logger } from '../observability/logger.js';
 import { boundRecord, type AuditRecord, type StoredAuditRecord } from './record.js';
@@ -25,27 +26,19 @@ export interface AuditQuery {
   limit?: number;
 }
 
-const APPEND = `
-if ARGV[1] ~= '' then
-  if redis.call('SET', KEYS[2], '1', 'NX', 'EX', tonumber(ARGV[2])) == false then return false end
-end
-return redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[3], '*', 'kind', ARGV[4], 'action', ARGV[5], 'resource', ARGV[6], 'r', ARGV[7])
-`;
-
 /**
- * APPEND for many records in one call (a webhook of 50 alerts: one round trip and one script
- * run, not 50). KEYS[1] the stream, KEYS[1 + i] record i's dedup key ('' = none);
- * ARGV[1] dedup TTL, ARGV[2] cap, then kind, action, resource, record per record. Returns
+ * Appends records in one call. KEYS[1] the stream, KEYS[1 + i] record i's dedup key ('' =
+ * none); ARGV[1] the cap, then dedup TTL, kind, action, resource, record per record. Returns
  * the stream id of each record, false for a duplicate.
  */
 const APPEND_MANY = `
 local out = {}
 for i = 2, #KEYS do
-  local a = 3 + (i - 2) * 4
+  local a = 2 + (i - 2) * 5
   local fresh = true
-  if KEYS[i] ~= '' then fresh = redis.call('SET', KEYS[i], '1', 'NX', 'EX', tonumber(ARGV[1])) ~= false end
+  if KEYS[i] ~= '' then fresh = redis.call('SET', KEYS[i], '1', 'NX', 'EX', tonumber(ARGV[a])) ~= false end
   if fresh then
-    out[i - 1] = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 'kind', ARGV[a], 'action', ARGV[a + 1], 'resource', ARGV[a + 2], 'r', ARGV[a + 3])
+    out[i - 1] = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'kind', ARGV[a + 1], 'action', ARGV[a + 2], 'resource', ARGV[a + 3], 'r', ARGV[a + 4])
   else
     out[i - 1] = false
   end
@@ -54,12 +47,27 @@ return out
 `;
 
 /**
+ * Records per script call. One call per event-loop turn carries every record written in that
+ * turn; a turn with more is split so that no single script holds Redis for long.
+ */
+const MAX_BATCH = 500;
+
+interface PendingAppend {
+  record: AuditRecord;
+  dedupKey: string;
+  ttlSeconds: number;
+  settle: (id: string | null, err?: unknown) => void;
+}
+
+/**
  * The audit trail: one record per decision an action makes, in one capped Redis stream
  * (`<prefix>:audit`, XADD MAXLEN ~), plus `<prefix>:audit:seen:<id>` dedup keys. The owner of
  * both; the API, the CLI and the status page read through `query`.
  */
 export class AuditTrail {
   private readonly sinks: AuditSink[] = [];
+  /** Records waiting for this turn's write (see `append`). */
+  private pending: PendingAppend[] = [];
 
   constructor(
     private readonly redis: Redis,
@@ -81,47 +89,44 @@ export class AuditTrail {
    * for `dedupTtlSeconds`. Returns the stored record, or undefined for a duplicate.
    */
   async record(input: AuditRecord, dedupId?: string, dedupTtlSeconds = DEDUP_TTL_SECONDS): Promise<StoredAuditRecord | undefined> {
-    const r = boundRecord(input);
-    const redis = this.redis as Redis & { auditAppend?: (numKeys: number, ...rest: string[]) => Promise<unknown> };
-    // EVALSHA: the script's text is sent once per connection, not with every record.
-    if (!redis.auditAppend) redis.defineCommand('auditAppend', { lua: APPEND });
-    const id = (await redis.auditAppend!(
-      2,
-      this.key,
-      `${this.key}:seen:${dedupId ?? ''}`,
-      dedupId ?? '',
-      String(dedupTtlSeconds),
-      String(this.options.maxRecords ?? DEFAULT_AUDIT_MAX_RECORDS),
-      r.kind,
-      r.action,
-      r.resource ?? '',
-      JSON.stringify(r),
-    )) as string | null;
-    if (!id) return undefined;
-    const stored = { ...r, id, at: Number(id.split('-')[0]) };
-    for (const sink of this.sinks) {
-      sink(stored).catch((err: unknown) => this.options.logger?.warn({ err, kind: stored.kind }, 'audit sink failed (the action is not affected)'));
-    }
-    return stored;
+    const [stored] = await this.append([{ input, dedupId }], dedupTtlSeconds);
+    return stored ?? undefined;
   }
 
   /**
-   * Appends records in one round trip, each with its own dedup id (see `record`). Returns the
-   * stored records (duplicates left out), in order.
+   * Appends records, each with its own dedup id (see `record`). Returns the stored records
+   * (duplicates left out), in order.
    */
   async recordMany(inputs: readonly { input: AuditRecord; dedupId?: string }[], dedupTtlSeconds = DEDUP_TTL_SECONDS): Promise<StoredAuditRecord[]> {
+    return (await this.append(inputs, dedupTtlSeconds)).filter((r): r is StoredAuditRecord => r !== null);
+  }
+
+  /**
+   * Group commit: records from every caller of one event-loop turn (a worker finishing eight
+   * jobs, a receiver answering many webhooks) go to Redis in one script call instead of one
+   * each; under load most of a record's cost was that call's socket write. Each caller still
+   * waits for its own records to be stored, and learns which were duplicates (null).
+   */
+  private async append(inputs: readonly { input: AuditRecord; dedupId?: string }[], ttlSeconds: number): Promise<(StoredAuditRecord | null)[]> {
     if (inputs.length === 0) return [];
-    const records = inputs.map(({ input }) => boundRecord(input));
-    const keys = inputs.map(({ dedupId }) => (dedupId ? `${this.key}:seen:${dedupId}` : ''));
-    const args: string[] = [String(dedupTtlSeconds), String(this.options.maxRecords ?? DEFAULT_AUDIT_MAX_RECORDS)];
-    for (const r of records) args.push(r.kind, r.action, r.resource ?? '', JSON.stringify(r));
-    const ids = (await this.appendMany(keys.length + 1, this.key, ...keys, ...args)) as (string | null)[];
-    const stored: StoredAuditRecord[] = [];
-    records.forEach((r, i) => {
-      const id = ids[i];
-      if (id) stored.push({ ...r, id, at: Number(id.split('-')[0]) });
-    });
+    const ids = await Promise.all(
+      inputs.map(
+        ({ input, dedupId }) =>
+          new Promise<{ record: AuditRecord; id: string | null }>((resolve, reject) => {
+            const record = boundRecord(input);
+            if (this.pending.length === 0) setImmediate(() => this.flush());
+            this.pending.push({
+              record,
+              dedupKey: dedupId ? `${this.key}:seen:${dedupId}` : '',
+              ttlSeconds,
+              settle: (id, err) => (err === undefined ? resolve({ record, id }) : reject(err instanceof Error ? err : new Error(String(err)))),
+            });
+          }),
+      ),
+    );
+    const stored = ids.map(({ record, id }) => (id ? { ...record, id, at: Number(id.split('-')[0]) } : null));
     for (const record of stored) {
+      if (!record) continue;
       for (const sink of this.sinks) {
         sink(record).catch((err: unknown) => this.options.logger?.warn({ err, kind: record.kind }, 'audit sink failed (the action is not affected)'));
       }
@@ -129,7 +134,24 @@ export class AuditTrail {
     return stored;
   }
 
-  /** EVALSHA of APPEND_MANY, loading the script once per connection when Redis does not know it. */
+  /** Writes what this turn gathered, MAX_BATCH records per script call. */
+  private flush(): void {
+    const batch = this.pending;
+    this.pending = [];
+    for (let start = 0; start < batch.length; start += MAX_BATCH) {
+      const part = batch.slice(start, start + MAX_BATCH);
+      const args: string[] = [String(this.options.maxRecords ?? DEFAULT_AUDIT_MAX_RECORDS)];
+      for (const { record: r, ttlSeconds } of part) args.push(String(ttlSeconds), r.kind, r.action, r.resource ?? '', JSON.stringify(r));
+      Promise.resolve()
+        .then(() => this.appendMany(part.length + 1, this.key, ...part.map((p) => p.dedupKey), ...args))
+        .then(
+          (ids) => part.forEach((p, i) => p.settle((ids as (string | null)[])[i] ?? null)),
+          (err: unknown) => part.forEach((p) => p.settle(null, err)),
+        );
+    }
+  }
+
+  /** EVALSHA of APPEND_MANY (the script's text is sent once per connection, not with every call). */
   private appendMany(numKeys: number, ...keysAndArgs: string[]): Promise<unknown> {
     const redis = this.redis as Redis & { auditAppendMany?: (numKeys: number, ...rest: string[]) => Promise<unknown> };
     if (!redis.auditAppendMany) redis.defineCommand('auditAppendMany', { lua: APPEND_MANY });

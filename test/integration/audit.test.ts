@@ -88,6 +88,40 @@ describe('audit trail', () => {
     expect(ttl).toBeLessThanOrEqual(60);
   });
 
+  it('records written in the same turn by many callers go to Redis in one script call, each caller told its own outcome', async () => {
+    const audit = new AuditTrail(redis, `{a${++seq}}`);
+    const rec = (summary: string) => ({ kind: 'other' as const, action: 'notify', summary });
+    await audit.record(rec('warm-up'), 'w:0', 60); // loads the script on this connection
+    const evalshaCalls = async () => Number(/cmdstat_evalsha:calls=(\d+)/.exec(await redis.info('commandstats'))?.[1] ?? 0);
+    const before = await evalshaCalls();
+    // 30 jobs finishing at once, one of them a retry of the warm-up's job, with two guard TTLs.
+    const outcomes = await Promise.all([
+      ...Array.from({ length: 29 }, (_, i) => audit.record(rec(`job ${i}`), `j:${i}`, i % 2 ? 60 : 3_600)),
+      audit.record(rec('warm-up again'), 'w:0', 60),
+    ]);
+    // Two calls: the batch, and the INFO that reads the count.
+    expect((await evalshaCalls()) - before).toBe(1);
+    expect(outcomes.map((r) => r?.summary)).toEqual([...Array.from({ length: 29 }, (_, i) => `job ${i}`), undefined]);
+    expect(new Set(outcomes.map((r) => r?.id)).size).toBe(30);
+    expect(await redis.ttl(`${audit.key}:seen:j:1`)).toBeLessThanOrEqual(60);
+    expect(await redis.ttl(`${audit.key}:seen:j:2`)).toBeGreaterThan(3_000);
+    expect((await audit.query({ limit: 1_000 })).map((r) => r.summary)).toEqual([...Array.from({ length: 29 }, (_, i) => `job ${28 - i}`), 'warm-up']);
+  });
+
+  it('a failed batch write fails every caller in it, and the next turn writes again', async () => {
+    const own = createRedis(server.url, 'worker');
+    await waitForRedis(own, 5_000);
+    const audit = new AuditTrail(own, `{a${++seq}}`);
+    const rec = (summary: string) => ({ kind: 'other' as const, action: 'notify', summary });
+    own.disconnect();
+    const failed = await Promise.allSettled([audit.record(rec('a')), audit.record(rec('b'))]);
+    expect(failed.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    own.connect().catch(() => undefined);
+    await waitForRedis(own, 5_000);
+    expect((await audit.record(rec('c')))?.summary).toBe('c');
+    own.disconnect();
+  });
+
   it("a finished job's record is written once, its guard key living as long as the job is kept", async () => {
     const audit = new AuditTrail(redis, `{a${++seq}}`);
     const job = {
