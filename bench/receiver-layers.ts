@@ -3,7 +3,7 @@
  * a handler that only parses (parse), parses and adds the job (add), runs the receiver's
  * enqueue with its dedup check (enqueue), does that inside an AsyncLocalStorage context (als),
  * or is the full receiver app (full). Prints req/s and server CPU µs per request.
- *   npx tsx bench/receiver-layers.ts parse|add|enqueue|als|full
+ *   npx tsx bench/receiver-layers.ts parse|add|enqueue|als|full   (LAYER_ALERTS=50: alerts per webhook)
  */
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
@@ -30,6 +30,8 @@ await waitForRedis(conn, 5000);
 const qs = new QueueSet(conn, config, ['notify']);
 const routes = compileRoutes(config.routes);
 const mode = process.argv[2];
+/** Alerts per webhook (LAYER_ALERTS, default 1). */
+const ALERTS = Number(process.env.LAYER_ALERTS ?? 1);
 let app: Hono;
 if (mode === 'full') app = createApp({ config, queues: qs, redis: conn, logger: createLogger({ level: process.env.LAYER_LOG_LEVEL ?? 'silent' }) });
 else {
@@ -53,7 +55,7 @@ const port: number = await new Promise((r) => serve({ fetch: app.fetch, port: 0,
 const headers = { 'content-type': 'application/json', authorization: 'Bearer 0123456789abcdef0123' };
 await runLoad({
   url: `http://127.0.0.1:${port}/hooks/alertmanager`,
-  body: alertmanagerBody(1),
+  body: alertmanagerBody(ALERTS),
   headers,
   connections: 32,
   seconds: 2,
@@ -63,7 +65,7 @@ await runLoad({
 const c0 = cpuSeconds(process.pid);
 const r = await runLoad({
   url: `http://127.0.0.1:${port}/hooks/alertmanager`,
-  body: alertmanagerBody(1),
+  body: alertmanagerBody(ALERTS),
   headers,
   connections: 32,
   seconds: 4,

@@ -8,6 +8,7 @@ import { routeAlert, type CompiledRoute } from './routing.js';
 import { occurrenceKeys, occurrenceOptions, type QueueSet } from './queues.js';
 import type { Queue } from 'bullmq';
 import type { Logger } from '../observability/logger.js';
+import type { RedisClient } from '../redis.js';
 
 /**
  * Jobs stored per round trip. A batch is stored in chunks, each given the whole enqueue
@@ -177,16 +178,24 @@ function alertnameLabels(routes: readonly CompiledRoute[]): (name: string | unde
   return (name) => (name !== undefined && known.has(name) ? name : 'other');
 }
 
-/** For each planned job, whether its occurrence is already stored (dedup record or job); a plain command for one job, a pipeline for several. */
+/**
+ * For each pair of keys (dedup record, job) in KEYS: 1 when either exists. One script call for
+ * a whole chunk: a pipeline of EXISTS built one ioredis command object per job, and every
+ * pipeline copies the connection's ~40 BullMQ script commands onto itself.
+ */
+const OCCURRENCES_KNOWN = `
+local out = {}
+for i = 1, #KEYS, 2 do
+  out[#out + 1] = redis.call('EXISTS', KEYS[i], KEYS[i + 1])
+end
+return out
+`;
+
+/** For each planned job, whether its occurrence is already stored (dedup record or job). */
 async function existing(queues: QueueSet, queue: Queue, jobs: readonly PlannedJob[]): Promise<boolean[]> {
-  const [only] = jobs;
-  if (jobs.length === 1 && only) return [(await queues.connection.exists(...occurrenceKeys(queue, only.jobId))) > 0];
-  const pipeline = queues.connection.pipeline();
-  for (const job of jobs) pipeline.exists(...occurrenceKeys(queue, job.jobId));
-  const results = (await pipeline.exec()) ?? [];
-  return jobs.map((_, i) => {
-    const [err, count] = results[i] ?? [new Error('no answer to EXISTS'), 0];
-    if (err) throw err;
-    return (count as number) > 0;
-  });
+  const redis = queues.connection as RedisClient & { occurrencesKnown?: (numKeys: number, ...keys: string[]) => Promise<number[]> };
+  if (!redis.occurrencesKnown) redis.defineCommand('occurrencesKnown', { lua: OCCURRENCES_KNOWN });
+  const keys = jobs.flatMap((job) => occurrenceKeys(queue, job.jobId));
+  const counts = await redis.occurrencesKnown!(keys.length, ...keys);
+  return jobs.map((_, i) => (counts[i] ?? 0) > 0);
 }
