@@ -18,6 +18,24 @@ function exits() {
 }
 
 describe('signalQueue while stopping', () => {
+  it('no signal is ever left without a listener while close() swaps them (default action: terminate)', async () => {
+    const signals = signalQueue();
+    deliver('SIGINT');
+    await signals.next();
+    // Listeners other than vitest's own, seen at each removal close() makes.
+    const ours = (n: NodeJS.Signals) => process.listeners(n).filter((l) => !before.get(n as (typeof NAMES)[number])?.includes(l)).length;
+    const leftAtRemoval: number[] = [];
+    const off = process.off.bind(process);
+    vi.spyOn(process, 'off').mockImplementation((event, listener) => {
+      const result = off(event, listener);
+      if (NAMES.includes(event as (typeof NAMES)[number])) leftAtRemoval.push(ours(event as NodeJS.Signals));
+      return result;
+    });
+    signals.close();
+    expect(leftAtRemoval).toHaveLength(3);
+    expect(Math.min(...leftAtRemoval)).toBeGreaterThan(0);
+  });
+
   it('Ctrl-C under npm start, terminal SIGINT first: start.sh SIGTERM lets jobs finish, a second SIGINT stops now', async () => {
     const exit = exits();
     const signals = signalQueue();

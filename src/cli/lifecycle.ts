@@ -29,8 +29,12 @@ export function signalQueue(): { next(): Promise<NodeJS.Signals>; close(): void 
     // terminal, SIGTERM from scripts/start.sh), in either order, so further SIGTERMs (and
     // SIGHUPs) are only logged: active jobs still finish. A second Ctrl-C (a SIGINT after a
     // SIGINT) means "stop now".
+    //
+    // The new listeners are added before the old ones are removed. A signal whose last listener
+    // is removed goes back to its default action (terminate) until one is added again, and the
+    // SIGTERM from start.sh arrives within a millisecond of the SIGINT that led here: in that
+    // gap it killed the process without a word (no "shutting down", no "stopped").
     close: () => {
-      for (const n of names) process.off(n, onSignal);
       const later = (signal: NodeJS.Signals) => {
         const again = signal === 'SIGINT' && ctrlC;
         if (signal === 'SIGINT') ctrlC = true;
@@ -39,6 +43,7 @@ export function signalQueue(): { next(): Promise<NodeJS.Signals>; close(): void 
         process.exit(130);
       };
       for (const n of names) process.on(n, later);
+      for (const n of names) process.off(n, onSignal);
     },
   };
 }

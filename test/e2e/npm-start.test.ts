@@ -163,7 +163,7 @@ describe('npm start in a fresh clone', () => {
       await waitFor('Redis to say goodbye', () => again.stdout.includes('Redis is now ready to exit'), 10_000, 100);
       const stopped = again.stdout.indexOf('"msg":"stopped"');
       // On failure, what npm start printed last: was "stopped" late, or did a second signal cut it?
-      expect(stopped, again.stdout.slice(-4_000)).toBeGreaterThan(0);
+      expect(stopped, `${again.stdout.slice(-4_000)}\n--- stderr ---\n${again.stderr.slice(-2_000)}`).toBeGreaterThan(0);
       expect(again.stdout.indexOf('Redis is now ready to exit')).toBeGreaterThan(stopped);
       // The terminal's SIGINT and start.sh's SIGTERM both arrive: the second does not cut the shutdown short.
       expect(again.stdout).not.toContain('stopping now');
