@@ -93,7 +93,7 @@ const coalesced = new WeakSet<Socket>();
  * (bench/receiver-layers.ts). A command waits at most until the end of the turn it was sent
  * in; nothing is reordered. Applied to each new socket of a connection (reconnects included).
  */
-export function coalesceWrites(socket: Socket | undefined): void {
+function coalesceWrites(socket: Socket | undefined): void {
   if (!socket || coalesced.has(socket)) return;
   coalesced.add(socket);
   let corked = false;
@@ -230,4 +230,16 @@ export async function closeRedis(client: RedisClient, timeoutMs = 1_000): Promis
     return;
   }
   await withTimeout(client.quit(), timeoutMs, 'redis quit').catch(() => client.disconnect());
+}
+
+type ScriptCommand = (numKeys: number, ...keysAndArgs: string[]) => Promise<unknown>;
+
+/**
+ * Runs a Lua script by EVALSHA under `name`, defining it on the connection at first use: its
+ * text goes to Redis once per connection (ioredis falls back to EVAL when Redis lost it).
+ */
+export function runScript(redis: RedisClient, name: string, lua: string, numKeys: number, ...keysAndArgs: string[]): Promise<unknown> {
+  const commands = redis as unknown as Record<string, ScriptCommand | undefined>;
+  if (!commands[name]) redis.defineCommand(name, { lua });
+  return commands[name]!.call(redis, numKeys, ...keysAndArgs);
 }

@@ -1,5 +1,5 @@
 import { setImmediate } from 'node:timers';
-import type { RedisClient as Redis } from '../redis.js';
+import { runScript, type RedisClient as Redis } from '../redis.js';
 import type { Logger } from '../observability/logger.js';
 import { boundRecord, type AuditRecord, type StoredAuditRecord } from './record.js';
 import { AUDIT_KINDS, type AuditKind } from './kinds.js';
@@ -143,19 +143,12 @@ export class AuditTrail {
       const args: string[] = [String(this.options.maxRecords ?? DEFAULT_AUDIT_MAX_RECORDS)];
       for (const { record: r, ttlSeconds } of part) args.push(String(ttlSeconds), r.kind, r.action, r.resource ?? '', JSON.stringify(r));
       Promise.resolve()
-        .then(() => this.appendMany(part.length + 1, this.key, ...part.map((p) => p.dedupKey), ...args))
+        .then(() => runScript(this.redis, 'auditAppendMany', APPEND_MANY, part.length + 1, this.key, ...part.map((p) => p.dedupKey), ...args))
         .then(
           (ids) => part.forEach((p, i) => p.settle((ids as (string | null)[])[i] ?? null)),
           (err: unknown) => part.forEach((p) => p.settle(null, err)),
         );
     }
-  }
-
-  /** EVALSHA of APPEND_MANY (the script's text is sent once per connection, not with every call). */
-  private appendMany(numKeys: number, ...keysAndArgs: string[]): Promise<unknown> {
-    const redis = this.redis as Redis & { auditAppendMany?: (numKeys: number, ...rest: string[]) => Promise<unknown> };
-    if (!redis.auditAppendMany) redis.defineCommand('auditAppendMany', { lua: APPEND_MANY });
-    return redis.auditAppendMany!(numKeys, ...keysAndArgs);
   }
 
   /** Records newest first, filtered by time, action, resource and kind. */

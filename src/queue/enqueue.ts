@@ -3,12 +3,11 @@ import { dedupKey } from '../server/alertmanager-payload.js';
 import type { IntakePayload } from '../server/webhook-payload.js';
 import type { AlertJobData } from '../action.js';
 import { alertsReceived } from '../observability/metrics.js';
-import { withTimeout } from '../redis.js';
+import { runScript, withTimeout } from '../redis.js';
 import { routeAlert, type CompiledRoute } from './routing.js';
 import { occurrenceKeys, occurrenceOptions, type QueueSet } from './queues.js';
 import type { Queue } from 'bullmq';
 import type { Logger } from '../observability/logger.js';
-import type { RedisClient } from '../redis.js';
 
 /**
  * Jobs stored per round trip. A batch is stored in chunks, each given the whole enqueue
@@ -193,9 +192,7 @@ return out
 
 /** For each planned job, whether its occurrence is already stored (dedup record or job). */
 async function existing(queues: QueueSet, queue: Queue, jobs: readonly PlannedJob[]): Promise<boolean[]> {
-  const redis = queues.connection as RedisClient & { occurrencesKnown?: (numKeys: number, ...keys: string[]) => Promise<number[]> };
-  if (!redis.occurrencesKnown) redis.defineCommand('occurrencesKnown', { lua: OCCURRENCES_KNOWN });
   const keys = jobs.flatMap((job) => occurrenceKeys(queue, job.jobId));
-  const counts = await redis.occurrencesKnown!(keys.length, ...keys);
+  const counts = (await runScript(queues.connection, 'occurrencesKnown', OCCURRENCES_KNOWN, keys.length, ...keys)) as number[];
   return jobs.map((_, i) => (counts[i] ?? 0) > 0);
 }
