@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RedisServer } from '../test/support/redis-server.js';
 import { freePort, waitFor } from '../test/support/ports.js';
-import { startNode, type NodeChild } from './support/child.js';
+import { productNodeFlags, startNode, type NodeChild } from './support/child.js';
 import { cpuSeconds, rssBytes } from './support/cpu.js';
 import { ROOT } from './support/paths.js';
 import { figureSeconds, fmt, printHeader, table, targetsTable, type Target } from './support/report.js';
@@ -225,7 +225,7 @@ async function workerRss(tmp: string, targetUrl: string): Promise<WorkerRss> {
   try {
     const idle = await sample(0);
     const defaults = await sample(CHECKS, ['--heap-growing-percent=0']);
-    const loaded = await sample(CHECKS);
+    const loaded = await sample(CHECKS, productNodeFlags());
     return {
       idleMiB: idle.peak,
       withChecksMiB: loaded.peak,

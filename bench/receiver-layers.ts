@@ -2,7 +2,8 @@
  * Where a single-alert webhook's CPU goes, layer by layer: the same HTTP server and load, with
  * a handler that only parses (parse), parses and adds the job (add), runs the receiver's
  * enqueue with its dedup check (enqueue), does that inside an AsyncLocalStorage context (als),
- * or is the full receiver app (full). Prints req/s and server CPU µs per request.
+ * or is the full receiver app with its audit trail, as src/main.ts wires it (full). Prints
+ * req/s and server CPU µs per request.
  *   npx tsx bench/receiver-layers.ts parse|add|enqueue|als|full   (LAYER_ALERTS=50: alerts per webhook)
  */
 import { serve } from '@hono/node-server';
@@ -13,6 +14,8 @@ import { QueueSet } from '../src/queue/queues.js';
 import { createRedis, waitForRedis } from '../src/redis.js';
 import { createApp } from '../src/server/app.js';
 import { createLogger } from '../src/observability/logger.js';
+import { AuditTrail } from '../src/audit/audit-trail.js';
+import { withLogContext } from '../src/observability/context.js';
 import { enqueueAlerts } from '../src/queue/enqueue.js';
 import { compileRoutes } from '../src/queue/routing.js';
 import { parsePayload } from '../src/server/alertmanager-payload.js';
@@ -33,16 +36,23 @@ const mode = process.argv[2];
 /** Alerts per webhook (LAYER_ALERTS, default 1). */
 const ALERTS = Number(process.env.LAYER_ALERTS ?? 1);
 let app: Hono;
-if (mode === 'full') app = createApp({ config, queues: qs, redis: conn, logger: createLogger({ level: process.env.LAYER_LOG_LEVEL ?? 'silent' }) });
-else {
+if (mode === 'full') {
+  const logger = createLogger({ level: process.env.LAYER_LOG_LEVEL ?? 'silent' });
+  // As src/main.ts wires it: each stored alert is recorded in the audit trail.
+  app = createApp({
+    config,
+    queues: qs,
+    redis: conn,
+    logger,
+    audit: new AuditTrail(conn, config.redis.prefix, { maxRecords: config.audit.maxRecords, logger }),
+  });
+} else {
   app = new Hono();
   app.post('/hooks/alertmanager', async (c) => {
     const p = parsePayload(JSON.parse(await c.req.text()));
     if (!p.ok) return c.json({}, 400);
     if (mode === 'als')
-      return (await import('../src/observability/context.js')).withLogContext({ request_id: 'x' }, async () =>
-        c.json(await enqueueAlerts(p.payload, routes, qs, { chunkTimeoutMs: 1500 }), 200),
-      );
+      return withLogContext({ request_id: 'x' }, async () => c.json(await enqueueAlerts(p.payload, routes, qs, { chunkTimeoutMs: 1500 }), 200));
     if (mode === 'enqueue') return c.json(await enqueueAlerts(p.payload, routes, qs, { chunkTimeoutMs: 1500 }), 200);
     if (mode === 'add') {
       await qs.get('notify').add('notify', { alert: p.payload.alerts[0] }, { jobId: p.payload.alerts[0]!.fingerprint });

@@ -6,7 +6,8 @@
  * Asserts exactly one message per alert on both sides.
  *
  *   npm run bench:storm           (BENCH_STORM_WEBHOOKS=200, BENCH_STORM_ALERTS=50, BENCH_ROUNDS=2;
- *                                  BENCH_CPU_PROF=DIR profiles the alertworks process)
+ *                                  BENCH_CPU_PROF=DIR profiles the alertworks process,
+ *                                  BENCH_RAW_CPU_PROF=DIR the raw baseline; BENCH_LOG_LEVEL)
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -64,9 +65,15 @@ export async function benchStorm(): Promise<{ targets: Target[] }> {
         join(tmp, 'alertworks.yaml'),
         `redis: { url: "${redis.url}" }\nserver: { host: 127.0.0.1 }\njobs: { concurrency: ${CONCURRENCY} }\nroutes:\n  - { match: { alertname: HostDiskWillFillIn24Hours }, action: notify }\n`,
       );
-      // One `all` process (receiver + workers), as the default deployment runs it; info logs.
+      // One `all` process (receiver + workers), as the default deployment runs it; info logs (BENCH_LOG_LEVEL).
       const child = startNode('src/cli.ts', ['all', '--config', join(tmp, 'alertworks.yaml')], {
-        env: { PORT: String(port), WEBHOOK_TOKEN: TOKEN, SLACK_BOT_TOKEN: slack.token, SLACK_API_URL: slack.apiUrl, LOG_LEVEL: 'info' },
+        env: {
+          PORT: String(port),
+          WEBHOOK_TOKEN: TOKEN,
+          SLACK_BOT_TOKEN: slack.token,
+          SLACK_API_URL: slack.apiUrl,
+          LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
+        },
         discardStdout: true,
         nodeFlags: [...productNodeFlags(), ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])],
       });
@@ -102,7 +109,13 @@ export async function benchStorm(): Promise<{ targets: Target[] }> {
     const raw = async (): Promise<Drain> => {
       await admin.flushall();
       const slack = await new FakeSlack().start();
-      const child = startNode('bench/targets/raw-storm.ts', [redis.url, slack.apiUrl, slack.token, String(WEBHOOKS), String(PER_WEBHOOK), String(CONCURRENCY)]);
+      const child = startNode(
+        'bench/targets/raw-storm.ts',
+        [redis.url, slack.apiUrl, slack.token, String(WEBHOOKS), String(PER_WEBHOOK), String(CONCURRENCY)],
+        {
+          nodeFlags: process.env.BENCH_RAW_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_RAW_CPU_PROF}`] : [],
+        },
+      );
       children.push(child);
       try {
         const { at } = (await child.waitFor('started', 60_000)) as { at: number };
