@@ -3,7 +3,7 @@
  * a handler that only parses (parse), parses and adds the job (add), runs the receiver's
  * enqueue with its dedup check (enqueue), does that inside an AsyncLocalStorage context (als),
  * or is the full receiver app with its audit trail, as src/main.ts wires it (full). Prints
- * req/s and server CPU µs per request.
+ * req/s, server CPU µs per request and the process's RSS at the end.
  *   npx tsx bench/receiver-layers.ts parse|add|enqueue|als|full   (LAYER_ALERTS=50: alerts per webhook)
  */
 import { serve } from '@hono/node-server';
@@ -92,6 +92,8 @@ console.log(
   r.latencyMs.p99,
   'non2xx',
   r.non2xx,
+  'rss MiB',
+  Math.round(process.memoryUsage().rss / 2 ** 20),
 );
 await qs.close();
 conn.disconnect();
