@@ -9,6 +9,8 @@ import { defineAction } from '../src/action.js';
 export const notifyAction = defineAction({
   name: 'notify',
   description: 'Post the alert to the chat channel, one thread per incident.',
+  // One post per alert: a storm of them must not push resizes and approvals out of the audit trail.
+  routineOutcomes: true,
   create({ threads, redis, config }) {
     const prefix = config.redis.prefix;
     // Silence / Acknowledge buttons when Slack interactivity is on.

@@ -76,7 +76,8 @@ if (mode === 'raw') {
   const threads = new IncidentThreads(state, notifier, config.redis.prefix);
   const audit = createAuditTrail(state, config, logger);
   // As src/main.ts wires it (its guard ttl is the job's retention).
-  const observer: JobObserver = process.env.LAYER_NO_AUDIT === '1' ? {} : { onJobResult: (info) => auditJob(audit, { ...info, guardTtlSeconds: 3600 }) };
+  const observer: JobObserver =
+    process.env.LAYER_NO_AUDIT === '1' ? {} : { onJobResult: (info) => auditJob(audit, { ...info, guardTtlSeconds: 3600, routine: true }) };
   const workers = await startWorkers(config, [notifyAction as Action<unknown>], { config, redis: state, notifier, threads, logger, env: {} }, logger, observer);
   await allPosted;
   await workers.close(5000);

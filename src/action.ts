@@ -77,6 +77,12 @@ export interface Action<Settings = unknown, Key extends string = string, Credent
   readonly defaultRoutes?: readonly Omit<RouteConfig, 'action'>[];
   /** Jobs run at once per worker process. @defaultValue config.jobs.concurrency */
   readonly concurrency?: number;
+  /**
+   * Its successful outcomes are routine (one per alert, like a chat post): their audit records
+   * go to the routine stream, so a storm of them cannot push decisions out of the trail. Its
+   * failures are recorded with the decisions. @defaultValue false
+   */
+  readonly routineOutcomes?: boolean;
   create(runtime: ActionRuntime<Settings, Credentials>): ActionProcessor | Promise<ActionProcessor>;
 }
 

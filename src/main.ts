@@ -81,7 +81,11 @@ export async function run(options: RunOptions): Promise<RunningService> {
   }
   const queues = new QueueSet(redis, config, observedQueueNames());
   let liveness: WorkerLiveness | undefined;
-  const intakeAudit = new AuditTrail(redis, config.redis.prefix, { maxRecords: config.audit.maxRecords, logger });
+  const intakeAudit = new AuditTrail(redis, config.redis.prefix, {
+    maxRecords: config.audit.maxRecords,
+    maxRoutineRecords: config.audit.maxRoutineRecords,
+    logger,
+  });
 
   let server: ServerType | undefined;
   let port: number | undefined;
@@ -153,12 +157,17 @@ export async function run(options: RunOptions): Promise<RunningService> {
     });
     const runtime = { config, redis: stateRedis, notifier, threads, logger, env };
     const audit = createAuditTrail(stateRedis, config, logger);
+    const routineActions = new Set(actions.filter((a) => a.routineOutcomes).map((a) => a.name));
     const observer: JobObserver = {
       onJobStarted: (info) => pushReporter.onJobStarted(info),
       onJobFinished: (info) => pushReporter.onJobFinished(info),
       // A job can run again only while it is kept: its records' guard keys live as long.
       onJobResult: (info) =>
-        auditJob(audit, { ...info, guardTtlSeconds: Math.ceil((info.failure ? config.jobs.keepFailed : config.jobs.keepCompleted) / 1000) }),
+        auditJob(audit, {
+          ...info,
+          guardTtlSeconds: Math.ceil((info.failure ? config.jobs.keepFailed : config.jobs.keepCompleted) / 1000),
+          routine: routineActions.has(info.action),
+        }),
     };
     workers = await startWorkers(config, actions, runtime, logger, observer);
     logger.info({ queues: queueNames(), notifier: notifier.kind, dryRun: config.dryRun, dryRunSource: config.dryRunSource }, 'workers started');

@@ -20,6 +20,8 @@ export interface JobAuditInfo {
    * @defaultValue the audit trail's 7 days
    */
   guardTtlSeconds?: number;
+  /** The action's successful outcomes are routine (Action.routineOutcomes): recorded in the routine stream. */
+  routine?: boolean;
 }
 
 /** What a job's result is about: its volume or certificate. */
@@ -65,7 +67,7 @@ export async function auditJob(audit: AuditTrail, info: JobAuditInfo): Promise<v
     links,
     details,
   };
-  await audit.record(base, `${job.id}:${kind}`, info.guardTtlSeconds);
+  await audit.record(base, `${job.id}:${kind}`, info.guardTtlSeconds, { routine: info.routine === true && !failure });
   if (links.pr) {
     await audit.record(
       {

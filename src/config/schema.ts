@@ -183,7 +183,14 @@ export const coreSchema = z.strictObject({
     })
     .prefault({}),
   /** Audit trail: records kept in the capped stream (approximate, XADD MAXLEN ~). @defaultValue 10000 */
-  audit: z.strictObject({ maxRecords: z.number().int().min(100).max(1_000_000).default(10_000) }).prefault({}),
+  audit: z
+    .strictObject({
+      /** Decisions kept (resizes, approvals, refusals, failures...): one capped stream. */
+      maxRecords: z.number().int().min(100).max(1_000_000).default(10_000),
+      /** Routine records kept (each alert received, each chat post), in a stream of their own. */
+      maxRoutineRecords: z.number().int().min(100).max(1_000_000).default(10_000),
+    })
+    .prefault({}),
   /** Decide and report, change nothing outside. */
   dryRun: fromEnv(z.boolean().default(false), 'DRY_RUN', parseBool),
   jobs: jobsSchema.prefault({}),

@@ -138,14 +138,62 @@ describe('audit trail', () => {
     expect(ttl).toBeLessThanOrEqual(86_400);
   });
 
-  it('bounds sender-controlled text and the stream length', async () => {
-    const audit = new AuditTrail(redis, `{a${++seq}}`, { maxRecords: 100 });
-    for (let i = 0; i < 1_000; i++)
+  it('bounds sender-controlled text and the length of each stream', async () => {
+    const audit = new AuditTrail(redis, `{a${++seq}}`, { maxRecords: 100, maxRoutineRecords: 100 });
+    for (let i = 0; i < 1_000; i++) {
       await audit.record({ kind: 'received', action: 'receiver', summary: 'x'.repeat(10_000), alertname: `a\n${'y'.repeat(10_000)}` });
+      await audit.record({ kind: 'refused', action: 'volume-resize', summary: `refused ${i}` });
+    }
     // MAXLEN ~ trims whole stream nodes: close to, never far past, the cap.
+    expect(await redis.xlen(audit.key)).toBeGreaterThanOrEqual(100);
     expect(await redis.xlen(audit.key)).toBeLessThan(300);
-    const [newest] = await audit.query({ limit: 1 });
+    expect(await redis.xlen(audit.routineKey)).toBeGreaterThanOrEqual(100);
+    expect(await redis.xlen(audit.routineKey)).toBeLessThan(300);
+    const [newest] = await audit.query({ limit: 1, kind: 'received' });
     expect([newest!.summary.length, newest!.alertname!.length, newest!.alertname!.includes('\n')]).toEqual([500, 200, false]);
+  });
+
+  it('orders records across both streams as stored, within one millisecond and after its clock key is lost', async () => {
+    const audit = new AuditTrail(redis, `{a${++seq}}`);
+    const kinds = ['received', 'refused', 'received', 'resized', 'received', 'failed', 'received', 'refused'] as const;
+    // One after the other, alternating streams: most land in the same millisecond.
+    for (const [i, kind] of kinds.entries()) await audit.record({ kind, action: 'x', summary: `r${i}` });
+    await redis.del(`${audit.key}:clock`);
+    await audit.record({ kind: 'received', action: 'x', summary: 'after' });
+    await audit.record({ kind: 'refused', action: 'x', summary: 'last' });
+    expect((await audit.query()).map((r) => r.summary)).toEqual(['last', 'after', 'r7', 'r6', 'r5', 'r4', 'r3', 'r2', 'r1', 'r0']);
+  });
+
+  it('a storm of routine records cannot push decisions out of the trail; both read as one, newest first', async () => {
+    const audit = new AuditTrail(redis, `{a${++seq}}`, { maxRecords: 100, maxRoutineRecords: 100 });
+    await audit.record({ kind: 'resized', action: 'volume-resize', resource: 'volume 4711', summary: 'resized 20 -> 30 GB' });
+    const job = (i: number) =>
+      ({
+        id: `storm-${i}`,
+        data: { receiver: 'am', alert: { labels: { alertname: 'Storm' }, fingerprint: `fp${i}`, status: 'firing' } },
+      }) as unknown as AlertJob;
+    // 5,000 alerts: each received, and posted by an action whose outcomes are routine (notify).
+    for (let i = 0; i < 5_000; i += 500)
+      await Promise.all(
+        Array.from({ length: 500 }, (_, k) =>
+          Promise.all([
+            audit.recordMany([{ input: { kind: 'received', action: 'receiver', summary: `Storm ${i + k}` } }]),
+            auditJob(audit, { action: 'notify', job: job(i + k), result: { outcome: 'notified' }, routine: true }),
+          ]),
+        ),
+      );
+    // A routine action's failure is a decision-stream record: nobody was told.
+    await auditJob(audit, { action: 'notify', job: job(-1), failure: { code: 'slack_invalid_auth', message: 'invalid_auth' }, routine: true });
+    expect((await audit.query({ kind: 'resized' })).map((r) => r.resource)).toEqual(['volume 4711']);
+    expect(await redis.xlen(audit.key)).toBe(2);
+    expect(await redis.xlen(audit.routineKey)).toBeLessThan(300);
+    const newest = await audit.query({ limit: 3 });
+    expect(newest[0]).toMatchObject({ kind: 'failed', action: 'notify' });
+    expect(newest.slice(1).every((r) => r.kind === 'received' || r.outcome === 'notified')).toBe(true);
+    // Newest first across both streams.
+    const all = await audit.query({ limit: 1000 });
+    expect(all.map((r) => r.at)).toEqual([...all.map((r) => r.at)].sort((a, b) => b - a));
+    expect(all.at(-1)).toMatchObject({ kind: 'resized' });
   });
 });
 

@@ -256,7 +256,10 @@ describe('state read through its owners', () => {
 
     // An audit entry of another shape is skipped; the records around it still list.
     const audit = new AuditTrail(redis, prefix);
-    const [auditKey] = await keysAddedBy(prefix, () => audit.record({ kind: 'resized', action: 'volume-resize', summary: 'first' }));
+    // The record adds the stream and the trail's clock.
+    const auditKey = (await keysAddedBy(prefix, () => audit.record({ kind: 'resized', action: 'volume-resize', summary: 'first' }))).find((k) =>
+      k.endsWith(':audit'),
+    );
     await redis.xadd(auditKey!, '*', 'r', JSON.stringify({ kind: 'resized', action: 'volume-resize', summary: { text: 'not a string' } }));
     await audit.record({ kind: 'refused', action: 'volume-resize', summary: 'second' });
     expect((await audit.query({ limit: 10 })).map((r) => r.summary)).toEqual(['second', 'first']);
