@@ -24,6 +24,8 @@ export interface AuditQuery {
   kind?: AuditKind;
   /** Newest first, at most this many. @defaultValue 100 */
   limit?: number;
+  /** true: routine records only; false: decisions only. @defaultValue both, as one trail */
+  routine?: boolean;
 }
 
 /**
@@ -231,12 +233,16 @@ export class AuditTrail {
 
   /**
    * Records newest first, filtered by time, action, resource and kind: both streams read as
-   * one trail (each stream's newest `limit` matches, merged by time).
+   * one trail (each stream's newest `limit` matches, merged by time), or one of them.
    */
   async query(q: AuditQuery = {}): Promise<StoredAuditRecord[]> {
     const limit = Math.min(Math.max(q.limit ?? 100, 1), 1000);
-    const [decisions, routine] = await Promise.all([this.queryStream(this.key, q, limit), this.queryStream(this.routineKey, q, limit)]);
-    return [...decisions, ...routine].sort((a, b) => compareStreamIds(b.id, a.id)).slice(0, limit);
+    const streams = q.routine === undefined ? [this.key, this.routineKey] : [q.routine ? this.routineKey : this.key];
+    const found = await Promise.all(streams.map((stream) => this.queryStream(stream, q, limit)));
+    return found
+      .flat()
+      .sort((a, b) => compareStreamIds(b.id, a.id))
+      .slice(0, limit);
   }
 
   private async queryStream(stream: string, q: AuditQuery, limit: number): Promise<StoredAuditRecord[]> {

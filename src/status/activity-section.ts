@@ -25,7 +25,11 @@ function linksHtml(links: AuditLinks | undefined): string | undefined {
   return parts.length ? parts.join(', ') : undefined;
 }
 
-/** What alertworks did lately and why: the newest audit records (src/audit), with their links. */
+/**
+ * What alertworks did lately and why: the newest decisions of the audit trail (src/audit), with
+ * their links. Routine records (each alert received, each chat post) would fill the section
+ * within seconds of an alert storm; they are in `alertworks audit` and /api/audit.
+ */
 export const activitySection: StatusSection = {
   id: 'activity',
   title: 'Recent activity',
@@ -37,9 +41,9 @@ export const activitySection: StatusSection = {
     { key: 'summary', label: 'Details' },
     { key: 'links', label: 'Links' },
   ],
-  empty: 'No actions recorded yet.',
+  empty: 'No actions recorded yet (alerts received and chat posts: alertworks audit, /api/audit).',
   async load({ config, redis, now }) {
-    const records = await new AuditTrail(redis, config.redis.prefix).query({ limit: SHOWN });
+    const records = await new AuditTrail(redis, config.redis.prefix).query({ limit: SHOWN, routine: false });
     return records.map((r) => {
       const links = linksHtml(r.links);
       return {

@@ -4,6 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mountAuditApi } from '../../src/audit/audit-api.js';
 import { AuditTrail } from '../../src/audit/audit-trail.js';
 import { auditJob } from '../../src/audit/job-audit.js';
+import { parseConfig } from '../../src/config/load.js';
+import { activitySection } from '../../src/status/activity-section.js';
 import type { AlertJob } from '../../src/action.js';
 import { grafanaAnnotationSink } from '../../src/grafana/annotation-sink.js';
 import { GrafanaClient, GrafanaError } from '../../src/grafana/annotations.js';
@@ -162,6 +164,20 @@ describe('audit trail', () => {
     await audit.record({ kind: 'received', action: 'x', summary: 'after' });
     await audit.record({ kind: 'refused', action: 'x', summary: 'last' });
     expect((await audit.query()).map((r) => r.summary)).toEqual(['last', 'after', 'r7', 'r6', 'r5', 'r4', 'r3', 'r2', 'r1', 'r0']);
+  });
+
+  it("reads one stream on request; /status's recent activity shows the decisions, not the routine records", async () => {
+    const prefix = `{a${++seq}}`;
+    const audit = new AuditTrail(redis, prefix);
+    await audit.record({ kind: 'resized', action: 'volume-resize', resource: 'volume 7', summary: 'resized 10 -> 20 GB' });
+    await audit.recordMany(Array.from({ length: 40 }, (_, i) => ({ input: { kind: 'received' as const, action: 'receiver', summary: `in ${i}` } })));
+    await audit.record({ kind: 'other', action: 'notify', outcome: 'notified', summary: 'notify: notified' }, undefined, undefined, { routine: true });
+    expect((await audit.query({ routine: false })).map((r) => r.kind)).toEqual(['resized']);
+    expect((await audit.query({ routine: true, limit: 100 })).length).toBe(41);
+    expect((await audit.query({ limit: 100 })).length).toBe(42);
+    const config = parseConfig(`redis: { prefix: "${prefix}" }\n`, 'status.yaml', {});
+    const rows = await activitySection.load({ config, redis, now: Date.now() });
+    expect(rows.map((r) => r.cells.kind)).toEqual(['resized']);
   });
 
   it('a storm of routine records cannot push decisions out of the trail; both read as one, newest first', async () => {
