@@ -77,13 +77,14 @@ const OPTIONS = {
   action: { type: 'string' },
   resource: { type: 'string' },
   kind: { type: 'string' },
+  stream: { type: 'string' },
   limit: { type: 'string' },
 } as const;
 
 /** Options each kind of command understands; any other is an error, not silently ignored. */
 const ROLE_OPTIONS = new Set(['config', 'insecure-no-auth']);
 const COMMAND_OPTIONS = new Set(['config', 'json']);
-const AUDIT_OPTIONS = new Set(['since', 'until', 'action', 'resource', 'kind', 'limit']);
+const AUDIT_OPTIONS = new Set(['since', 'until', 'action', 'resource', 'kind', 'limit', 'stream']);
 
 function usageError(message: string): number {
   process.stderr.write(`alertworks: ${message}\n(alertworks --help lists the commands and options)\n`);

@@ -27,6 +27,12 @@ export function auditQueryFrom(params: Record<string, string | undefined>, now: 
     if (!isAuditKind(params.kind)) throw new AuditQueryError(`kind: "${params.kind.slice(0, 40)}" is not an audit record kind`);
     q.kind = params.kind;
   }
+  if (params.stream) {
+    // decisions (resizes, approvals, refusals, failures) or routine (each alert received, each chat post).
+    if (params.stream !== 'decisions' && params.stream !== 'routine')
+      throw new AuditQueryError(`stream: "${params.stream.slice(0, 40)}" is neither decisions nor routine`);
+    q.routine = params.stream === 'routine';
+  }
   if (params.limit) {
     const limit = Number(params.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new AuditQueryError('limit: must be a whole number from 1 to 1000');

@@ -28,10 +28,10 @@ function formatAuditRecords(records: readonly StoredAuditRecord[]): string {
   );
 }
 
-/** `alertworks audit [--since 1h] [--action A] [--resource R] [--kind K] [--limit N] [--json]` */
+/** `alertworks audit [--since 1h] [--action A] [--resource R] [--kind K] [--stream decisions|routine] [--limit N] [--json]` */
 export const auditCommand: CliCommand = {
   name: 'audit',
-  usage: 'audit [--since 1h] [--action A] [--resource R] [--kind K] [--json]',
+  usage: 'audit [--since 1h] [--action A] [--resource R] [--kind K] [--stream decisions|routine] [--json]',
   summary: 'what alertworks received, decided and did (the audit trail), oldest first',
   async run({ configPath, json, flags, env, redisFrom }) {
     let query;

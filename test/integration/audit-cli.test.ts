@@ -71,6 +71,15 @@ describe('alertworks audit', () => {
     expect(records.map((r) => [r.kind, r.links.pr])).toEqual([['resized', 'https://github.example/acme/infra/pull/3']]);
   });
 
+  it('--stream reads the decisions or the routine records alone, and exits 2 naming a bad one', async () => {
+    const decisions = await cli('audit', '--since', '1h', '--stream', 'decisions', '--json', '--config', file);
+    expect((JSON.parse(decisions.stdout) as { kind: string }[]).map((r) => r.kind)).toEqual(['resized']);
+    const routine = await cli('audit', '--since', '1h', '--stream', 'routine', '--json', '--config', file);
+    expect((JSON.parse(routine.stdout) as { kind: string }[]).map((r) => r.kind)).toEqual(['received']);
+    const bad = await cli('audit', '--stream', 'everything', '--config', file);
+    expect([bad.code, bad.stderr.trim()]).toEqual([2, 'alertworks audit: stream: "everything" is neither decisions nor routine']);
+  });
+
   it('exits 2 naming a bad --since', async () => {
     const { code, stderr } = await cli('audit', '--since', 'lately', '--config', file);
     expect([code, stderr.trim()]).toEqual([2, 'alertworks audit: since/until: "lately" is neither a duration (1h, 30m) nor a time (ISO 8601 or epoch ms)']);

@@ -48,6 +48,8 @@ describe('audit trail', () => {
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: string }).error).toMatch(/^since\/until: "yesterday-ish"/);
     expect(((await (await a.request('/api/audit?kind=exploded', auth)).json()) as { error: string }).error).toMatch(/^kind:/);
+    const stream = await a.request('/api/audit?stream=everything', auth);
+    expect([stream.status, ((await stream.json()) as { error: string }).error]).toEqual([400, 'stream: "everything" is neither decisions nor routine']);
   });
 
   it('keeps one record per dedup id, and filters by action, resource, kind and time', async () => {
