@@ -44,7 +44,7 @@ if (mode === 'full') {
     queues: qs,
     redis: conn,
     logger,
-    audit: new AuditTrail(conn, config.redis.prefix, { maxRecords: config.audit.maxRecords, logger }),
+    audit: new AuditTrail(conn, config.redis.prefix, { ...config.audit, logger }),
   });
 } else {
   app = new Hono();

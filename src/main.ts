@@ -81,11 +81,7 @@ export async function run(options: RunOptions): Promise<RunningService> {
   }
   const queues = new QueueSet(redis, config, observedQueueNames());
   let liveness: WorkerLiveness | undefined;
-  const intakeAudit = new AuditTrail(redis, config.redis.prefix, {
-    maxRecords: config.audit.maxRecords,
-    maxRoutineRecords: config.audit.maxRoutineRecords,
-    logger,
-  });
+  const intakeAudit = new AuditTrail(redis, config.redis.prefix, { ...config.audit, logger });
 
   let server: ServerType | undefined;
   let port: number | undefined;

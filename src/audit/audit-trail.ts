@@ -112,6 +112,7 @@ export class AuditTrail {
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
+    /** `maxRecords` / `maxRoutineRecords` as in the config's `audit` section. */
     private readonly options: { maxRecords?: number; maxRoutineRecords?: number; logger?: Logger } = {},
   ) {}
 

@@ -182,7 +182,7 @@ export const coreSchema = z.strictObject({
       timeout: durationMs.default(5_000),
     })
     .prefault({}),
-  /** Audit trail: records kept in the capped stream (approximate, XADD MAXLEN ~). @defaultValue 10000 */
+  /** Audit trail: records kept in each of its two capped streams (approximate, XADD MAXLEN ~). */
   audit: z
     .strictObject({
       /** Decisions kept (resizes, approvals, refusals, failures...): one capped stream. */
