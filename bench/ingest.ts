@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { RedisServer } from '../test/support/redis-server.js';
 import { freePort, waitFor } from '../test/support/ports.js';
 import { runLoad, type LoadOptions, type LoadResult } from './support/autocannon.js';
-import { productNodeFlags, startNode, type NodeChild } from './support/child.js';
+import { cpuProfileFlags, productNodeFlags, startNode, type NodeChild } from './support/child.js';
 import { cpuSeconds } from './support/cpu.js';
 import { alertmanagerBody } from './support/payload.js';
 import { figureSeconds, fmt, pct, printHeader, table, targetsTable, type Target } from './support/report.js';
@@ -25,7 +25,7 @@ const seconds = figureSeconds();
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const LIGHT_RATE = 50;
 /** BENCH_WORKER_CPU_PROF=DIR profiles the job-start worker(s) with --cpu-prof. */
-const workerProf = process.env.BENCH_WORKER_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_WORKER_CPU_PROF}`] : [];
+const workerProf = cpuProfileFlags(process.env.BENCH_WORKER_CPU_PROF);
 const workerEnv: Record<string, string> = process.env.BENCH_WORKER_CONCURRENCY ? { BENCH_WORKER_CONCURRENCY: process.env.BENCH_WORKER_CONCURRENCY } : {};
 
 interface JobStart {
@@ -112,7 +112,7 @@ export async function benchIngest(): Promise<IngestFigures> {
     const profDir = process.env.BENCH_CPU_PROF;
     const receiver = startNode('src/cli.ts', ['serve', '--config', join(tmp, 'alertworks.yaml')], {
       env: { PORT: String(port), WEBHOOK_TOKEN: TOKEN, LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info' },
-      nodeFlags: [...productNodeFlags(), ...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [])],
+      nodeFlags: [...productNodeFlags(), ...cpuProfileFlags(profDir)],
       discardStdout: true,
     });
     children.push(receiver);

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { FakeSlack } from '../test/fakes/slack.js';
 import { freePort, waitFor } from '../test/support/ports.js';
 import { RedisServer } from '../test/support/redis-server.js';
-import { productNodeFlags, startNode, type NodeChild } from './support/child.js';
+import { cpuProfileFlags, productNodeFlags, startNode, type NodeChild } from './support/child.js';
 import { cpuSeconds } from './support/cpu.js';
 import { alertmanagerBody } from './support/payload.js';
 import { fmt, printHeader, table, targetsTable, type Target } from './support/report.js';
@@ -75,7 +75,7 @@ export async function benchStorm(): Promise<{ targets: Target[] }> {
           LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
         },
         discardStdout: true,
-        nodeFlags: [...productNodeFlags(), ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])],
+        nodeFlags: [...productNodeFlags(), ...cpuProfileFlags(process.env.BENCH_CPU_PROF)],
       });
       children.push(child);
       try {
@@ -113,7 +113,7 @@ export async function benchStorm(): Promise<{ targets: Target[] }> {
         'bench/targets/raw-storm.ts',
         [redis.url, slack.apiUrl, slack.token, String(WEBHOOKS), String(PER_WEBHOOK), String(CONCURRENCY)],
         {
-          nodeFlags: process.env.BENCH_RAW_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_RAW_CPU_PROF}`] : [],
+          nodeFlags: cpuProfileFlags(process.env.BENCH_RAW_CPU_PROF),
         },
       );
       children.push(child);

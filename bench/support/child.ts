@@ -28,6 +28,11 @@ export function productNodeFlags(): string[] {
   return (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 }
 
+/** node flags that write a V8 CPU profile into `dir` (a BENCH_*_CPU_PROF setting); none without one. */
+export function cpuProfileFlags(dir: string | undefined): string[] {
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
+}
+
 export function startNode(entry: string, args: string[], options: StartNodeOptions = {}): NodeChild {
   const proc = spawn(process.execPath, [...(options.nodeFlags ?? []), '--import', 'tsx', join(ROOT, entry), ...args], {
     cwd: ROOT,
