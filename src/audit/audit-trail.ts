@@ -30,7 +30,9 @@ export interface AuditQuery {
 
 /**
  * Appends records in one call. KEYS[1] the stream, KEYS[2] the trail's clock, KEYS[3] the
- * other stream, KEYS[3 + i] record i's dedup key ('' = none); ARGV[1] the cap, then dedup TTL,
+ * other stream, KEYS[3 + i] record i's dedup key (the stream's own key = none: an empty name
+ * would hash to another Cluster slot than the prefix's and fail the call with CROSSSLOT);
+ * ARGV[1] the cap, then dedup TTL,
  * kind, action, resource, record per record. Returns the stream id of each record, false for a
  * duplicate.
  *
@@ -60,7 +62,7 @@ local out = {}
 for i = 4, #KEYS do
   local a = 2 + (i - 4) * 5
   local fresh = true
-  if KEYS[i] ~= '' then fresh = redis.call('SET', KEYS[i], '1', 'NX', 'EX', tonumber(ARGV[a])) ~= false end
+  if KEYS[i] ~= KEYS[1] then fresh = redis.call('SET', KEYS[i], '1', 'NX', 'EX', tonumber(ARGV[a])) ~= false end
   if fresh then
     seq = seq + 1
     local id = string.format('%d-%d', ms, seq)
@@ -83,7 +85,8 @@ interface PendingAppend {
   /** The stream it goes to (decisions or routine). */
   stream: string;
   record: AuditRecord;
-  dedupKey: string;
+  /** Absent for a record without a dedup id (the script is given its stream's key in its place). */
+  dedupKey?: string;
   ttlSeconds: number;
   settle: (id: string | null, err?: unknown) => void;
 }
@@ -178,7 +181,7 @@ export class AuditTrail {
             this.pending.push({
               stream: options.routine || record.kind === 'received' ? this.routineKey : this.key,
               record,
-              dedupKey: dedupId ? `${this.key}:seen:${dedupId}` : '',
+              dedupKey: dedupId ? `${this.key}:seen:${dedupId}` : undefined,
               ttlSeconds,
               settle: (id, err) => (err === undefined ? resolve({ record, id }) : reject(err instanceof Error ? err : new Error(String(err)))),
             });
@@ -222,7 +225,7 @@ export class AuditTrail {
           stream,
           `${this.key}:clock`,
           stream === this.key ? this.routineKey : this.key,
-          ...part.map((p) => p.dedupKey),
+          ...part.map((p) => p.dedupKey ?? stream),
           ...args,
         ),
       )

@@ -1,5 +1,6 @@
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AuditTrail } from '../../src/audit/audit-trail.js';
 import { createRedis, type RedisClient, type RedisTarget } from '../../src/redis.js';
 import { FakeGitHub } from '../fakes/github.js';
 import { FakeHetzner } from '../fakes/hetzner.js';
@@ -122,6 +123,18 @@ export function describeTopology(name: string, startTopology: () => Promise<Topo
       connection?.disconnect();
       await Promise.allSettled([...serve, ...work].map((s) => s.stop()));
       await Promise.allSettled([topology?.destroy(), slack?.stop(), hetzner?.stop(), github?.stop(), target?.stop()]);
+    });
+
+    it('keeps an audit trail on it: records with and without a dedup id, in both streams, in one slot', async () => {
+      // Every key of one script call must hash to one Cluster slot (the prefix's hash tag).
+      const audit = new AuditTrail(connection, '{alertworks-audit}');
+      const record = { kind: 'approved', action: 'volume-resize', summary: 'approved by test' } as const;
+      expect(await audit.record(record)).toMatchObject({ kind: 'approved' });
+      expect(await audit.record({ ...record, summary: 'once' }, 'once')).toMatchObject({ summary: 'once' });
+      expect(await audit.record({ ...record, summary: 'once' }, 'once')).toBeUndefined();
+      await audit.record({ kind: 'received', action: 'notify', summary: 'received' });
+      const trail = await audit.query();
+      expect(trail.map((r) => r.summary)).toEqual(['received', 'once', 'approved by test']);
     });
 
     it('runs the pipeline: webhook → job → Slack, each check slot once, one resize for a duplicate storm across replicas', async () => {
