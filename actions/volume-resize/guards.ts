@@ -18,21 +18,26 @@ import * as text from './guard-messages.js';
 import { volumeResizeTotal } from './metrics.js';
 
 /** Checks around a resize that can hold it back: Alertmanager silences and Slack approvals. */
+/**
+ * Each call says what it decided in `threads`, the job's own threads: a guard's message may be
+ * the one that opens the alert's thread, and it carries the alert's context and buttons like
+ * every other message of the job.
+ */
 export interface ResizeGuards {
   /** Before the volume is even read: is the alert silenced, inhibited or muted? */
-  beforeAction(v: VolumeJob): Promise<ActionResult | undefined>;
+  beforeAction(v: VolumeJob, threads: IncidentThreads): Promise<ActionResult | undefined>;
   /** After planning, before the budget is touched: must this resize wait for an approval? */
-  beforeResize(v: VolumeJob, plan: { fromGb: number; toGb: number }): Promise<ActionResult | undefined>;
+  beforeResize(v: VolumeJob, plan: { fromGb: number; toGb: number }, threads: IncidentThreads): Promise<ActionResult | undefined>;
   /** The alert resolved: a resize waiting for approval is cancelled. */
-  onResolved(v: VolumeJob): Promise<void>;
+  onResolved(v: VolumeJob, threads: IncidentThreads): Promise<void>;
   close(): Promise<void>;
 }
 
 /** How long a silence check that Alertmanager could not answer waits before the job retries (`onUnreachable: wait`). */
 const UNREACHABLE_RETRY_MS = 30_000;
 
-export function createResizeGuards(deps: { config: AppConfig; redis: Redis; threads: IncidentThreads; logger: Logger }): ResizeGuards {
-  const { config, redis, threads, logger } = deps;
+export function createResizeGuards(deps: { config: AppConfig; redis: Redis; logger: Logger }): ResizeGuards {
+  const { config, redis, logger } = deps;
   const am = config.alertmanager;
   const client = am.url ? new AlertmanagerClient({ url: am.url, apiPrefix: am.apiPrefix, token: am.token, timeoutMs: am.timeout }) : undefined;
   const approvals = new ApprovalStore(redis, config.redis.prefix);
@@ -48,7 +53,7 @@ export function createResizeGuards(deps: { config: AppConfig; redis: Redis; thre
   const scope = (v: VolumeJob) => `volume:${v.id}`;
 
   return {
-    async beforeAction(v) {
+    async beforeAction(v, threads) {
       if (!client) return undefined;
       const s = await suppressionOf(client, v.labels);
       if (s.kind === 'suppressed') {
@@ -69,7 +74,7 @@ export function createResizeGuards(deps: { config: AppConfig; redis: Redis; thre
       return undefined;
     },
 
-    async beforeResize(v, plan) {
+    async beforeResize(v, plan, threads) {
       const approvalId = v.data.approvalId;
       if (approvalId) {
         const [request, decision] = [await approvals.get(approvalId), await approvals.decision(approvalId)];
@@ -117,7 +122,7 @@ export function createResizeGuards(deps: { config: AppConfig; redis: Redis; thre
       return { outcome: 'awaiting_approval', volume: v.id, approval: request.id, toGb: request.toGb };
     },
 
-    async onResolved(v) {
+    async onResolved(v, threads) {
       const pending = await approvals.pendingFor(scope(v));
       if (pending && (await approvals.decide(pending, 'cancelled'))) {
         await threads.say(v.incident, text.approvalCancelledMessage(pending.summary), { step: `approval-cancelled:${pending.id}` });

@@ -37,7 +37,7 @@ export const volumeResizeAction = defineAction({
       logger: logger.child({ action: 'volume-resize' }),
       globalDryRun: config.dryRun,
       dryRunSource: config.dryRunSource,
-      guards: createResizeGuards({ config, redis, threads, logger: logger.child({ action: 'volume-resize' }) }),
+      guards: createResizeGuards({ config, redis, logger: logger.child({ action: 'volume-resize' }) }),
     };
     const controls = IncidentControls.fromConfig(config, redis);
     return (job) => {

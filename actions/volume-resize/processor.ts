@@ -81,7 +81,7 @@ export async function processVolumeAlert(d: ResizeDeps, job: AlertJob): Promise<
 }
 
 async function resolved(d: ResizeDeps, v: VolumeJob, startsAt: string): Promise<ActionResult> {
-  await d.guards?.onResolved(v);
+  await d.guards?.onResolved(v, d.threads);
   if (!(await d.threads.get(v.incident))) return { outcome: 'resolved', volume: v.id };
   await d.threads.say(v.incident, text.resolvedMessage({ id: v.id, name: v.name }), { step: `resolved:${startsAt}` });
   await d.threads.close(v.incident);
@@ -108,7 +108,7 @@ async function firing(d: ResizeDeps, v: VolumeJob): Promise<ActionResult> {
   const cooldown = await d.state.cooldownLeft(v.id);
   if (cooldown > 0) return inCooldown(d, v, cooldown);
   // A silenced alert changes nothing and costs no Hetzner call, not even a read.
-  const held = await d.guards?.beforeAction(v);
+  const held = await d.guards?.beforeAction(v, d.threads);
   if (held) return held;
   // No local record (Redis lost it, or first sight): Hetzner's record of resizes decides.
   const recalled = await recallVolumeHistory(d, v);
@@ -161,7 +161,7 @@ async function firing(d: ResizeDeps, v: VolumeJob): Promise<ActionResult> {
     await d.threads.say(v.incident, text.planMessage(names, plan.fromGb, plan.toGb, v.policy, dryRun), { step: `plan:${v.dedupKey}` });
     return { outcome: 'dry_run', volume: v.id, fromGb: plan.fromGb, toGb: plan.toGb };
   }
-  const waiting = await d.guards?.beforeResize(v, plan);
+  const waiting = await d.guards?.beforeResize(v, plan, d.threads);
   if (waiting) return waiting;
 
   const issuedAt = Date.now();

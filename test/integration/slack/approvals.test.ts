@@ -84,6 +84,8 @@ describe('Slack approvals for volume resizes (signed HTTP interactions)', () => 
     expect(threadOf(401)?.root.text).toContain('Approval needed to grow volume `v401` (401) from *20 GB* to *30 GB* (approval: above 25 GB)');
     expect(approvalButton(401, 'Approve')?.value).toMatch(/^[a-f0-9]{32}$/);
     expect(approvalButton(401, 'Reject')).toBeDefined();
+    // Like every message of the job, the request carries the alert's links.
+    expect(JSON.stringify(threadOf(401)?.root.blocks)).toContain('<http://alertmanager.test/|Alertmanager>');
   });
 
   it('refuses a wrong signature, a stale timestamp and a replay; none of them acts', async () => {

@@ -13,9 +13,9 @@ describe('silence check when Alertmanager cannot be asked', () => {
   let slack: FakeSlack;
   let closedUrl: string;
   const running: Harness[] = [];
-  const start = async (prefix: string, alertmanager: string, volume: number) => {
+  const start = async (prefix: string, alertmanager: string, volume: number, env: Record<string, string> = {}) => {
     const yaml = `redis: { prefix: "${prefix}" }\njobs: { backoff: 100ms }\nalertmanager: { url: "${closedUrl}", timeout: 500ms${alertmanager} }\nvolumeResize:\n  actionPollInterval: 100ms\n  volumes: [{ id: ${volume}, filesystem: {} }]\n`;
-    const h = await startInProcess(yaml, { ...fakeEnv(hetzner, github, slack), GITHUB_TOKEN: '' }, redis.url, prefix);
+    const h = await startInProcess(yaml, { ...fakeEnv(hetzner, github, slack), GITHUB_TOKEN: '', ...env }, redis.url, prefix);
     running.push(h);
     return h;
   };
@@ -29,6 +29,7 @@ describe('silence check when Alertmanager cannot be asked', () => {
     ]);
     hetzner.addVolume({ id: 501, name: 'v501', size: 20 });
     hetzner.addVolume({ id: 502, name: 'v502', size: 20 });
+    hetzner.addVolume({ id: 503, name: 'v503', size: 20 });
     // Nothing listens there: every request is refused.
     closedUrl = `http://127.0.0.1:${await freePort()}`;
   });
@@ -47,6 +48,22 @@ describe('silence check when Alertmanager cannot be asked', () => {
         m.text.includes('Could not ask Alertmanager whether the alert for volume `501` (501) is silenced (alertmanager_unreachable); acting anyway'),
       ),
     ).toBe(true);
+  });
+
+  it("the message that opens the thread is the alert's first: its buttons (interactivity on) and its links", async () => {
+    const aw = await start('{awu3}', '', 503, { SLACK_SIGNING_SECRET: slack.signingSecret });
+    const alert = { labels: { volume_id: '503' } };
+    await postAlerts(aw.url, [alert]);
+    expect((await finishedJob(aw.queue, alert)).result).toMatchObject({ outcome: 'resized' });
+    const thread = slack.threads().find((t) => t.root.text.includes('volume `503` (503) is silenced'));
+    expect(thread?.root.text).toContain('acting anyway');
+    expect(
+      slack
+        .buttons()
+        .filter((b) => b.message === thread?.root)
+        .map((b) => b.text),
+    ).toContain('Acknowledge');
+    expect(JSON.stringify(thread?.root.blocks)).toContain('<http://alertmanager.test/|Alertmanager>');
   });
 
   it('onUnreachable: wait: changes nothing and retries later', async () => {
