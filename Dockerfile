@@ -18,6 +18,7 @@ RUN npm run build \
 FROM ${NODE_IMAGE}
 ENV NODE_ENV=production \
     ALERTWORKS_CONFIG=/app/config/alertworks.yaml \
+    ALERTWORKS_SPOOL_DIR=/var/lib/alertworks/spool \
     PORT=8080
 WORKDIR /app
 COPY --from=build --chown=root:root /app/node_modules ./node_modules
@@ -27,6 +28,9 @@ COPY --chown=root:root bin ./bin
 COPY --chown=root:root config/alertworks.yaml ./config/alertworks.yaml
 # bin/alertworks.js runs dist/src/cli.js; code stays root-owned and read-only for the app user.
 RUN chmod 0755 bin/alertworks.js && ln -s /app/bin/alertworks.js /usr/local/bin/alertworks
+# Grafana deliveries taken while Redis is away wait here (server.spool): mount a volume on it, so
+# that they outlive the container. Owned by the app user, which a new named volume inherits.
+RUN mkdir -p /var/lib/alertworks/spool && chown node:node /var/lib/alertworks/spool
 USER node
 EXPOSE 8080
 # Slim images have no curl: node's own fetch asks /healthz (serve, all and work roles listen).

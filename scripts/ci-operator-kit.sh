@@ -70,6 +70,14 @@ else
 fi
 echo "docker-compose.yml OK"
 
+step "the spool directory the image sets is a volume of alertworks-serve in docker-compose.yml"
+spool=$(sed -n 's/^ *ALERTWORKS_SPOOL_DIR=\([^ ]*\).*/\1/p' Dockerfile)
+[[ -n "$spool" ]] || { echo "Dockerfile sets no ALERTWORKS_SPOOL_DIR" >&2; exit 1; }
+grep -q "^RUN mkdir -p $spool && chown node:node $spool\$" Dockerfile || { echo "Dockerfile does not create $spool for the node user" >&2; exit 1; }
+awk '/^  alertworks-serve:/ {on=1; next} /^  [a-z]/ {on=0} on' docker-compose.yml | grep -q -- "- alertworks-spool:$spool\$" ||
+  { echo "docker-compose.yml: alertworks-serve mounts no volume on $spool (Grafana deliveries spooled there would die with the container)" >&2; exit 1; }
+echo "$spool: created in the image, a volume in compose"
+
 if [[ "${1:-}" == "--tests" ]]; then
   step "operator kit tests (vitest)"
   npx vitest run \

@@ -39,6 +39,7 @@ const PUBLISHED: [env: string, value: string, read: (c: AppConfig) => unknown, e
   ['SLACK_APP_TOKEN', 'xapp-app-token-0451', (c) => c.slack.appToken, 'xapp-app-token-0451'],
   ['GRAFANA_URL', 'https://grafana.example.com', (c) => c.grafana.url, 'https://grafana.example.com'],
   ['GRAFANA_TOKEN', 'grafana-token-0451', (c) => c.grafana.token, 'grafana-token-0451'],
+  ['ALERTWORKS_SPOOL_DIR', '/var/lib/alertworks/spool', (c) => c.server.spool.dir, '/var/lib/alertworks/spool'],
 ];
 
 /** Published variables that are secrets: their values never reach a log once the config is loaded. */

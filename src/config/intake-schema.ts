@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { durationMs } from './duration.js';
-import { secret } from './field-marks.js';
+import { fromEnv, secret } from './field-marks.js';
 
 const MiB = 1024 * 1024;
 /** An HTTP header name (RFC 9110 token). */
@@ -41,8 +41,12 @@ export type WebhookHmacConfig = z.infer<typeof webhookHmacSchema>;
 export const spoolSchema = z
   .strictObject({
     enabled: z.boolean().default(true),
-    /** Put it on a persistent volume in production. @defaultValue <tmpdir>/alertworks-spool/<redis hash> */
-    dir: z.string().min(1).optional(),
+    /**
+     * Put it on a persistent volume in production (the image sets ALERTWORKS_SPOOL_DIR to
+     * /var/lib/alertworks/spool, which docker-compose.yml mounts). Env: ALERTWORKS_SPOOL_DIR.
+     * @defaultValue <tmpdir>/alertworks-spool/<redis hash>
+     */
+    dir: fromEnv(z.string().min(1).optional(), 'ALERTWORKS_SPOOL_DIR'),
     /** Bodies beyond this are refused with 503 (and logged). @defaultValue 64 MiB */
     maxBytes: z
       .number()
