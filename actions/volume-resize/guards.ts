@@ -17,11 +17,11 @@ import type { VolumeJob } from './context.js';
 import * as text from './guard-messages.js';
 import { volumeResizeTotal } from './metrics.js';
 
-/** Checks around a resize that can hold it back: Alertmanager silences and Slack approvals. */
 /**
- * Each call says what it decided in `threads`, the job's own threads: a guard's message may be
- * the one that opens the alert's thread, and it carries the alert's context and buttons like
- * every other message of the job.
+ * Checks around a resize that can hold it back: Alertmanager silences and Slack approvals. Each
+ * call says what it decided in `threads`, the job's own threads: a guard's message may be the
+ * one that opens the alert's thread, and it carries the alert's context and buttons like every
+ * other message of the job.
  */
 export interface ResizeGuards {
   /** Before the volume is even read: is the alert silenced, inhibited or muted? */
