@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { defineCheckType, type ProbeResult } from '../check-type.js';
 import { describeError } from './probe-failure.js';
 import { raceAbort } from './tcp.js';
+import { probeDeadline } from './deadline.js';
 
 const RECORD_TYPES = ['A', 'AAAA', 'CNAME', 'MX', 'TXT', 'NS', 'SRV', 'CAA'] as const;
 
@@ -62,7 +63,7 @@ export const dnsCheck = defineCheckType({
     const started = performance.now();
     const resolver = new Resolver({ timeout: check.timeoutMs, tries: 1 });
     if (check.servers) resolver.setServers(check.servers);
-    const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(check.timeoutMs)]);
+    const signal = probeDeadline(ctx.signal, check.timeoutMs);
     const elapsed = () => (performance.now() - started) / 1000;
     let answers: string[];
     try {

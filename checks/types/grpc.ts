@@ -9,6 +9,7 @@ import { loadTls } from './http-options.js';
 import type { TlsClientOptions } from './http-request.js';
 import { classifyError, describeError, type ConnectionStage } from './probe-failure.js';
 import { raceAbort, splitTarget } from './tcp.js';
+import { probeDeadline } from './deadline.js';
 
 /**
  * gRPC health checks (grpc.health.v1.Health/Check, the standard health protocol), spoken over
@@ -185,7 +186,7 @@ function grpcMessageText(value: unknown): string {
 async function probeGrpc(check: GrpcCheck, outer: AbortSignal): Promise<ProbeResult> {
   const started = performance.now();
   const elapsed = () => (performance.now() - started) / 1000;
-  const signal = AbortSignal.any([outer, AbortSignal.timeout(check.timeoutMs)]);
+  const signal = probeDeadline(outer, check.timeoutMs);
   const phases: Partial<Record<Phase, number>> = {};
   const stage: { at: ConnectionStage } = { at: 'dns' };
   const sockets: net.Socket[] = [];

@@ -7,6 +7,7 @@ import { checkJsonCondition, jsonConditionSchema } from './json-path.js';
 import { ProbeFailure } from './probe-failure.js';
 import { scrub } from '../../src/observability/redact.js';
 import { moveUserinfoToHeader } from '../../src/config/url-credentials.js';
+import { probeDeadline } from './deadline.js';
 
 const httpExpectSchema = z
   .strictObject({
@@ -85,7 +86,7 @@ function requestFor(check: Omit<HttpCheck, 'expect' | 'type'>, ctx: ProbeContext
     ipFallback: check.ipFallback,
     tls: check.tls,
     maxBodyBytes: check.maxBodyBytes,
-    signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(check.timeoutMs)]),
+    signal: probeDeadline(ctx.signal, check.timeoutMs),
   };
 }
 

@@ -6,6 +6,7 @@ import { upgradeToTls } from '../../src/tls/upgrade.js';
 import { loadTls } from './http-options.js';
 import { ProbeFailure, classifyError, describeError, type ConnectionStage } from './probe-failure.js';
 import { lookup as dnsLookup } from 'node:dns/promises';
+import { probeDeadline } from './deadline.js';
 
 /** "host:port" or "[v6]:port". */
 const target = z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/, 'must be "host:port"');
@@ -38,7 +39,7 @@ export const tcpCheck = defineCheckType({
   async probe(check, ctx): Promise<ProbeResult> {
     const started = performance.now();
     const phases: Partial<Record<Phase, number>> = {};
-    const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(check.timeoutMs)]);
+    const signal = probeDeadline(ctx.signal, check.timeoutMs);
     const { host, port } = splitTarget(check.target);
     let stage: ConnectionStage = 'dns';
     const sockets: net.Socket[] = [];

@@ -4,6 +4,7 @@ import type { ProbeContext } from '../../check-type.js';
 import { secret } from '../../../src/config/field-marks.js';
 import type { HttpProbeRequest, RequestSigner, TlsClientOptions } from '../http-request.js';
 import type { ResolvedBase } from '../base.js';
+import { probeDeadline } from '../deadline.js';
 
 /** Transport fields presets accept (a subset of http's: no method/body, they are fixed). */
 export const presetTransportShape = {
@@ -43,7 +44,7 @@ export function presetRequest(
     ipFallback: check.ipFallback,
     tls: check.tls,
     maxBodyBytes: 256 * 1024,
-    signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(check.timeoutMs)]),
+    signal: probeDeadline(ctx.signal, check.timeoutMs),
     sign: req.sign,
   };
 }
